@@ -1,0 +1,201 @@
+package core
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// MachineSpec is one machine of a config: where it listens.
+type MachineSpec struct {
+	ID   MachineID `json:"id"`
+	Host string    `json:"host"`
+	Port int       `json:"port"`
+}
+
+// Addr is host:port.
+func (m MachineSpec) Addr() string {
+	return joinHostPort(m.Host, m.Port)
+}
+
+// Config is the parsed config.json: the machines and, optionally, run
+// parameters that flags may override. A nil pointer means "not set".
+type Config struct {
+	Machines []MachineSpec `json:"machines"`
+	Seed     *uint64       `json:"seed,omitempty"`
+	Actions  *int          `json:"actions,omitempty"`
+	MinRate  *int          `json:"min_rate,omitempty"`
+	MaxRate  *int          `json:"max_rate,omitempty"`
+	Speed    *float64      `json:"speed,omitempty"`
+	Duration *string       `json:"duration,omitempty"`
+}
+
+// rawMachine keeps pointers so a missing field can be told from a zero one.
+type rawMachine struct {
+	ID   *int64  `json:"id"`
+	Host *string `json:"host"`
+	Port *int    `json:"port"`
+}
+
+// ParseConfig reads and validates a config document. Unknown fields are
+// errors, so a typo is not silently ignored.
+func ParseConfig(data []byte) (Config, error) {
+	var raw struct {
+		Machines []rawMachine `json:"machines"`
+		Seed     *uint64      `json:"seed"`
+		Actions  *int         `json:"actions"`
+		MinRate  *int         `json:"min_rate"`
+		MaxRate  *int         `json:"max_rate"`
+		Speed    *float64     `json:"speed"`
+		Duration *string      `json:"duration"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&raw); err != nil {
+		return Config{}, fmt.Errorf("invalid JSON: %w", describeJSONError(data, err))
+	}
+	if dec.More() {
+		return Config{}, errors.New("invalid JSON: extra data after the config object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Config{}, errors.New("invalid JSON: extra data after the config object")
+	}
+	if raw.Machines == nil {
+		return Config{}, errors.New(`missing "machines"`)
+	}
+	cfg := Config{Seed: raw.Seed, Actions: raw.Actions, MinRate: raw.MinRate, MaxRate: raw.MaxRate, Speed: raw.Speed, Duration: raw.Duration}
+	for i, m := range raw.Machines {
+		where := "machines[" + strconv.Itoa(i) + "]"
+		switch {
+		case m.ID == nil:
+			return Config{}, fmt.Errorf("%s: missing \"id\"", where)
+		case *m.ID < 1 || *m.ID > 1<<31:
+			return Config{}, fmt.Errorf("%s: id must be a positive integer up to %d, got %d", where, int64(1)<<31, *m.ID)
+		case m.Host == nil || *m.Host == "":
+			return Config{}, fmt.Errorf("%s (id %d): missing \"host\"", where, *m.ID)
+		case m.Port == nil:
+			return Config{}, fmt.Errorf("%s (id %d): missing \"port\"", where, *m.ID)
+		case *m.Port < 0 || *m.Port > 65535:
+			return Config{}, fmt.Errorf("%s (id %d): port must be in 0..65535, got %d", where, *m.ID, *m.Port)
+		}
+		cfg.Machines = append(cfg.Machines, MachineSpec{ID: MachineID(*m.ID), Host: *m.Host, Port: *m.Port})
+	}
+	if err := cfg.Validate(); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// Validate checks what every config must satisfy: at least two machines,
+// unique ids, and no two machines on the same address (port 0, "any free
+// port", may repeat).
+func (c Config) Validate() error {
+	if len(c.Machines) < 2 {
+		return fmt.Errorf("need at least 2 machines, got %d", len(c.Machines))
+	}
+	ids := map[MachineID]bool{}
+	addrs := map[string]MachineID{}
+	for _, m := range c.Machines {
+		if m.ID < 1 {
+			return fmt.Errorf("machine id must be positive, got %d", m.ID)
+		}
+		if ids[m.ID] {
+			return fmt.Errorf("duplicate machine id %d", m.ID)
+		}
+		ids[m.ID] = true
+		if m.Port != 0 {
+			if other, ok := addrs[m.Addr()]; ok {
+				return fmt.Errorf("machines %d and %d share the address %s", other, m.ID, m.Addr())
+			}
+			addrs[m.Addr()] = m.ID
+		}
+	}
+	return nil
+}
+
+// IDs returns the machine ids in ascending order.
+func (c Config) IDs() []MachineID {
+	ids := make([]MachineID, len(c.Machines))
+	for i, m := range c.Machines {
+		ids[i] = m.ID
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// Machine returns the spec of machine id.
+func (c Config) Machine(id MachineID) (MachineSpec, bool) {
+	for _, m := range c.Machines {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return MachineSpec{}, false
+}
+
+// RingConfig is n machines with ids 1..n on host, ports base, base+1, ...
+// (base 0 gives every machine port 0, "any free port").
+func RingConfig(n int, host string, base int) Config {
+	c := Config{}
+	for i := 1; i <= n; i++ {
+		port := 0
+		if base != 0 {
+			port = base + i - 1
+		}
+		c.Machines = append(c.Machines, MachineSpec{ID: MachineID(i), Host: host, Port: port})
+	}
+	return c
+}
+
+// Fingerprint is a short stable hash of everything two machines must agree
+// on to be part of one run: the machines (ids sorted, with addresses) and
+// the model parameters. The handshake compares it.
+func Fingerprint(machines []MachineSpec, p Params) string {
+	sorted := slices.Clone(machines)
+	slices.SortFunc(sorted, func(a, b MachineSpec) int { return int(a.ID) - int(b.ID) })
+	h := sha256.New()
+	fmt.Fprintf(h, "lamport/1 seed=%d actions=%d rate=%d..%d\n", p.Seed, p.Actions, p.MinRate, p.MaxRate)
+	for _, m := range sorted {
+		fmt.Fprintf(h, "%d %s\n", m.ID, m.Addr())
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+func joinHostPort(host string, port int) string {
+	if bytes.IndexByte([]byte(host), ':') >= 0 {
+		return "[" + host + "]:" + strconv.Itoa(port)
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// describeJSONError adds the line and column to a syntax or type error.
+func describeJSONError(data []byte, err error) error {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 {
+		return err
+	}
+	line, col := 1, 1
+	for _, b := range data[:min(int(off), len(data))] {
+		if b == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}

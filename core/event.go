@@ -1,0 +1,80 @@
+package core
+
+import "fmt"
+
+// Kind is what a machine did on a tick.
+type Kind uint8
+
+const (
+	// KindRecv: the machine took one message off its queue.
+	KindRecv Kind = iota + 1
+	// KindSend: the machine sent one message to each machine in Event.To.
+	KindSend
+	// KindInternal: the machine did an internal event.
+	KindInternal
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindRecv:
+		return "recv"
+	case KindSend:
+		return "send"
+	case KindInternal:
+		return "internal"
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// ParseKind is the inverse of Kind.String.
+func ParseKind(s string) (Kind, error) {
+	switch s {
+	case "recv":
+		return KindRecv, nil
+	case "send":
+		return KindSend, nil
+	case "internal":
+		return KindInternal, nil
+	}
+	return 0, fmt.Errorf("unknown event kind %q", s)
+}
+
+// Event is the output of one tick. Every tick yields exactly one event.
+type Event struct {
+	// Index is the event's 1-based position in its machine's history.
+	Index uint64
+	// Tick is the 1-based number of the tick that produced the event. Today
+	// Index == Tick; they are kept apart so that a future driver that skips
+	// ticks (a crashed machine) does not change what Index means.
+	Tick uint64
+	Kind Kind
+	// Die is the value drawn in 1..Params.Actions; 0 for a receive, which
+	// draws nothing.
+	Die int
+	// Clock is the machine's Lamport clock after the event.
+	Clock uint64
+	// Queue is the queue length at the event: the messages left after a
+	// receive took one, and always 0 for a send or internal event, which
+	// happen only on an empty queue.
+	Queue int
+	// To lists a send's targets in peer order; nil otherwise. It may share
+	// memory with the machine: read it, never write it.
+	To []MachineID
+	// FirstSeq is the sequence number of the message to To[0]; To[i] gets
+	// FirstSeq+i. Zero unless Kind is KindSend.
+	FirstSeq uint64
+	// Msg is the received message. Zero unless Kind is KindRecv.
+	Msg Message
+}
+
+// Sent lists the messages a send event produces, one per target, in order.
+func (e Event) Sent(from MachineID) []Message {
+	if e.Kind != KindSend {
+		return nil
+	}
+	out := make([]Message, len(e.To))
+	for i := range e.To {
+		out[i] = Message{From: from, Seq: e.FirstSeq + uint64(i), Clock: e.Clock}
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+package core
+
+// Machine is one virtual machine of the model. It is not safe for
+// concurrent use: a driver serialises its inputs, and the order in which it
+// calls Deliver and Tick is the schedule a recording keeps.
+type Machine struct {
+	id     MachineID
+	peers  []MachineID // ring order, see Peers; len >= 1
+	params Params
+	rng    RNG
+	// rate is the first draw of rng, in [MinRate, MaxRate].
+	rate int
+
+	// clock only grows: +1 per send or internal event, max(clock, msg)+1 per
+	// receive.
+	clock uint64
+	// ticks counts Tick calls; events == ticks since every tick is one event.
+	ticks uint64
+	// lastSeq is the Seq of the last message produced; Seq starts at 1.
+	lastSeq uint64
+	queue   fifo
+}
+
+// NewMachine builds machine id of a run whose machines are ids. Its first
+// RNG draw fixes its tick rate.
+func NewMachine(id MachineID, ids []MachineID, p Params) (*Machine, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	peers, err := Peers(id, ids)
+	if err != nil {
+		return nil, err
+	}
+	m := &Machine{id: id, peers: peers, params: p, rng: NewRNG(p.Seed, id)}
+	m.rate = m.rng.Between(p.MinRate, p.MaxRate)
+	return m, nil
+}
+
+// Rate derives machine id's tick rate under p without building it.
+func Rate(p Params, id MachineID) int {
+	r := NewRNG(p.Seed, id)
+	return r.Between(p.MinRate, p.MaxRate)
+}
+
+func (m *Machine) ID() MachineID      { return m.id }
+func (m *Machine) Peers() []MachineID { return m.peers }
+func (m *Machine) Rate() int          { return m.rate }
+func (m *Machine) Clock() uint64      { return m.clock }
+func (m *Machine) QueueLen() int      { return m.queue.len() }
+func (m *Machine) Ticks() uint64      { return m.ticks }
+func (m *Machine) LastSeq() uint64    { return m.lastSeq }
+func (m *Machine) Params() Params     { return m.params }
+
+// Deliver is the arrival input: msg joins the back of the queue. The
+// machine does nothing else until its next tick.
+func (m *Machine) Deliver(msg Message) {
+	m.queue.push(msg)
+}
+
+// Tick is the tick input. It returns the one event the tick produced. A
+// send's messages are Event.Sent(m.ID()); the driver must record the event
+// before it puts them on the network, so a recording never holds an arrival
+// whose send it lacks.
+func (m *Machine) Tick() Event {
+	m.ticks++
+	ev := Event{Index: m.ticks, Tick: m.ticks}
+	if m.queue.len() > 0 {
+		msg := m.queue.pop()
+		m.clock = max(m.clock, msg.Clock) + 1
+		ev.Kind = KindRecv
+		ev.Msg = msg
+		ev.Clock = m.clock
+		ev.Queue = m.queue.len()
+		return ev
+	}
+	ev.Die = m.rng.Between(1, m.params.Actions)
+	m.clock++
+	ev.Clock = m.clock
+	switch ev.Die {
+	case 1:
+		ev.Kind, ev.To = KindSend, m.peers[0:1]
+	case 2:
+		i := 1 % len(m.peers)
+		ev.Kind, ev.To = KindSend, m.peers[i:i+1]
+	case 3:
+		ev.Kind, ev.To = KindSend, m.peers
+	default:
+		ev.Kind = KindInternal
+	}
+	if ev.Kind == KindSend {
+		ev.FirstSeq = m.lastSeq + 1
+		m.lastSeq += uint64(len(ev.To))
+	}
+	return ev
+}
+
+// fifo is a queue of messages that reuses its backing array.
+type fifo struct {
+	buf  []Message
+	head int
+}
+
+func (q *fifo) len() int { return len(q.buf) - q.head }
+
+func (q *fifo) push(m Message) {
+	if q.head > 0 && q.head == len(q.buf) {
+		q.buf, q.head = q.buf[:0], 0
+	}
+	q.buf = append(q.buf, m)
+}
+
+func (q *fifo) pop() Message {
+	m := q.buf[q.head]
+	q.head++
+	// Compact once the dead prefix is the larger half, so memory stays
+	// proportional to the live queue.
+	if q.head > 64 && q.head*2 > len(q.buf) {
+		n := copy(q.buf, q.buf[q.head:])
+		q.buf, q.head = q.buf[:n], 0
+	}
+	return m
+}

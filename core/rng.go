@@ -1,0 +1,64 @@
+package core
+
+import "math/bits"
+
+// RNG is the per-machine random stream: SplitMix64 (Steele, Lea, Flood 2014).
+//
+// It is written out here rather than taken from math/rand so that the
+// sequence is fixed by this file alone, forever: recordings made today must
+// replay with any future Go release.
+//
+// The stream of machine id under run seed s starts from the state
+//
+//	MachineSeed(s, id) = mix64(s XOR mix64(id + golden))
+//
+// where golden = 0x9E3779B97F4A7C15 and mix64 is SplitMix64's finalizer.
+// Each draw adds golden to the state and returns mix64(state).
+type RNG struct {
+	state uint64
+}
+
+const golden = 0x9E3779B97F4A7C15
+
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
+	return z ^ (z >> 31)
+}
+
+// MachineSeed derives machine id's starting state from the run seed.
+func MachineSeed(seed uint64, id MachineID) uint64 {
+	return mix64(seed ^ mix64(uint64(id)+golden))
+}
+
+// NewRNG returns the stream of machine id under the run seed.
+func NewRNG(seed uint64, id MachineID) RNG {
+	return RNG{state: MachineSeed(seed, id)}
+}
+
+// Uint64 returns the next 64 random bits.
+func (r *RNG) Uint64() uint64 {
+	r.state += golden
+	return mix64(r.state)
+}
+
+// Below returns a uniform value in [0, n) by Lemire's multiply-and-reject
+// method, so no value is favoured. n must be positive.
+func (r *RNG) Below(n uint64) uint64 {
+	if n == 0 {
+		panic("core: RNG.Below(0)")
+	}
+	hi, lo := bits.Mul64(r.Uint64(), n)
+	if lo < n {
+		threshold := -n % n
+		for lo < threshold {
+			hi, lo = bits.Mul64(r.Uint64(), n)
+		}
+	}
+	return hi
+}
+
+// Between returns a uniform value in [lo, hi]; lo <= hi.
+func (r *RNG) Between(lo, hi int) int {
+	return lo + int(r.Below(uint64(hi-lo)+1))
+}
