@@ -1,0 +1,215 @@
+package record
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lamport/core"
+)
+
+// Check verifies the store against every invariant its layout promises
+// (docs/STORE.md) and returns an ErrCorrupt error describing the first
+// problem, or nil:
+//
+//   - bbolt's own page-level check (tx.Check) passes;
+//   - the schema version is SchemaVersion;
+//   - every run's meta decodes, names its own key, and keeps its field
+//     invariants (valid id and status, Machines sorted without repeats);
+//   - every run with data has meta, and every machine with a log is in its
+//     meta's Machines;
+//   - a machine bucket holds exactly stats and chunks; chunk keys run 1, 2,
+//     3, ... without a gap; every chunk is non-empty and every entry decodes;
+//   - within a machine, At never decreases, and Event.Index and Event.Tick
+//     each count 1, 2, 3, ... over the tick entries; every event's kind is
+//     known;
+//   - the stored stats equal a recount.
+func (s *Store) Check() error {
+	// A writable transaction excludes writers for the duration, which
+	// bbolt's check needs; it is rolled back, so nothing is written.
+	tx, err := s.db.Begin(!s.readOnly)
+	if err != nil {
+		return fmt.Errorf("check store %s: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	var first error
+	for err := range tx.Check() {
+		if first == nil {
+			first = err
+		}
+	}
+	if first != nil {
+		return s.corruptf("bbolt: %v", first)
+	}
+	return s.check(tx)
+}
+
+func (s *Store) check(tx *bolt.Tx) error {
+	var top [][]byte
+	err := tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+		top = append(top, name)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(top) == 0 {
+		return nil // an empty file opened read-only: an empty store
+	}
+	for _, name := range top {
+		if !bytes.Equal(name, bucketMeta) && !bytes.Equal(name, bucketRuns) && !bytes.Equal(name, bucketData) {
+			return s.corruptf("unexpected top-level bucket %q", name)
+		}
+	}
+	meta, runs, data := tx.Bucket(bucketMeta), tx.Bucket(bucketRuns), tx.Bucket(bucketData)
+	switch {
+	case meta == nil:
+		return s.corruptf("no %q bucket", bucketMeta)
+	case runs == nil:
+		return s.corruptf("no %q bucket", bucketRuns)
+	case data == nil:
+		return s.corruptf("no %q bucket", bucketData)
+	}
+	if err := checkSchema(s.path, meta.Get(keySchema)); err != nil {
+		return s.corruptf("%v", err)
+	}
+
+	metas := map[string]RunMeta{}
+	all, err := s.allMeta(tx)
+	if err != nil {
+		return err
+	}
+	for _, m := range all {
+		if err := checkMeta(m); err != nil {
+			return s.corruptf("run %s: meta: %v", m.ID, err)
+		}
+		metas[m.ID] = m
+	}
+
+	return data.ForEach(func(k, v []byte) error {
+		m, ok := metas[string(k)]
+		switch {
+		case v != nil:
+			return s.corruptf("data/%q is a value, not a run bucket", k)
+		case !ok:
+			return s.corruptf("run %q has data but no meta", k)
+		}
+		return s.checkRun(m, data.Bucket(k))
+	})
+}
+
+func checkMeta(m RunMeta) error {
+	norm := m
+	if err := norm.normalise(); err != nil {
+		return err
+	}
+	if !slices.Equal(norm.Machines, m.Machines) {
+		return fmt.Errorf("machines are not sorted by id")
+	}
+	if m.Schema < 1 || m.Schema > SchemaVersion {
+		return fmt.Errorf("written by schema version %d", m.Schema)
+	}
+	if m.Status == StatusRunning && !m.Ended.IsZero() {
+		return fmt.Errorf("running, yet ended at %v", m.Ended)
+	}
+	return nil
+}
+
+func (s *Store) checkRun(meta RunMeta, run *bolt.Bucket) error {
+	ids, err := s.machinesOf(run, meta.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, ok := meta.Machine(id); !ok {
+			return s.corruptf("run %s: machine %d has a log but is not in the run's machines", meta.ID, id)
+		}
+		if err := s.checkMachine(meta.ID, id, run.Bucket(machineKey(id))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) error {
+	where := fmt.Sprintf("run %s machine %d", runID, id)
+	var statsVal []byte
+	var chunks *bolt.Bucket
+	err := mb.ForEach(func(k, v []byte) error {
+		switch {
+		case bytes.Equal(k, keyStats) && v != nil:
+			statsVal = v
+		case bytes.Equal(k, bucketChunks) && v == nil:
+			chunks = mb.Bucket(k)
+		default:
+			return s.corruptf("%s: unexpected key %q", where, k)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return err
+	case statsVal == nil:
+		return s.corruptf("%s: no stats", where)
+	case chunks == nil:
+		return s.corruptf("%s: no chunks bucket", where)
+	}
+	stored, err := decodeStats(id, statsVal)
+	if err != nil {
+		return s.corruptf("%s: stats: %v", where, err)
+	}
+
+	count := MachineStats{ID: id}
+	var want uint64 = 1
+	var ticks uint64
+	var it chunkIter
+	err = chunks.ForEach(func(k, v []byte) error {
+		n, ok := parseChunkKey(k)
+		switch {
+		case !ok || v == nil:
+			return s.corruptf("%s: chunk key %x", where, k)
+		case n != want:
+			return s.corruptf("%s: chunk key %d where %d belongs (keys count 1, 2, 3, ...)", where, n, want)
+		}
+		want++
+		if err := it.reset(v); err != nil {
+			return s.corruptf("%s chunk %d: %v", where, n, err)
+		}
+		for it.left > 0 {
+			pos := it.pos
+			e, err := it.next()
+			if err != nil {
+				return s.corruptf("%s chunk %d: %v", where, n, err)
+			}
+			at := func(format string, args ...any) error {
+				return s.corruptf("%s chunk %d entry %d (log entry %d): %s", where, n, pos, count.Entries+1, fmt.Sprintf(format, args...))
+			}
+			if count.Entries > 0 && e.At < count.LastAt {
+				return at("at %v is before the previous entry's %v", e.At, count.LastAt)
+			}
+			if !e.Arrival {
+				ticks++
+				ev := e.Event
+				switch {
+				case ev.Index != ticks:
+					return at("event index %d, want %d", ev.Index, ticks)
+				case ev.Tick != ticks:
+					return at("event tick %d, want %d", ev.Tick, ticks)
+				case ev.Kind != core.KindRecv && ev.Kind != core.KindSend && ev.Kind != core.KindInternal:
+					return at("event of unknown %v", ev.Kind)
+				}
+			}
+			count.add(&e)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if count != stored {
+		return s.corruptf("%s: stored stats %+v, recount %+v", where, stored, count)
+	}
+	return nil
+}

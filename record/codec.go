@@ -1,0 +1,352 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"lamport/core"
+)
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+
+// An entry is a msgpack array whose first element, the form, says what
+// follows (docs/STORE.md, "Entries"). The compact forms leave out the
+// fields core guarantees to be zero for that kind; an event that breaks
+// those guarantees is written in formTick, which keeps every field, so that
+// any Entry round-trips exactly.
+const (
+	formArrival  = 0 // [0, at, from, seq, clock]
+	formRecv     = 1 // [1, at, index, tick, clock, queue, from, seq, msg_clock]
+	formSend     = 2 // [2, at, index, tick, die, clock, first_seq, to]
+	formInternal = 3 // [3, at, index, tick, die, clock]
+	formTick     = 4 // [4, at, index, tick, kind, die, clock, queue, first_seq, to, from, seq, msg_clock]
+)
+
+// formLen is each form's array length, form included.
+var formLen = [...]int{formArrival: 5, formRecv: 9, formSend: 8, formInternal: 6, formTick: 13}
+
+// Stored kind numbers of formTick: 1 recv, 2 send, 3 internal. They equal
+// core's today; should core renumber, these two functions keep the stored
+// numbers (and the schema) as they are. Unknown kinds keep their number, so
+// nothing is lost; Check and replay object to them.
+func kindCode(k core.Kind) uint64 {
+	switch k {
+	case core.KindRecv:
+		return 1
+	case core.KindSend:
+		return 2
+	case core.KindInternal:
+		return 3
+	}
+	return uint64(k)
+}
+
+func kindOfCode(c uint8) core.Kind {
+	switch c {
+	case 1:
+		return core.KindRecv
+	case 2:
+		return core.KindSend
+	case 3:
+		return core.KindInternal
+	}
+	return core.Kind(c)
+}
+
+func formOf(e *Entry) int {
+	if e.Arrival {
+		return formArrival
+	}
+	ev := &e.Event
+	noMsg := ev.Msg == core.Message{}
+	switch ev.Kind {
+	case core.KindRecv:
+		if ev.Die == 0 && ev.FirstSeq == 0 && ev.To == nil {
+			return formRecv
+		}
+	case core.KindSend:
+		if ev.Queue == 0 && noMsg {
+			return formSend
+		}
+	case core.KindInternal:
+		if ev.Queue == 0 && ev.FirstSeq == 0 && ev.To == nil && noMsg {
+			return formInternal
+		}
+	}
+	return formTick
+}
+
+// appendEntry appends e's encoding to b.
+func appendEntry(b []byte, e *Entry) []byte {
+	form := formOf(e)
+	b = appendArrayHeader(b, formLen[form])
+	b = append(b, byte(form)) // positive fixint
+	b = appendInt(b, int64(e.At))
+	if form == formArrival {
+		return appendMsg(b, e.Msg)
+	}
+	ev := &e.Event
+	b = appendUint(b, ev.Index)
+	b = appendUint(b, ev.Tick)
+	switch form {
+	case formRecv:
+		b = appendUint(b, ev.Clock)
+		b = appendInt(b, int64(ev.Queue))
+		return appendMsg(b, ev.Msg)
+	case formSend:
+		b = appendInt(b, int64(ev.Die))
+		b = appendUint(b, ev.Clock)
+		b = appendUint(b, ev.FirstSeq)
+		return appendTo(b, ev.To)
+	case formInternal:
+		b = appendInt(b, int64(ev.Die))
+		return appendUint(b, ev.Clock)
+	}
+	b = appendUint(b, kindCode(ev.Kind))
+	b = appendInt(b, int64(ev.Die))
+	b = appendUint(b, ev.Clock)
+	b = appendInt(b, int64(ev.Queue))
+	b = appendUint(b, ev.FirstSeq)
+	b = appendTo(b, ev.To)
+	return appendMsg(b, ev.Msg)
+}
+
+func appendMsg(b []byte, m core.Message) []byte {
+	b = appendUint(b, uint64(m.From))
+	b = appendUint(b, m.Seq)
+	return appendUint(b, m.Clock)
+}
+
+// appendTo writes nil for a nil list, so nil and empty stay apart.
+func appendTo(b []byte, to []core.MachineID) []byte {
+	if to == nil {
+		return append(b, mpNil)
+	}
+	b = appendArrayHeader(b, len(to))
+	for _, id := range to {
+		b = appendUint(b, uint64(id))
+	}
+	return b
+}
+
+// decodeEntry reads one entry from d.
+func decodeEntry(d *decoder) (Entry, error) {
+	n, err := d.arrayHeader()
+	if err != nil {
+		return Entry{}, err
+	}
+	if n == 0 {
+		return Entry{}, errors.New("empty entry")
+	}
+	form, err := d.uint()
+	if err != nil {
+		return Entry{}, fmt.Errorf("form: %w", err)
+	}
+	if form >= uint64(len(formLen)) {
+		return Entry{}, fmt.Errorf("unknown entry form %d", form)
+	}
+	if n != formLen[form] {
+		return Entry{}, fmt.Errorf("entry form %d has %d fields, want %d", form, n, formLen[form])
+	}
+	var e Entry
+	at, err := d.int()
+	if err != nil {
+		return Entry{}, fmt.Errorf("at: %w", err)
+	}
+	e.At = time.Duration(at)
+	if form == formArrival {
+		e.Arrival = true
+		e.Msg, err = decodeMsg(d)
+		return e, err
+	}
+	ev := &e.Event
+	if ev.Index, err = d.uint(); err != nil {
+		return Entry{}, fmt.Errorf("index: %w", err)
+	}
+	if ev.Tick, err = d.uint(); err != nil {
+		return Entry{}, fmt.Errorf("tick: %w", err)
+	}
+	switch form {
+	case formRecv:
+		ev.Kind = core.KindRecv
+		if ev.Clock, err = d.uint(); err != nil {
+			return Entry{}, fmt.Errorf("clock: %w", err)
+		}
+		if ev.Queue, err = d.intNative(); err != nil {
+			return Entry{}, fmt.Errorf("queue: %w", err)
+		}
+		ev.Msg, err = decodeMsg(d)
+		return e, err
+	case formSend:
+		ev.Kind = core.KindSend
+		if ev.Die, err = d.intNative(); err != nil {
+			return Entry{}, fmt.Errorf("die: %w", err)
+		}
+		if ev.Clock, err = d.uint(); err != nil {
+			return Entry{}, fmt.Errorf("clock: %w", err)
+		}
+		if ev.FirstSeq, err = d.uint(); err != nil {
+			return Entry{}, fmt.Errorf("first seq: %w", err)
+		}
+		ev.To, err = decodeTo(d)
+		return e, err
+	case formInternal:
+		ev.Kind = core.KindInternal
+		if ev.Die, err = d.intNative(); err != nil {
+			return Entry{}, fmt.Errorf("die: %w", err)
+		}
+		if ev.Clock, err = d.uint(); err != nil {
+			return Entry{}, fmt.Errorf("clock: %w", err)
+		}
+		return e, nil
+	}
+	kind, err := d.uintMax(math.MaxUint8)
+	if err != nil {
+		return Entry{}, fmt.Errorf("kind: %w", err)
+	}
+	ev.Kind = kindOfCode(uint8(kind))
+	if ev.Die, err = d.intNative(); err != nil {
+		return Entry{}, fmt.Errorf("die: %w", err)
+	}
+	if ev.Clock, err = d.uint(); err != nil {
+		return Entry{}, fmt.Errorf("clock: %w", err)
+	}
+	if ev.Queue, err = d.intNative(); err != nil {
+		return Entry{}, fmt.Errorf("queue: %w", err)
+	}
+	if ev.FirstSeq, err = d.uint(); err != nil {
+		return Entry{}, fmt.Errorf("first seq: %w", err)
+	}
+	if ev.To, err = decodeTo(d); err != nil {
+		return Entry{}, err
+	}
+	ev.Msg, err = decodeMsg(d)
+	return e, err
+}
+
+func decodeMsg(d *decoder) (core.Message, error) {
+	from, err := d.uintMax(math.MaxUint32)
+	if err != nil {
+		return core.Message{}, fmt.Errorf("message from: %w", err)
+	}
+	seq, err := d.uint()
+	if err != nil {
+		return core.Message{}, fmt.Errorf("message seq: %w", err)
+	}
+	clock, err := d.uint()
+	if err != nil {
+		return core.Message{}, fmt.Errorf("message clock: %w", err)
+	}
+	return core.Message{From: core.MachineID(from), Seq: seq, Clock: clock}, nil
+}
+
+func decodeTo(d *decoder) ([]core.MachineID, error) {
+	n, isNil, err := d.nilOrArrayHeader()
+	if err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	if isNil {
+		return nil, nil
+	}
+	to := make([]core.MachineID, n)
+	for i := range to {
+		id, err := d.uintMax(math.MaxUint32)
+		if err != nil {
+			return nil, fmt.Errorf("to[%d]: %w", i, err)
+		}
+		to[i] = core.MachineID(id)
+	}
+	return to, nil
+}
+
+// A chunk is a msgpack array of entries: a header holding the count, then
+// the entries back to back. Appending to a chunk rewrites only the header.
+
+// minEntrySize is the fewest bytes an entry takes (an arrival of fixints),
+// bounding how many entries a chunk of a given size can claim.
+const minEntrySize = 6
+
+// splitChunk returns a chunk's entry count and the bytes of its entries.
+func splitChunk(chunk []byte) (int, []byte, error) {
+	d := decoder{chunk}
+	n, err := d.arrayHeader()
+	if err != nil {
+		return 0, nil, fmt.Errorf("chunk header: %w", err)
+	}
+	if n > len(d.b)/minEntrySize {
+		return 0, nil, fmt.Errorf("chunk claims %d entries in %d bytes", n, len(d.b))
+	}
+	return n, d.b, nil
+}
+
+// appendChunkBody returns a new chunk holding old's entries (old may be
+// nil) followed by the n encoded entries in body. It never writes into old,
+// which may be bbolt's mmap, nor into body: the result is a fresh slice,
+// as bbolt's Put needs a value that outlives the caller's buffers.
+func appendChunkBody(old, body []byte, n int) ([]byte, error) {
+	var have int
+	var oldBody []byte
+	if old != nil {
+		var err error
+		if have, oldBody, err = splitChunk(old); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]byte, 0, 5+len(oldBody)+len(body))
+	out = appendArrayHeader(out, have+n)
+	out = append(out, oldBody...)
+	return append(out, body...), nil
+}
+
+// decodeChunk decodes a whole chunk. Readers stream with chunkIter instead.
+func decodeChunk(chunk []byte) ([]Entry, error) {
+	var it chunkIter
+	if err := it.reset(chunk); err != nil {
+		return nil, err
+	}
+	es := make([]Entry, 0, it.left)
+	for it.left > 0 {
+		e, err := it.next()
+		if err != nil {
+			return nil, err
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+// chunkIter decodes a chunk's entries one at a time.
+type chunkIter struct {
+	d    decoder
+	left int // entries not yet decoded
+	pos  int // entries decoded, for error messages
+}
+
+func (it *chunkIter) reset(chunk []byte) error {
+	n, body, err := splitChunk(chunk)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errors.New("empty chunk")
+	}
+	*it = chunkIter{d: decoder{body}, left: n}
+	return nil
+}
+
+// next decodes the next entry; the caller checks left > 0 first. After the
+// last entry it checks that nothing follows.
+func (it *chunkIter) next() (Entry, error) {
+	e, err := decodeEntry(&it.d)
+	if err != nil {
+		return Entry{}, fmt.Errorf("entry %d: %w", it.pos, err)
+	}
+	it.pos++
+	it.left--
+	if it.left == 0 && len(it.d.b) != 0 {
+		return Entry{}, fmt.Errorf("%d bytes after the last entry", len(it.d.b))
+	}
+	return e, nil
+}

@@ -1,0 +1,196 @@
+package record
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lamport/core"
+)
+
+// Reader reads one run inside one read transaction (View). It and its
+// iterators are valid only until View's fn returns.
+type Reader struct {
+	s        *Store
+	meta     RunMeta
+	run      *bolt.Bucket // data/<run id>; nil when the run has no data yet
+	machines []core.MachineID
+	done     bool
+}
+
+// View runs fn with a Reader over run runID, all in one read transaction,
+// so fn sees one consistent state even while a Recorder commits.
+func (s *Store) View(runID string, fn func(*Reader) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		meta, err := s.getMeta(tx, runID)
+		if err != nil {
+			return err
+		}
+		r := &Reader{s: s, meta: meta}
+		if data := tx.Bucket(bucketData); data != nil {
+			r.run = data.Bucket([]byte(runID))
+		}
+		if r.machines, err = s.machinesOf(r.run, runID); err != nil {
+			return err
+		}
+		defer func() { r.done = true }()
+		return fn(r)
+	})
+}
+
+// machinesOf lists the machine buckets of a run bucket, ascending (the
+// big-endian keys sort numerically).
+func (s *Store) machinesOf(run *bolt.Bucket, runID string) ([]core.MachineID, error) {
+	if run == nil {
+		return nil, nil
+	}
+	var ids []core.MachineID
+	err := run.ForEach(func(k, v []byte) error {
+		id, ok := parseMachineKey(k)
+		if !ok || v != nil {
+			return s.corruptf("run %s: key %x is not a machine bucket", runID, k)
+		}
+		ids = append(ids, id)
+		return nil
+	})
+	return ids, err
+}
+
+// Meta is the run's metadata as of the transaction.
+func (r *Reader) Meta() RunMeta { return r.meta }
+
+// Machines lists the machines that have a log, ascending.
+func (r *Reader) Machines() []core.MachineID {
+	return append([]core.MachineID(nil), r.machines...)
+}
+
+// Stats returns machine m's stats, and false if m has no log.
+func (r *Reader) Stats(m core.MachineID) (MachineStats, bool, error) {
+	if r.run == nil {
+		return MachineStats{}, false, nil
+	}
+	mb := r.run.Bucket(machineKey(m))
+	if mb == nil {
+		return MachineStats{}, false, nil
+	}
+	v := mb.Get(keyStats)
+	if v == nil {
+		return MachineStats{}, false, r.s.corruptf("run %s machine %d: no stats", r.meta.ID, m)
+	}
+	st, err := decodeStats(m, v)
+	if err != nil {
+		return MachineStats{}, false, r.s.corruptf("run %s machine %d: stats: %v", r.meta.ID, m, err)
+	}
+	return st, true, nil
+}
+
+// Entries streams machine m's log in order, decoding one chunk at a time.
+// A machine without a log yields nothing. Any number of iterators may be
+// open at once in one Reader.
+func (r *Reader) Entries(m core.MachineID) *EntryIter {
+	it := &EntryIter{r: r, m: m, want: 1}
+	if r.run == nil {
+		return it
+	}
+	if mb := r.run.Bucket(machineKey(m)); mb != nil {
+		chunks := mb.Bucket(bucketChunks)
+		if chunks == nil {
+			it.err = r.s.corruptf("run %s machine %d: no chunks bucket", r.meta.ID, m)
+			return it
+		}
+		it.c = chunks.Cursor()
+	}
+	return it
+}
+
+// EntryIter streams one machine's log. After Next returns false, Err says
+// whether the log ended or broke.
+type EntryIter struct {
+	r     *Reader
+	m     core.MachineID
+	c     *bolt.Cursor // nil: no log
+	chunk chunkIter
+	want  uint64 // the next chunk's key: chunks count 1, 2, 3, ...
+	err   error
+}
+
+// Next returns the log's next entry, or false at the end or on an error.
+func (it *EntryIter) Next() (Entry, bool) {
+	if it.err != nil || it.c == nil {
+		return Entry{}, false
+	}
+	if it.r.done {
+		it.err = fmt.Errorf("run %s machine %d: iterator used after View returned", it.r.meta.ID, it.m)
+		return Entry{}, false
+	}
+	if it.chunk.left == 0 && !it.nextChunk() {
+		return Entry{}, false
+	}
+	e, err := it.chunk.next()
+	if err != nil {
+		it.err = it.r.s.corruptf("run %s machine %d chunk %d: %v", it.r.meta.ID, it.m, it.want-1, err)
+		return Entry{}, false
+	}
+	return e, true
+}
+
+// nextChunk loads the next chunk, checking that keys run on without a gap.
+func (it *EntryIter) nextChunk() bool {
+	var k, v []byte
+	if it.want == 1 {
+		k, v = it.c.First()
+	} else {
+		k, v = it.c.Next()
+	}
+	if k == nil {
+		it.c = nil
+		return false
+	}
+	n, ok := parseChunkKey(k)
+	switch {
+	case !ok || v == nil:
+		it.err = it.r.s.corruptf("run %s machine %d: chunk key %x", it.r.meta.ID, it.m, k)
+	case n != it.want:
+		it.err = it.r.s.corruptf("run %s machine %d: chunk key %d where %d belongs", it.r.meta.ID, it.m, n, it.want)
+	default:
+		if err := it.chunk.reset(v); err != nil {
+			it.err = it.r.s.corruptf("run %s machine %d chunk %d: %v", it.r.meta.ID, it.m, n, err)
+		}
+	}
+	it.want++
+	return it.err == nil
+}
+
+// Err is the error that stopped Next, or nil at a clean end.
+func (it *EntryIter) Err() error { return it.err }
+
+// Scan calls fn with each entry of machine m's log in order, stopping at
+// fn's first error, which it returns.
+func (s *Store) Scan(runID string, m core.MachineID, fn func(Entry) error) error {
+	return s.View(runID, func(r *Reader) error {
+		it := r.Entries(m)
+		for e, ok := it.Next(); ok; e, ok = it.Next() {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+		return it.Err()
+	})
+}
+
+// Stats returns the stats of every machine of the run that has a log,
+// sorted by ID. They are read, not recounted: every flush keeps them.
+func (s *Store) Stats(runID string) ([]MachineStats, error) {
+	var out []MachineStats
+	err := s.View(runID, func(r *Reader) error {
+		for _, m := range r.machines {
+			st, _, err := r.Stats(m)
+			if err != nil {
+				return err
+			}
+			out = append(out, st)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,333 @@
+package record
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lamport/core"
+)
+
+// Recorder defaults.
+const (
+	DefaultFlushEvery   = 200 * time.Millisecond
+	DefaultChunkEntries = 512
+	DefaultFlushEntries = 1 << 16
+)
+
+// RecorderOptions tune a Recorder. Zero values take the defaults.
+type RecorderOptions struct {
+	// FlushEvery bounds how long an appended entry waits in memory: a
+	// background goroutine commits pending entries at least this often. It
+	// is also the most a crash can lose.
+	FlushEvery time.Duration
+	// ChunkEntries is the most entries stored in one bbolt value. It
+	// changes only the packing, never what reads back.
+	ChunkEntries int
+	// FlushEntries wakes the background goroutine early once this many
+	// entries are pending, bounding memory when a fast driver (the
+	// simulator) appends faster than FlushEvery drains.
+	FlushEntries int
+}
+
+func (o *RecorderOptions) setDefaults() {
+	if o.FlushEvery <= 0 {
+		o.FlushEvery = DefaultFlushEvery
+	}
+	if o.ChunkEntries <= 0 {
+		o.ChunkEntries = DefaultChunkEntries
+	}
+	if o.FlushEntries <= 0 {
+		o.FlushEntries = DefaultFlushEntries
+	}
+}
+
+// Recorder appends entries to one run's machine logs. Append is cheap and
+// never blocks on IO; Flush, the background goroutine and Close commit.
+type Recorder struct {
+	s     *Store
+	runID string
+	opt   RecorderOptions
+
+	// flushMu is held from taking a batch to committing it, so that batches
+	// commit in the order they were taken: that, and one pending log per
+	// machine, is what keeps each log in Append order.
+	flushMu sync.Mutex
+
+	mu sync.Mutex
+	// pending holds, per machine, the entries appended since the last
+	// batch was taken.
+	pending  batch
+	nPending int
+	// spare is the emptied batch last committed; the next batch reuses
+	// its buffers, so a steady run stops allocating.
+	spare  batch
+	closed bool
+	// err is the first error; once set, no further batch is written, so a
+	// log never has a hole in the middle.
+	err error
+
+	kick chan struct{} // wakes loop early; buffered, sends never block
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+}
+
+type batch map[core.MachineID]*pendingLog
+
+// pendingLog is one machine's part of a batch, already encoded: encoding is
+// the copy Append must make anyway, and bytes are a fifth of the size of
+// Entry values and hold no pointers for the GC to scan.
+type pendingLog struct {
+	buf []byte // entries back to back, in Append order
+	// ends[i] is where entry i ends in buf; chunks are cut at these.
+	ends []int
+	// delta counts these entries; the flush adds it to the stored stats.
+	delta MachineStats
+}
+
+// NewRecorder starts a Recorder for an existing run, with its background
+// flusher. Entries go after any the run's logs already hold.
+func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error) {
+	if s.readOnly {
+		return nil, fmt.Errorf("record run %s: store %s: %w", runID, s.path, ErrReadOnly)
+	}
+	if _, err := s.Run(runID); err != nil {
+		return nil, fmt.Errorf("record run: store %s: %w", s.path, err)
+	}
+	opt.setDefaults()
+	r := &Recorder{
+		s: s, runID: runID, opt: opt,
+		pending: batch{},
+		kick:    make(chan struct{}, 1),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+	}
+	go r.loop()
+	return r, nil
+}
+
+func (r *Recorder) loop() {
+	defer close(r.done)
+	t := time.NewTicker(r.opt.FlushEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-t.C:
+		case <-r.kick:
+		}
+		// A failure is kept in r.err for Err, Flush and Close.
+		_ = r.Flush()
+	}
+}
+
+// Append queues e as machine m's next entry. It is safe for concurrent use
+// and does no IO. It copies e (by encoding it), so the caller may reuse
+// e.Event.To, which core shares with the machine. Msg of a tick and Event
+// of an arrival are not stored. After Close the entry is dropped and Err
+// reports ErrClosed.
+func (r *Recorder) Append(m core.MachineID, e Entry) {
+	if e.Arrival {
+		e.Event = core.Event{}
+	} else {
+		e.Msg = core.Message{}
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		if r.err == nil {
+			r.err = fmt.Errorf("record run %s: machine %d: entry appended after Close: %w", r.runID, m, ErrClosed)
+		}
+		return
+	}
+	p := r.pending[m]
+	if p == nil {
+		p = &pendingLog{delta: MachineStats{ID: m}}
+		r.pending[m] = p
+	}
+	p.buf = appendEntry(p.buf, &e)
+	p.ends = append(p.ends, len(p.buf))
+	p.delta.add(&e)
+	r.nPending++
+	if r.nPending == r.opt.FlushEntries {
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Flush commits every pending entry now, in one transaction for all
+// machines. It returns the Recorder's first error, if any.
+func (r *Recorder) Flush() error {
+	r.flushMu.Lock()
+	defer r.flushMu.Unlock()
+
+	r.mu.Lock()
+	if r.nPending == 0 || r.err != nil {
+		// After a failure the batch is dropped too: writing it would leave
+		// a hole where the failed one belonged.
+		if r.nPending > 0 {
+			r.recycle(r.pending)
+			r.pending, r.nPending = r.takeSpare(), 0
+		}
+		defer r.mu.Unlock()
+		return r.err
+	}
+	b := r.pending
+	r.pending, r.nPending = r.takeSpare(), 0
+	r.mu.Unlock()
+
+	err := r.s.update(func(tx *bolt.Tx) error { return r.s.appendBatch(tx, r.runID, b, r.opt.ChunkEntries) })
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recycle(b)
+	if err != nil && r.err == nil {
+		r.err = fmt.Errorf("record run %s: %w", r.runID, err)
+	}
+	return r.err
+}
+
+// takeSpare returns an empty batch for appending. r.mu is held.
+func (r *Recorder) takeSpare() batch {
+	b := r.spare
+	r.spare = nil
+	if b == nil {
+		b = batch{}
+	}
+	return b
+}
+
+// recycle empties a written batch and keeps it for reuse, minus buffers a
+// burst made much larger than usual. r.mu is held.
+func (r *Recorder) recycle(b batch) {
+	for id, p := range b {
+		if len(p.ends) > 2*r.opt.FlushEntries {
+			delete(b, id)
+			continue
+		}
+		p.buf, p.ends, p.delta = p.buf[:0], p.ends[:0], MachineStats{ID: id}
+	}
+	r.spare = b
+}
+
+// Close stops the background goroutine and commits what is pending. It is
+// idempotent and returns the Recorder's first error, if any.
+func (r *Recorder) Close() error {
+	r.once.Do(func() {
+		r.mu.Lock()
+		r.closed = true
+		r.mu.Unlock()
+		close(r.stop)
+		<-r.done
+		_ = r.Flush()
+	})
+	return r.Err()
+}
+
+// Err returns the first error the Recorder met (a failed commit, or an
+// Append after Close), or nil.
+func (r *Recorder) Err() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+// appendBatch writes a batch: machines in id order, each machine's entries
+// in order.
+func (s *Store) appendBatch(tx *bolt.Tx, runID string, b batch, perChunk int) error {
+	if tx.Bucket(bucketRuns).Get([]byte(runID)) == nil {
+		return fmt.Errorf("store %s: run %q: %w", s.path, runID, ErrNotFound)
+	}
+	run, err := tx.Bucket(bucketData).CreateBucketIfNotExists([]byte(runID))
+	if err != nil {
+		return fmt.Errorf("store %s: run %s: %w", s.path, runID, err)
+	}
+	ids := make([]core.MachineID, 0, len(b))
+	for id, p := range b {
+		if len(p.ends) > 0 { // a reused buffer may be empty this time
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := s.appendLog(run, runID, id, b[id], perChunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendLog appends p's entries to one machine's log, first filling its
+// last chunk up to perChunk entries, then in new chunks, and updates its
+// stats.
+func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *pendingLog, perChunk int) error {
+	where := fmt.Sprintf("run %s machine %d", runID, id)
+	mb, err := run.CreateBucketIfNotExists(machineKey(id))
+	if err != nil {
+		return fmt.Errorf("store %s: %s: %w", s.path, where, err)
+	}
+	chunks, err := mb.CreateBucketIfNotExists(bucketChunks)
+	if err != nil {
+		return fmt.Errorf("store %s: %s: %w", s.path, where, err)
+	}
+	chunks.FillPercent = appendFillPercent
+
+	st := MachineStats{ID: id}
+	if v := mb.Get(keyStats); v != nil {
+		if st, err = decodeStats(id, v); err != nil {
+			return s.corruptf("%s: stats: %v", where, err)
+		}
+	}
+	st.addStats(p.delta)
+
+	// take cuts the next n pending entries off p.
+	done, from := 0, 0
+	take := func(n int) ([]byte, int) {
+		n = min(n, len(p.ends)-done)
+		to := p.ends[done+n-1]
+		body := p.buf[from:to]
+		done, from = done+n, to
+		return body, n
+	}
+	next := uint64(1)
+	if k, v := chunks.Cursor().Last(); k != nil {
+		n, ok := parseChunkKey(k)
+		if !ok || v == nil {
+			return s.corruptf("%s: chunk key %x", where, k)
+		}
+		have, _, err := splitChunk(v)
+		if err != nil {
+			return s.corruptf("%s: chunk %d: %v", where, n, err)
+		}
+		if have < perChunk {
+			body, count := take(perChunk - have)
+			c, err := appendChunkBody(v, body, count)
+			if err != nil {
+				return s.corruptf("%s: chunk %d: %v", where, n, err)
+			}
+			if err := chunks.Put(chunkKey(n), c); err != nil {
+				return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, n, err)
+			}
+		}
+		next = n + 1
+	}
+	for ; done < len(p.ends); next++ {
+		// A new chunk has nothing to split: it cannot fail.
+		body, count := take(perChunk)
+		c, _ := appendChunkBody(nil, body, count)
+		if err := chunks.Put(chunkKey(next), c); err != nil {
+			return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, next, err)
+		}
+	}
+	if err := mb.Put(keyStats, encodeStats(st)); err != nil {
+		return fmt.Errorf("store %s: %s: stats: %w", s.path, where, err)
+	}
+	return nil
+}

@@ -1,0 +1,152 @@
+package record
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout version this package reads and writes. It is
+// stored under meta/schema; any change to the layout or an encoding bumps it
+// (docs/STORE.md, "Schema versions").
+const SchemaVersion = 1
+
+// DefaultLockTimeout is how long Open waits for another process to let go of
+// the store file.
+const DefaultLockTimeout = 500 * time.Millisecond
+
+// Options tune Open.
+type Options struct {
+	// ReadOnly opens the file with a shared lock: many readers may share
+	// it, no writer may hold it. A missing file is an error.
+	ReadOnly bool
+	// LockTimeout bounds the wait for the file lock; <= 0 means
+	// DefaultLockTimeout. (bbolt treats 0 as "wait forever", which a CLI
+	// must never do.)
+	LockTimeout time.Duration
+}
+
+// Store is an open store file. Its methods are safe for concurrent use, as
+// bbolt's are.
+type Store struct {
+	db       *bolt.DB
+	path     string
+	readOnly bool
+}
+
+// Open opens the store at path, creating the file and its buckets unless
+// opt.ReadOnly.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.LockTimeout <= 0 {
+		opt.LockTimeout = DefaultLockTimeout
+	}
+	if opt.ReadOnly {
+		// bbolt would report the missing file too, but only after trying
+		// to initialise it; say plainly what is missing.
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly})
+	switch {
+	case errors.Is(err, bolt.ErrTimeout):
+		return nil, fmt.Errorf("open store %s: %w (lock not acquired within %v)", path, ErrLocked, opt.LockTimeout)
+	case err != nil:
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, readOnly: opt.ReadOnly}
+	if err := s.init(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// init checks the schema version and, when writable, creates what a fresh
+// file lacks. It writes only when something is missing, so opening an
+// existing store costs no commit.
+func (s *Store) init() error {
+	var fresh, missing bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			empty := true
+			if err := tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil }); err != nil {
+				return err
+			}
+			if !empty {
+				return fmt.Errorf("store %s: %w: no %q bucket, not a lamport store (this lamport reads version %d)", s.path, ErrSchema, bucketMeta, SchemaVersion)
+			}
+			fresh = true
+			return nil
+		}
+		if err := checkSchema(s.path, meta.Get(keySchema)); err != nil {
+			return err
+		}
+		missing = tx.Bucket(bucketRuns) == nil || tx.Bucket(bucketData) == nil
+		return nil
+	})
+	if err != nil || s.readOnly || !(fresh || missing) {
+		// A read-only empty file reads as an empty store.
+		return err
+	}
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bucketMeta, bucketRuns, bucketData} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta.Get(keySchema) == nil {
+			return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store %s: create buckets: %w", s.path, err)
+	}
+	return nil
+}
+
+func checkSchema(path string, v []byte) error {
+	if v == nil {
+		return fmt.Errorf("store %s: %w: no schema version (this lamport reads version %d)", path, ErrSchema, SchemaVersion)
+	}
+	n, err := strconv.Atoi(string(v))
+	if err != nil || n < 1 {
+		return fmt.Errorf("store %s: %w: unreadable schema version %q (this lamport reads version %d)", path, ErrSchema, v, SchemaVersion)
+	}
+	if n != SchemaVersion {
+		// Older versions will be migrated here once there are any.
+		return fmt.Errorf("store %s has schema version %d; this lamport reads version %d: %w", path, n, SchemaVersion, ErrSchema)
+	}
+	return nil
+}
+
+// Close releases the file and its lock. Recorders must be closed first.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// update runs fn in a write transaction, refusing on a read-only store.
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	if s.readOnly {
+		return fmt.Errorf("store %s: %w", s.path, ErrReadOnly)
+	}
+	return s.db.Update(fn)
+}
+
+// corruptf builds an ErrCorrupt error naming the store.
+func (s *Store) corruptf(format string, args ...any) error {
+	return fmt.Errorf("store %s: %w: %s", s.path, ErrCorrupt, fmt.Sprintf(format, args...))
+}
