@@ -1,0 +1,130 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// RefusedError is returned by Dial when the peer answered the hello with a
+// refusal. It is final: retrying the same hello would be refused again.
+type RefusedError struct {
+	Addr   string
+	Reason string
+}
+
+func (e *RefusedError) Error() string {
+	return "peer at " + e.Addr + " refused the handshake: " + e.Reason
+}
+
+// Dial connects to addr, sends hello and waits for the reply, then returns
+// a Link that sends messages over the connection.
+//
+// Connection failures (refused, reset, timed out, closed before the reply)
+// are retried with backoff until ctx is done; Dial then returns an error
+// naming addr and the last failure that wraps ctx.Err(). A refusal returns
+// at once as a *RefusedError, and so does a reply that is not a valid
+// HelloReply (wrapping ErrMalformed), since that peer does not speak this
+// protocol. ctx bounds only the dial: the Link lives until Link.Close.
+func Dial(ctx context.Context, addr string, hello Hello, b Backoff) (*Link, error) {
+	if err := hello.Validate(); err != nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, err)
+	}
+	nc, err := connect(ctx, addr, hello, b)
+	if err != nil {
+		return nil, err
+	}
+	return newLink(nc, addr, hello, b), nil
+}
+
+// connect makes handshake attempts until one succeeds, one fails for good,
+// or ctx is done.
+func connect(ctx context.Context, addr string, hello Hello, b Backoff) (net.Conn, error) {
+	var last error
+	for attempt := 0; ; attempt++ {
+		nc, err := handshake(ctx, addr, hello)
+		if err == nil {
+			return nc, nil
+		}
+		if final(err) {
+			return nil, err
+		}
+		if ctx.Err() == nil {
+			last = err
+		}
+		wait := b.Delay(attempt)
+		slog.Debug("wire: dial failed; retrying", "addr", addr, "attempt", attempt+1, "err", err, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			if last == nil {
+				return nil, fmt.Errorf("dial %s: %w", addr, ctx.Err())
+			}
+			return nil, fmt.Errorf("dial %s: gave up after %d attempts: %w (last failure: %w)", addr, attempt+1, ctx.Err(), last)
+		case <-t.C:
+		}
+	}
+}
+
+// final reports whether a failed attempt is not worth repeating: the peer
+// refused us, or it does not speak the protocol, or the address is invalid.
+func final(err error) bool {
+	var refused *RefusedError
+	var addrErr *net.AddrError
+	return errors.As(err, &refused) || errors.Is(err, ErrMalformed) ||
+		errors.Is(err, ErrFrameTooLarge) || errors.As(err, &addrErr)
+}
+
+// pastDeadline is a deadline that has expired, to wake blocked IO.
+var pastDeadline = time.Unix(1, 0)
+
+// handshake makes one attempt: connect, send the hello, read the reply.
+func handshake(ctx context.Context, addr string, hello Hello) (net.Conn, error) {
+	d := net.Dialer{Timeout: HandshakeTimeout}
+	nc, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	// The deadline is set before ctx is watched, so a cancellation always
+	// has the last word.
+	_ = nc.SetDeadline(time.Now().Add(HandshakeTimeout))
+	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(pastDeadline) })
+	err = exchange(nc, addr, hello)
+	if !stop() && err == nil {
+		err = fmt.Errorf("handshake with %s: %w", addr, ctx.Err())
+	}
+	if err != nil {
+		_ = nc.Close()
+		return nil, err
+	}
+	_ = nc.SetDeadline(time.Time{})
+	return nc, nil
+}
+
+func exchange(nc net.Conn, addr string, hello Hello) error {
+	if err := WriteFrame(nc, AppendHello(nil, hello)); err != nil {
+		return fmt.Errorf("send hello to %s: %w", addr, err)
+	}
+	payload, err := NewFrameReader(nc, MaxFrameSize).Next()
+	if errors.Is(err, io.EOF) {
+		// The peer hung up without a word: a server shutting down, or one
+		// whose backlog overflowed. Worth another try, so not ErrMalformed.
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return fmt.Errorf("hello reply from %s: %w", addr, err)
+	}
+	reply, err := DecodeHelloReply(payload)
+	if err != nil {
+		return fmt.Errorf("hello reply from %s: %w", addr, err)
+	}
+	if !reply.OK {
+		return &RefusedError{Addr: addr, Reason: reply.Reason}
+	}
+	return nil
+}

@@ -1,0 +1,179 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"unicode/utf8"
+
+	"lamport/core"
+)
+
+// ProtocolVersion is the version a Hello carries. It changes whenever the
+// payload or frame layout does; servers refuse a version they do not speak
+// (the check passed to Serve decides).
+const ProtocolVersion = 1
+
+// Bounds on the handshake's strings, so that a hostile hello or reply can
+// make its reader allocate at most a few kilobytes.
+const (
+	MaxRunIDLen       = 256
+	MaxFingerprintLen = 256
+	MaxReasonLen      = 1024
+)
+
+// Hello is the first frame on every connection, sent by the dialer: who it
+// is, whom it believes it is calling, and what run it belongs to, so that a
+// machine never accepts messages from another run or another config.
+type Hello struct {
+	Version     uint16
+	RunID       string
+	From        core.MachineID // the dialing machine
+	To          core.MachineID // the machine it believes it is dialing
+	Fingerprint string         // core.Fingerprint of the run's config and params
+}
+
+// Validate reports whether h can be encoded as a hello that DecodeHello
+// accepts. Dial checks it up front, so a bad hello is a local error rather
+// than a refusal by every peer.
+func (h Hello) Validate() error {
+	switch {
+	case h.From == 0:
+		return errors.New("hello: From must be a positive machine id")
+	case h.To == 0:
+		return errors.New("hello: To must be a positive machine id")
+	case len(h.RunID) > MaxRunIDLen:
+		return fmt.Errorf("hello: run id of %d bytes, limit %d", len(h.RunID), MaxRunIDLen)
+	case len(h.Fingerprint) > MaxFingerprintLen:
+		return fmt.Errorf("hello: fingerprint of %d bytes, limit %d", len(h.Fingerprint), MaxFingerprintLen)
+	}
+	return nil
+}
+
+// AppendHello appends h's payload, the msgpack array
+// [version, runID, from, to, fingerprint], to dst. It encodes h as it is;
+// call Validate first if h may break the limits.
+func AppendHello(dst []byte, h Hello) []byte {
+	dst = appendArrayHeader(dst, 5)
+	dst = appendUint(dst, uint64(h.Version))
+	dst = appendStr(dst, h.RunID)
+	dst = appendUint(dst, uint64(h.From))
+	dst = appendUint(dst, uint64(h.To))
+	return appendStr(dst, h.Fingerprint)
+}
+
+// DecodeHello parses a hello payload: exactly five elements, a version that
+// fits uint16, machine ids in 1..2^32-1, strings within their limits, and no
+// trailing bytes. It does not judge the values; that is the server's check.
+// Errors wrap ErrMalformed.
+func DecodeHello(payload []byte) (Hello, error) {
+	n, rest, err := readArrayLen(payload)
+	if err != nil {
+		return Hello{}, fmt.Errorf("hello: %w", err)
+	}
+	if n != 5 {
+		return Hello{}, fmt.Errorf("hello: %w", malformed("array of %d elements, want 5", n))
+	}
+	var h Hello
+	version, rest, err := readUint(rest)
+	if err != nil {
+		return Hello{}, fmt.Errorf("hello version: %w", err)
+	}
+	if version > math.MaxUint16 {
+		return Hello{}, fmt.Errorf("hello version: %w", malformed("%d does not fit 16 bits", version))
+	}
+	h.Version = uint16(version)
+	if h.RunID, rest, err = readStr(rest, MaxRunIDLen); err != nil {
+		return Hello{}, fmt.Errorf("hello run id: %w", err)
+	}
+	if h.From, rest, err = readMachineID(rest); err != nil {
+		return Hello{}, fmt.Errorf("hello from: %w", err)
+	}
+	if h.To, rest, err = readMachineID(rest); err != nil {
+		return Hello{}, fmt.Errorf("hello to: %w", err)
+	}
+	if h.Fingerprint, rest, err = readStr(rest, MaxFingerprintLen); err != nil {
+		return Hello{}, fmt.Errorf("hello fingerprint: %w", err)
+	}
+	if len(rest) != 0 {
+		return Hello{}, fmt.Errorf("hello: %w", malformed("%d trailing bytes", len(rest)))
+	}
+	return h, nil
+}
+
+// peekVersion reads the version a hello payload starts with, if it starts
+// like a hello at all, so a refusal can name a version mismatch.
+func peekVersion(payload []byte) (uint64, bool) {
+	if _, rest, err := readArrayLen(payload); err == nil {
+		if v, _, err := readUint(rest); err == nil {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+func readMachineID(b []byte) (core.MachineID, []byte, error) {
+	v, rest, err := readUint(b)
+	if err != nil {
+		return 0, nil, err
+	}
+	if v == 0 || v > math.MaxUint32 {
+		return 0, nil, malformed("machine id %d out of range 1..%d", v, uint64(math.MaxUint32))
+	}
+	return core.MachineID(v), rest, nil
+}
+
+// HelloReply is the server's only frame: whether it admits the dialer and,
+// if not, why, in words meant for the person running the dialer.
+type HelloReply struct {
+	OK     bool
+	Reason string
+}
+
+// AppendHelloReply appends r's payload, the msgpack array [ok, reason], to
+// dst. A reason longer than MaxReasonLen bytes is cut (at a rune boundary)
+// to fit, since an explanation is worth sending even when shortened.
+func AppendHelloReply(dst []byte, r HelloReply) []byte {
+	dst = appendArrayHeader(dst, 2)
+	dst = appendBool(dst, r.OK)
+	return appendStr(dst, truncateUTF8(r.Reason, MaxReasonLen))
+}
+
+// DecodeHelloReply parses a reply payload: exactly [bool, string] with the
+// string within MaxReasonLen and no trailing bytes. Errors wrap
+// ErrMalformed.
+func DecodeHelloReply(payload []byte) (HelloReply, error) {
+	n, rest, err := readArrayLen(payload)
+	if err != nil {
+		return HelloReply{}, fmt.Errorf("hello reply: %w", err)
+	}
+	if n != 2 {
+		return HelloReply{}, fmt.Errorf("hello reply: %w", malformed("array of %d elements, want 2", n))
+	}
+	var r HelloReply
+	if r.OK, rest, err = readBool(rest); err != nil {
+		return HelloReply{}, fmt.Errorf("hello reply ok: %w", err)
+	}
+	if r.Reason, rest, err = readStr(rest, MaxReasonLen); err != nil {
+		return HelloReply{}, fmt.Errorf("hello reply reason: %w", err)
+	}
+	if len(rest) != 0 {
+		return HelloReply{}, fmt.Errorf("hello reply: %w", malformed("%d trailing bytes", len(rest)))
+	}
+	return r, nil
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a rune.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// A rune is at most UTFMax bytes, so look back no further: in invalid
+	// UTF-8 there may be no rune start at all.
+	for cut := n; cut > n-utf8.UTFMax && cut > 0; cut-- {
+		if utf8.RuneStart(s[cut]) {
+			return s[:cut]
+		}
+	}
+	return s[:n]
+}
