@@ -249,3 +249,25 @@ func (c *conn) readFailed(what, remote string, err error, attrs ...any) {
 	}
 	slog.Warn("wire: "+what+"; closing the connection", attrs...)
 }
+
+// WaitIdle waits until no inbound connection is open, or ctx ends, and
+// reports whether the server went idle. A machine that has finished its
+// run calls it before Close, so peers still running can finish sending and
+// close their links first instead of finding the listener gone.
+func (s *Server) WaitIdle(ctx context.Context) bool {
+	poll := time.NewTicker(10 * time.Millisecond)
+	defer poll.Stop()
+	for {
+		s.mu.Lock()
+		open := len(s.conns)
+		s.mu.Unlock()
+		if open == 0 {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-poll.C:
+		}
+	}
+}

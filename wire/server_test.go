@@ -309,3 +309,33 @@ func TestMalformedHelloOfAnotherVersionNamesIt(t *testing.T) {
 		t.Errorf("reply %+v, %v; want a refusal naming the versions", r, err)
 	}
 }
+
+func TestWaitIdleWaitsForPeersToHangUp(t *testing.T) {
+	s, err := wire.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = s.Serve(context.Background(), nil, func(core.MachineID, core.Message) {})
+	}()
+	defer func() { s.Close(); <-done }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	l, err := wire.Dial(ctx, s.Addr().String(), wire.Hello{Version: wire.ProtocolVersion, RunID: "r", From: 1, To: 2, Fingerprint: "f"}, wire.Backoff{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancelShort()
+	if s.WaitIdle(short) {
+		t.Fatal("WaitIdle reported idle while a link was open")
+	}
+	if err := l.Close(time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if !s.WaitIdle(ctx) {
+		t.Fatal("WaitIdle did not see the link close within 10s")
+	}
+}
