@@ -1,0 +1,293 @@
+package replay
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"lamport/core"
+	"lamport/record"
+)
+
+// Model is what the engine drives: core.Machine, or a test's altered one.
+type Model interface {
+	Deliver(core.Message)
+	Tick() core.Event
+}
+
+// Options change how a recording is replayed.
+type Options struct {
+	// Params replaces the recorded parameters ("what if"); nil keeps them.
+	Params *core.Params
+	// NewModel builds each machine; nil uses core.NewMachine. Tests use it
+	// to plant a deliberate change in the model.
+	NewModel func(id core.MachineID, ids []core.MachineID, p core.Params) (Model, error)
+	// Trace, if set, sees every replayed tick with its recorded event.
+	Trace func(TraceStep)
+	// Context is how many recorded events before the first divergence the
+	// report keeps; default 5.
+	Context int
+}
+
+// TraceStep is one replayed tick.
+type TraceStep struct {
+	Machine  core.MachineID
+	At       time.Duration
+	Recorded core.Event
+	Replayed core.Event
+	Same     bool
+}
+
+// Result is the outcome of a replay.
+type Result struct {
+	RunID    string
+	Machines int
+	// Events and Arrivals count the recorded entries replayed.
+	Events, Arrivals uint64
+	// First is the earliest divergence (by recorded wall time, then machine
+	// id), nil when the replay is identical.
+	First *Divergence
+	// PerMachine holds, per machine in id order, how many events diverged.
+	PerMachine []MachineCount
+	// Hash is the trace hash of the replayed schedule and outputs; on an
+	// identical replay it equals the recording's.
+	Hash string
+}
+
+// MachineCount is one machine's tally in a Result.
+type MachineCount struct {
+	ID       core.MachineID
+	Events   uint64
+	Diverged uint64
+}
+
+// Identical reports whether the replay reproduced every output.
+func (r Result) Identical() bool { return r.First == nil }
+
+// machineReplay is one machine's cursor through its recorded log.
+type machineReplay struct {
+	id    core.MachineID
+	model Model
+	it    *record.EntryIter
+	start time.Time
+
+	next    record.Entry
+	hasNext bool
+
+	// recent holds the last Context recorded events, oldest first.
+	recent   []core.Event
+	events   uint64
+	diverged uint64
+	first    *Divergence
+}
+
+// produced holds messages the replay has sent and no arrival has taken
+// yet, by sender and sequence number.
+type produced map[core.MachineID]map[uint64]sentMessage
+
+type sentMessage struct {
+	msg   core.Message
+	to    core.MachineID
+	event uint64 // the sender's event index
+}
+
+// Run replays recording runID of st.
+func Run(st *record.Store, runID string, opt Options) (Result, error) {
+	res := Result{RunID: runID}
+	err := st.View(runID, func(r *record.Reader) error {
+		var err error
+		res, err = run(r, opt)
+		return err
+	})
+	return res, err
+}
+
+func run(r *record.Reader, opt Options) (Result, error) {
+	meta := r.Meta()
+	res := Result{RunID: meta.ID}
+	params := meta.Params
+	if opt.Params != nil {
+		params = *opt.Params
+	}
+	if opt.NewModel == nil {
+		opt.NewModel = func(id core.MachineID, ids []core.MachineID, p core.Params) (Model, error) {
+			return core.NewMachine(id, ids, p)
+		}
+	}
+	if opt.Context <= 0 {
+		opt.Context = 5
+	}
+	ids := make([]core.MachineID, 0, len(meta.Config))
+	for _, m := range meta.Config {
+		ids = append(ids, m.ID)
+	}
+	slices.Sort(ids)
+
+	var ms []*machineReplay
+	for _, id := range r.Machines() {
+		model, err := opt.NewModel(id, ids, params)
+		if err != nil {
+			return res, fmt.Errorf("run %s machine %d: %w", meta.ID, id, err)
+		}
+		mm, _ := meta.Machine(id)
+		m := &machineReplay{id: id, model: model, it: r.Entries(id), start: mm.StartWall}
+		if err := m.advance(); err != nil {
+			return res, err
+		}
+		ms = append(ms, m)
+	}
+	res.Machines = len(ms)
+	hasher := NewTraceHasher()
+	out := produced{}
+
+	for {
+		progressed := false
+		for _, m := range ms {
+			for m.hasNext {
+				ok, err := m.step(out, hasher, &res, opt)
+				if err != nil {
+					return res, err
+				}
+				if !ok {
+					break
+				}
+				progressed = true
+			}
+		}
+		if !progressed {
+			break
+		}
+	}
+	// Machines still holding entries wait for messages no replayed machine
+	// will ever produce: each is stuck at its next arrival.
+	for _, m := range ms {
+		if m.hasNext {
+			if err := m.stall(out, &res); err != nil {
+				return res, err
+			}
+		}
+	}
+	for _, m := range ms {
+		res.PerMachine = append(res.PerMachine, MachineCount{ID: m.id, Events: m.events, Diverged: m.diverged})
+		if m.first != nil && (res.First == nil || m.first.before(res.First)) {
+			res.First = m.first
+		}
+	}
+	res.Hash = hasher.Sum()
+	return res, nil
+}
+
+func (m *machineReplay) advance() error {
+	m.next, m.hasNext = m.it.Next()
+	if !m.hasNext {
+		if err := m.it.Err(); err != nil {
+			return fmt.Errorf("machine %d: %w", m.id, err)
+		}
+	}
+	return nil
+}
+
+// step replays m's next entry; it reports false when that entry is an
+// arrival whose message the replay has not produced yet.
+func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Options) (bool, error) {
+	e := m.next
+	if e.Arrival {
+		sent, ok := out[e.Msg.From][e.Msg.Seq]
+		if !ok {
+			return false, nil
+		}
+		delete(out[e.Msg.From], e.Msg.Seq)
+		if sent.to != m.id {
+			m.diverge(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
+				Reason:  fmt.Sprintf("message %s arrived here but the replayed sender sent it to machine %d", e.Msg.ID(), sent.to),
+				Message: &sent.msg, Recent: slices.Clone(m.recent)})
+		}
+		replayed := record.Entry{At: e.At, Arrival: true, Msg: sent.msg}
+		h.Add(m.id, &replayed)
+		m.model.Deliver(sent.msg)
+		res.Arrivals++
+		return true, m.advance()
+	}
+
+	rec := e.Event
+	ev := m.model.Tick()
+	m.events++
+	res.Events++
+	replayed := record.Entry{At: e.At, Event: ev}
+	h.Add(m.id, &replayed)
+	if out[m.id] == nil {
+		out[m.id] = map[uint64]sentMessage{}
+	}
+	for i, msg := range ev.Sent(m.id) {
+		out[m.id][msg.Seq] = sentMessage{msg: msg, to: ev.To[i], event: ev.Index}
+	}
+	same := sameEvent(rec, ev)
+	if !same {
+		d := &Divergence{Machine: m.id, Index: rec.Index, Tick: rec.Tick, At: e.At, Wall: m.start.Add(e.At),
+			Recorded: &rec, Replayed: &ev, Recent: slices.Clone(m.recent)}
+		d.Reason = describeDifference(rec, ev)
+		if rec.Kind == core.KindRecv {
+			msg := rec.Msg
+			d.Message = &msg
+		}
+		m.diverge(d)
+	}
+	if opt.Trace != nil {
+		opt.Trace(TraceStep{Machine: m.id, At: e.At, Recorded: rec, Replayed: ev, Same: same})
+	}
+	m.recent = append(m.recent, rec)
+	if len(m.recent) > opt.Context {
+		m.recent = m.recent[1:]
+	}
+	return true, m.advance()
+}
+
+func (m *machineReplay) diverge(d *Divergence) {
+	if m.first == nil {
+		m.first = d
+	}
+	m.diverged++
+}
+
+// stall reports the arrival m waits for forever and counts the events it
+// can no longer replay as diverged.
+func (m *machineReplay) stall(out produced, res *Result) error {
+	msg := m.next.Msg
+	m.diverge(&Divergence{Machine: m.id, Index: m.events + 1, At: m.next.At, Wall: m.start.Add(m.next.At),
+		Reason:  fmt.Sprintf("the recording has message %s arrive, but the replayed machine %d never sent it", msg.ID(), msg.From),
+		Message: &msg, Recent: slices.Clone(m.recent)})
+	m.diverged-- // the stalled arrival is not an event; the events after it are counted below
+	for m.hasNext {
+		if !m.next.Arrival {
+			m.diverged++
+		}
+		if err := m.advance(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sameEvent(a, b core.Event) bool {
+	return a.Index == b.Index && a.Tick == b.Tick && a.Kind == b.Kind && a.Die == b.Die &&
+		a.Clock == b.Clock && a.Queue == b.Queue && a.FirstSeq == b.FirstSeq &&
+		slices.Equal(a.To, b.To) && a.Msg == b.Msg
+}
+
+func describeDifference(rec, got core.Event) string {
+	switch {
+	case rec.Kind != got.Kind:
+		return fmt.Sprintf("action differs: recorded %s, replayed %s", rec.Kind, got.Kind)
+	case !slices.Equal(rec.To, got.To):
+		return "send targets differ"
+	case rec.Msg != got.Msg:
+		return "received message differs"
+	case rec.Clock != got.Clock:
+		return fmt.Sprintf("clock differs: recorded %d, replayed %d", rec.Clock, got.Clock)
+	case rec.Queue != got.Queue:
+		return fmt.Sprintf("queue length differs: recorded %d, replayed %d", rec.Queue, got.Queue)
+	case rec.Die != got.Die:
+		return fmt.Sprintf("die differs: recorded %d, replayed %d", rec.Die, got.Die)
+	}
+	return "event fields differ"
+}
