@@ -1,0 +1,177 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"lamport/core"
+	"lamport/record"
+	"lamport/wire"
+)
+
+// node is one machine of a live run: the core model plus its listener, its
+// outbound links, its log file and its share of the recorder.
+type node struct {
+	self        core.MachineID
+	runID       string
+	fingerprint string
+	clock       core.Clock
+	rec         *record.Recorder
+	server      *wire.Server
+	// start is the origin of every recorded offset (it carries Go's
+	// monotonic reading, so offsets ignore wall-clock steps).
+	start time.Time
+
+	// mu serialises the machine's inputs. An arrival is queued and
+	// recorded under it, so the recorded order is the order the machine saw.
+	mu      sync.Mutex
+	machine *core.Machine
+	// open is true until the node stops recording arrivals.
+	open bool
+
+	// links is filled before the first tick and only read afterwards.
+	links map[core.MachineID]*wire.Link
+
+	// logFile and logBuf belong to the tick goroutine.
+	logFile *os.File
+	logBuf  []byte
+	logErr  error
+
+	// maxLate is the worst tick lateness seen; tick goroutine only.
+	maxLate time.Duration
+}
+
+func newNode(self core.MachineID, ids []core.MachineID, p core.Params, runID, fingerprint string, clock core.Clock, start time.Time) (*node, error) {
+	m, err := core.NewMachine(self, ids, p)
+	if err != nil {
+		return nil, fmt.Errorf("machine %d: %w", self, err)
+	}
+	return &node{
+		self: self, runID: runID, fingerprint: fingerprint, clock: clock, start: start,
+		machine: m, open: true, links: map[core.MachineID]*wire.Link{},
+	}, nil
+}
+
+func (n *node) openLog(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("log directory: %w", err)
+	}
+	path := filepath.Join(dir, "log_"+strconv.FormatUint(uint64(n.self), 10)+".txt")
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("machine %d log: %w", n.self, err)
+	}
+	n.logFile = f
+	return nil
+}
+
+// checkHello admits only peers of this very run.
+func (n *node) checkHello(h wire.Hello) error {
+	switch {
+	case h.Version != wire.ProtocolVersion:
+		return fmt.Errorf("protocol version %d, this machine speaks %d", h.Version, wire.ProtocolVersion)
+	case h.RunID != n.runID:
+		return fmt.Errorf("run %q, this machine is in run %q", h.RunID, n.runID)
+	case h.Fingerprint != n.fingerprint:
+		return fmt.Errorf("config fingerprint %s, this run's is %s (a different config.json or parameters)", h.Fingerprint, n.fingerprint)
+	case h.To != n.self:
+		return fmt.Errorf("hello for machine %d reached machine %d", h.To, n.self)
+	}
+	for _, p := range n.machine.Peers() {
+		if p == h.From {
+			return nil
+		}
+	}
+	return fmt.Errorf("machine %d is not a peer of machine %d in this run", h.From, n.self)
+}
+
+// arrive is the arrival input. It may run on several connection goroutines
+// at once; the lock makes the queue order and the recorded order one.
+func (n *node) arrive(_ core.MachineID, msg core.Message) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.open {
+		return
+	}
+	n.machine.Deliver(msg)
+	n.rec.Append(n.self, record.Entry{At: n.clock.Now().Sub(n.start), Arrival: true, Msg: msg})
+}
+
+// tick is the tick input. The event is recorded before its messages go on
+// the network, so no recorded arrival can lack its recorded send.
+func (n *node) tick() {
+	n.mu.Lock()
+	ev := n.machine.Tick()
+	at := n.clock.Now().Sub(n.start)
+	n.rec.Append(n.self, record.Entry{At: at, Event: ev})
+	n.mu.Unlock()
+
+	if n.logFile != nil && n.logErr == nil {
+		n.logBuf = AppendLogLine(n.logBuf[:0], n.start.Add(at), n.self, ev)
+		if _, err := n.logFile.Write(n.logBuf); err != nil {
+			n.logErr = fmt.Errorf("machine %d log: %w", n.self, err)
+		}
+	}
+	for i, msg := range ev.Sent(n.self) {
+		// Send fails only after Close, which happens after the last tick.
+		if err := n.links[ev.To[i]].Send(msg); err != nil {
+			panic(fmt.Sprintf("live: send on a closed link from %d to %d: %v", n.self, ev.To[i], err))
+		}
+	}
+}
+
+// tickLoop ticks at rate*speed per second from begin until until (zero:
+// until ctx ends). Tick k is due at begin + k*interval; a late tick is
+// taken at once rather than skipped, so the count of ticks follows the rate.
+func (n *node) tickLoop(ctx context.Context, speed float64, begin, until time.Time) {
+	interval := time.Duration(float64(time.Second) / (float64(n.machine.Rate()) * speed))
+	interval = max(interval, time.Nanosecond)
+	for k := int64(1); ; k++ {
+		due := begin.Add(time.Duration(k) * interval)
+		if !until.IsZero() && due.After(until) {
+			return
+		}
+		if wait := due.Sub(n.clock.Now()); wait > 0 {
+			t := n.clock.NewTimer(wait)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C():
+			}
+		} else if ctx.Err() != nil {
+			return
+		}
+		n.maxLate = max(n.maxLate, n.clock.Now().Sub(due))
+		n.tick()
+	}
+}
+
+// stopRecording ends the node's schedule: later arrivals are dropped.
+func (n *node) stopRecording() {
+	n.mu.Lock()
+	n.open = false
+	n.mu.Unlock()
+}
+
+func (n *node) closeLog() error {
+	if n.logFile == nil {
+		return n.logErr
+	}
+	err := n.logFile.Close()
+	if n.logErr != nil {
+		return n.logErr
+	}
+	if err != nil {
+		return fmt.Errorf("machine %d log: %w", n.self, err)
+	}
+	return nil
+}

@@ -1,0 +1,322 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"lamport/core"
+	"lamport/record"
+	"lamport/wire"
+)
+
+// Spec describes a live run, or this process's part of one.
+type Spec struct {
+	RunID  string
+	Config core.Config
+	Params core.Params
+	// Speed multiplies every machine's tick rate; > 0.
+	Speed float64
+	// Duration is how long machines tick; 0 means until ctx ends.
+	Duration time.Duration
+	// Local lists the machines this process runs; nil runs them all. The
+	// others are dialled at their configured addresses.
+	Local []core.MachineID
+	Store *record.Store
+	// LogDir receives log_<id>.txt per local machine; "" writes none.
+	LogDir string
+	// Clock defaults to SystemClock.
+	Clock core.Clock
+	// ConnectTimeout bounds the wait for every peer to accept; default 30s.
+	ConnectTimeout time.Duration
+	// DrainTimeout bounds the wait to send queued messages at the end;
+	// default 2s.
+	DrainTimeout time.Duration
+	Recorder     record.RecorderOptions
+	Tool         string
+	Options      map[string]string
+}
+
+// Result is what a finished run reports.
+type Result struct {
+	Meta  record.RunMeta
+	Stats []record.MachineStats
+	// MaxLateness is the worst delay of a tick behind its due time, per
+	// local machine.
+	MaxLateness map[core.MachineID]time.Duration
+}
+
+func (s *Spec) validate() error {
+	if err := s.Config.Validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if err := s.Params.Validate(); err != nil {
+		return err
+	}
+	if !(s.Speed > 0) {
+		return fmt.Errorf("speed must be positive, got %v", s.Speed)
+	}
+	if s.Duration < 0 {
+		return fmt.Errorf("duration must not be negative, got %v", s.Duration)
+	}
+	if s.RunID == "" {
+		return errors.New("run id is empty")
+	}
+	for _, id := range s.Local {
+		if _, ok := s.Config.Machine(id); !ok {
+			return fmt.Errorf("machine %d is not in the config", id)
+		}
+	}
+	return nil
+}
+
+// Run runs the local machines of spec until Duration passes or ctx ends,
+// recording everything to spec.Store. Cancelling ctx is a clean stop: the
+// run is still marked complete. Any failure marks it interrupted.
+func Run(ctx context.Context, spec Spec) (Result, error) {
+	if err := spec.validate(); err != nil {
+		return Result{}, err
+	}
+	if spec.Clock == nil {
+		spec.Clock = SystemClock{}
+	}
+	if spec.ConnectTimeout == 0 {
+		spec.ConnectTimeout = 30 * time.Second
+	}
+	if spec.DrainTimeout == 0 {
+		spec.DrainTimeout = 2 * time.Second
+	}
+	ids := spec.Config.IDs()
+	local := spec.Local
+	if local == nil {
+		local = ids
+	}
+	local = slices.Sorted(slices.Values(local))
+
+	servers, addrs, err := listen(spec.Config, local)
+	if err != nil {
+		return Result{}, err
+	}
+	closeServers := func() {
+		for _, s := range servers {
+			s.Close()
+		}
+	}
+
+	fingerprint := core.Fingerprint(spec.Config.Machines, spec.Params)
+	start := spec.Clock.Now()
+	nodes := make([]*node, 0, len(local))
+	meta := record.RunMeta{
+		ID: spec.RunID, Seed: spec.Params.Seed, Mode: "live", Params: spec.Params, Speed: spec.Speed,
+		Config: spec.Config.Machines, Fingerprint: fingerprint, Status: record.StatusRunning,
+		Started: start.Round(0), Tool: spec.Tool, Options: spec.Options,
+	}
+	for _, id := range local {
+		n, err := newNode(id, ids, spec.Params, spec.RunID, fingerprint, spec.Clock, start)
+		if err == nil {
+			err = n.openLog(spec.LogDir)
+		}
+		if err != nil {
+			closeServers()
+			closeLogs(nodes)
+			return Result{}, err
+		}
+		n.server = servers[id]
+		nodes = append(nodes, n)
+		meta.Machines = append(meta.Machines, record.MachineMeta{ID: id, Rate: n.machine.Rate(), StartWall: start.Round(0)})
+	}
+	if err := spec.Store.BeginRun(meta); err != nil {
+		closeServers()
+		closeLogs(nodes)
+		return Result{}, fmt.Errorf("record run %s: %w", spec.RunID, err)
+	}
+	rec, err := spec.Store.NewRecorder(spec.RunID, spec.Recorder)
+	if err != nil {
+		closeServers()
+		closeLogs(nodes)
+		return Result{}, errors.Join(err, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
+	}
+
+	runErr := runNodes(ctx, spec, nodes, rec, addrs)
+	runErr = errors.Join(runErr, closeLogs(nodes))
+	if err := rec.Close(); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("record run %s: %w", spec.RunID, err))
+	}
+	status := record.StatusComplete
+	if runErr != nil {
+		status = record.StatusInterrupted
+	}
+	ended := start.Round(0).Add(spec.Clock.Now().Sub(start))
+	if err := spec.Store.FinishRun(spec.RunID, status, ended); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("finish run %s: %w", spec.RunID, err))
+	}
+
+	res := Result{MaxLateness: map[core.MachineID]time.Duration{}}
+	for _, n := range nodes {
+		res.MaxLateness[n.self] = n.maxLate
+	}
+	if m, err := spec.Store.Run(spec.RunID); err == nil {
+		res.Meta = m
+	}
+	if st, err := spec.Store.Stats(spec.RunID); err == nil {
+		res.Stats = st
+	}
+	return res, runErr
+}
+
+// listen binds every local machine's address now, so that port 0 can be
+// resolved before anyone dials, and returns the address to dial for every
+// machine of the config.
+func listen(cfg core.Config, local []core.MachineID) (map[core.MachineID]*wire.Server, map[core.MachineID]string, error) {
+	servers := map[core.MachineID]*wire.Server{}
+	addrs := map[core.MachineID]string{}
+	for _, m := range cfg.Machines {
+		addrs[m.ID] = m.Addr()
+	}
+	for _, id := range local {
+		spec, _ := cfg.Machine(id)
+		s, err := wire.Listen(spec.Addr())
+		if err != nil {
+			for _, s := range servers {
+				s.Close()
+			}
+			return nil, nil, fmt.Errorf("machine %d: listen on %s: %w", id, spec.Addr(), err)
+		}
+		servers[id] = s
+		if tcp, ok := s.Addr().(*net.TCPAddr); ok {
+			addrs[id] = net.JoinHostPort(spec.Host, strconv.Itoa(tcp.Port))
+		}
+	}
+	for _, m := range cfg.Machines {
+		if _, isLocal := servers[m.ID]; !isLocal && m.Port == 0 {
+			return nil, nil, fmt.Errorf("machine %d runs elsewhere but has port 0 in the config; give it a real port", m.ID)
+		}
+	}
+	return servers, addrs, nil
+}
+
+// runNodes serves, connects, ticks and drains the nodes, in phases so that
+// no machine stops listening while another still sends to it in this
+// process.
+func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorder, addrs map[core.MachineID]string) error {
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	var serving sync.WaitGroup
+	for _, n := range nodes {
+		n.rec = rec
+		serving.Go(func() {
+			if err := n.server.Serve(serveCtx, n.checkHello, n.arrive); err != nil {
+				slog.Error("serve", "machine", n.self, "err", err)
+			}
+		})
+	}
+	defer func() {
+		// Let peers of other processes, still ticking, finish and hang up
+		// before the listeners go, so their last messages are not refused.
+		idleCtx, cancel := context.WithTimeout(context.Background(), spec.DrainTimeout)
+		for _, n := range nodes {
+			n.server.WaitIdle(idleCtx)
+		}
+		cancel()
+		stopServing()
+		for _, n := range nodes {
+			n.server.Close()
+		}
+		serving.Wait()
+	}()
+
+	if err := connect(ctx, spec, nodes, addrs); err != nil {
+		_ = closeLinks(nodes, 0)
+		return err
+	}
+	if ctx.Err() == nil {
+		begin := spec.Clock.Now()
+		var until time.Time
+		if spec.Duration > 0 {
+			until = begin.Add(spec.Duration)
+		}
+		var ticking sync.WaitGroup
+		for _, n := range nodes {
+			ticking.Go(func() { n.tickLoop(ctx, spec.Speed, begin, until) })
+		}
+		ticking.Wait()
+	}
+	// Messages still unsent when a peer has already stopped are in flight
+	// at the end of the run, which the model allows: warn, do not fail.
+	if err := closeLinks(nodes, spec.DrainTimeout); err != nil {
+		slog.Warn("some messages were not delivered before the run ended", "err", err)
+	}
+	for _, n := range nodes {
+		n.stopRecording()
+	}
+	return nil
+}
+
+// connect dials every peer of every local node at once, waiting up to
+// ConnectTimeout for machines that are not up yet.
+func connect(ctx context.Context, spec Spec, nodes []*node, addrs map[core.MachineID]string) error {
+	dialCtx, cancel := context.WithTimeout(ctx, spec.ConnectTimeout)
+	defer cancel()
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+	)
+	for _, n := range nodes {
+		for _, peer := range n.machine.Peers() {
+			hello := wire.Hello{Version: wire.ProtocolVersion, RunID: n.runID, From: n.self, To: peer, Fingerprint: n.fingerprint}
+			wg.Go(func() {
+				l, err := wire.Dial(dialCtx, addrs[peer], hello, wire.Backoff{})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					if ctx.Err() == nil {
+						errs = append(errs, fmt.Errorf("machine %d cannot reach machine %d: %w", n.self, peer, err))
+					}
+					cancel()
+					return
+				}
+				n.links[peer] = l
+			})
+		}
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+func closeLinks(nodes []*node, timeout time.Duration) error {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for _, n := range nodes {
+		for peer, l := range n.links {
+			wg.Go(func() {
+				if err := l.Close(timeout); err != nil {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("machine %d to %d: %w", n.self, peer, err))
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func closeLogs(nodes []*node) error {
+	var errs []error
+	for _, n := range nodes {
+		errs = append(errs, n.closeLog())
+	}
+	return errors.Join(errs...)
+}
