@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"lamport/record"
+)
+
+// lamport runs the CLI in-process and returns exit code, stdout, stderr.
+func lamport(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestHelpForEverySubcommand(t *testing.T) {
+	for _, c := range commands() {
+		for _, args := range [][]string{{c.name, "--help"}, {c.name, "-h"}, {"help", c.name}} {
+			code, out, errOut := lamport(t, args...)
+			if code != 0 {
+				t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+			}
+			if !strings.Contains(out, "Usage: lamport "+c.name) {
+				t.Errorf("%v: help does not start with the usage line:\n%s", args, out)
+			}
+			if strings.Count(out, "Usage:") != 1 {
+				t.Errorf("%v: help printed %d times", args, strings.Count(out, "Usage:"))
+			}
+		}
+	}
+	code, out, _ := lamport(t, "--help")
+	for _, c := range commands() {
+		if !strings.Contains(out, c.name) {
+			t.Errorf("top-level help does not list %s", c.name)
+		}
+	}
+	if code != 0 {
+		t.Errorf("lamport --help: exit %d", code)
+	}
+}
+
+// assertUsageFailure checks the CLI's promise for bad input: exit 2 and one
+// line on stderr that mentions what went wrong.
+func assertUsageFailure(t *testing.T, want string, args ...string) {
+	t.Helper()
+	code, _, errOut := lamport(t, args...)
+	if code != 2 {
+		t.Fatalf("%v: exit %d, want 2 (stderr %q)", args, code, errOut)
+	}
+	lines := strings.Split(strings.TrimRight(errOut, "\n"), "\n")
+	last := lines[len(lines)-1]
+	if !strings.HasPrefix(last, "lamport: ") || !strings.Contains(last, want) {
+		t.Fatalf("%v: last stderr line %q does not mention %q", args, last, want)
+	}
+}
+
+func TestBadConfigIsOneClearLineAndExit2(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]struct{ doc, want string }{
+		"invalid json":  {`{"machines": [{"id": 1,`, "invalid JSON"},
+		"duplicate ids": {`{"machines":[{"id":1,"host":"127.0.0.1","port":5001},{"id":1,"host":"127.0.0.1","port":5002}]}`, "duplicate machine id 1"},
+		"missing port":  {`{"machines":[{"id":1,"host":"127.0.0.1"},{"id":2,"host":"127.0.0.1","port":5002}]}`, `missing "port"`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")
+			if err := os.WriteFile(path, []byte(c.doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			store := filepath.Join(dir, "s.db")
+			assertUsageFailure(t, c.want, "run", "--config", path, "--store", store, "--duration", "1s")
+			assertUsageFailure(t, c.want, "machine", "--id", "1", "--seed", "1", "--config", path, "--store", store)
+			if _, err := os.Stat(store); err == nil {
+				t.Fatal("a bad config still created the store")
+			}
+		})
+	}
+	assertUsageFailure(t, "no such file", "run", "--config", filepath.Join(dir, "absent.json"))
+}
+
+func TestBadCommandLines(t *testing.T) {
+	assertUsageFailure(t, `unknown command "frobnicate"`, "frobnicate")
+	assertUsageFailure(t, "unknown flag: --bogus", "ls", "--bogus")
+	assertUsageFailure(t, "no command given")
+	assertUsageFailure(t, "machine needs --id", "machine")
+	assertUsageFailure(t, "does not exist", "ls", "--store", filepath.Join(t.TempDir(), "none.db"))
+	assertUsageFailure(t, "unknown --format", "export", "latest", "--format", "xml", "--store", filepath.Join(t.TempDir(), "none.db"))
+	assertUsageFailure(t, "speed must be", "run", "--speed", "0", "--config", "../../config.json")
+	assertUsageFailure(t, "max-rate", "run", "--min-rate", "5", "--max-rate", "2", "--config", "../../config.json")
+	assertUsageFailure(t, "machine needs --seed", "machine", "--id", "1", "--config", "../../config.json")
+	assertUsageFailure(t, "machine 9 is not in", "machine", "--id", "9", "--seed", "1", "--config", "../../config.json")
+}
+
+func TestLockedStoreIsReportedNotAHang(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "held.db")
+	st, err := record.Open(path, record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	begin := time.Now()
+	assertUsageFailure(t, "held open by another lamport process", "ls", "--store", path)
+	if waited := time.Since(begin); waited > 20*time.Second {
+		t.Fatalf("reporting a locked store took %v", waited)
+	}
+}

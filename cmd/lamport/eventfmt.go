@@ -1,0 +1,170 @@
+package main
+
+import (
+	"strconv"
+
+	"lamport/core"
+	"lamport/live"
+	"lamport/record"
+)
+
+// The three export encodings of one timeline item. Each appends one line.
+
+func appendJSONL(b []byte, it timelineItem) []byte {
+	e := it.entry
+	b = append(b, `{"machine":`...)
+	b = strconv.AppendUint(b, uint64(it.machine), 10)
+	if e.Arrival {
+		b = append(b, `,"kind":"arrival","time_ns":`...)
+		b = strconv.AppendInt(b, int64(e.At), 10)
+		b = appendJSONMsg(b, e.Msg)
+		return append(b, "}\n"...)
+	}
+	ev := e.Event
+	b = append(b, `,"index":`...)
+	b = strconv.AppendUint(b, ev.Index, 10)
+	b = append(b, `,"kind":"`...)
+	b = append(b, ev.Kind.String()...)
+	b = append(b, `","clock":`...)
+	b = strconv.AppendUint(b, ev.Clock, 10)
+	b = append(b, `,"queue":`...)
+	b = strconv.AppendInt(b, int64(ev.Queue), 10)
+	b = append(b, `,"time_ns":`...)
+	b = strconv.AppendInt(b, int64(e.At), 10)
+	b = append(b, `,"tick":`...)
+	b = strconv.AppendUint(b, ev.Tick, 10)
+	b = append(b, `,"time":"`...)
+	b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+	b = append(b, '"')
+	switch ev.Kind {
+	case core.KindSend:
+		b = append(b, `,"die":`...)
+		b = strconv.AppendInt(b, int64(ev.Die), 10)
+		b = append(b, `,"to":[`...)
+		for i, to := range ev.To {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendUint(b, uint64(to), 10)
+		}
+		b = append(b, `],"msgs":[`...)
+		for i, m := range ev.Sent(it.machine) {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = append(b, m.ID()...)
+			b = append(b, '"')
+		}
+		b = append(b, ']')
+	case core.KindRecv:
+		b = appendJSONMsg(b, ev.Msg)
+	case core.KindInternal:
+		b = append(b, `,"die":`...)
+		b = strconv.AppendInt(b, int64(ev.Die), 10)
+	}
+	return append(b, "}\n"...)
+}
+
+func appendJSONMsg(b []byte, m core.Message) []byte {
+	b = append(b, `,"from":`...)
+	b = strconv.AppendUint(b, uint64(m.From), 10)
+	b = append(b, `,"msg":"`...)
+	b = append(b, m.ID()...)
+	b = append(b, `","msg_clock":`...)
+	return strconv.AppendUint(b, m.Clock, 10)
+}
+
+const csvHeader = "machine,index,tick,kind,clock,queue,time_ns,time,die,to,msgs,from,msg,msg_clock\n"
+
+// appendCSV writes a row of csvHeader's columns; lists are space-separated
+// so no field needs quoting.
+func appendCSV(b []byte, it timelineItem) []byte {
+	e, ev := it.entry, it.entry.Event
+	b = strconv.AppendUint(b, uint64(it.machine), 10)
+	b = append(b, ',')
+	if e.Arrival {
+		b = append(b, ",,arrival,,,"...)
+	} else {
+		b = strconv.AppendUint(b, ev.Index, 10)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, ev.Tick, 10)
+		b = append(b, ',')
+		b = append(b, ev.Kind.String()...)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, ev.Clock, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(ev.Queue), 10)
+		b = append(b, ',')
+	}
+	b = strconv.AppendInt(b, int64(e.At), 10)
+	b = append(b, ',')
+	b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+	b = append(b, ',')
+	if !e.Arrival && ev.Kind != core.KindRecv {
+		b = strconv.AppendInt(b, int64(ev.Die), 10)
+	}
+	b = append(b, ',')
+	if ev.Kind == core.KindSend && !e.Arrival {
+		for i, to := range ev.To {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = strconv.AppendUint(b, uint64(to), 10)
+		}
+		b = append(b, ',')
+		for i, m := range ev.Sent(it.machine) {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = append(b, m.ID()...)
+		}
+	} else {
+		b = append(b, ',')
+	}
+	b = append(b, ',')
+	msg, hasMsg := receivedOrArrived(e)
+	if hasMsg {
+		b = strconv.AppendUint(b, uint64(msg.From), 10)
+		b = append(b, ',')
+		b = append(b, msg.ID()...)
+		b = append(b, ',')
+		b = strconv.AppendUint(b, msg.Clock, 10)
+	} else {
+		b = append(b, ",,"...)
+	}
+	return append(b, '\n')
+}
+
+func receivedOrArrived(e record.Entry) (core.Message, bool) {
+	switch {
+	case e.Arrival:
+		return e.Msg, true
+	case e.Event.Kind == core.KindRecv:
+		return e.Event.Msg, true
+	}
+	return core.Message{}, false
+}
+
+// appendLog writes the log_<id>.txt line of an event; with prefix, the
+// machine id leads so lines of several machines can share one stream.
+// Arrivals are not in the log files; as an extra they read "arrival".
+func appendLog(b []byte, it timelineItem, prefix bool) []byte {
+	if prefix {
+		b = append(b, 'm')
+		b = strconv.AppendUint(b, uint64(it.machine), 10)
+		b = append(b, ' ')
+	}
+	if it.entry.Arrival {
+		b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+		m := it.entry.Msg
+		b = append(b, " arrival  from="...)
+		b = strconv.AppendUint(b, uint64(m.From), 10)
+		b = append(b, " msg="...)
+		b = append(b, m.ID()...)
+		b = append(b, " msg_clock="...)
+		b = strconv.AppendUint(b, m.Clock, 10)
+		return append(b, '\n')
+	}
+	return live.AppendLogLine(b, it.wall, it.machine, it.entry.Event)
+}

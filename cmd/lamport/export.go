@@ -1,0 +1,31 @@
+package main
+
+import (
+	"strings"
+)
+
+func exportCommand(e *env, args []string) error {
+	var v viewFlags
+	var format string
+	fs := v.register(e, "export", "export RUN|latest --format jsonl|csv|log [--machine N]",
+		"Write a run's events to stdout for other tools, merged across machines by time.\n"+
+			"  jsonl  one JSON object per event: machine, index, kind, clock, queue, time_ns, tick, time,\n"+
+			"         plus die, to and msgs for a send, from, msg and msg_clock for a receive\n"+
+			"  csv    the same fields as columns, with a header row; lists are space-separated\n"+
+			"  log    the lines of logs/log_<id>.txt; with --machine exactly that file, otherwise\n"+
+			"         each line is prefixed with m<id>")
+	fs.StringVar(&format, "format", "jsonl", "jsonl, csv or log")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	switch strings.ToLower(format) {
+	case "jsonl":
+		return streamRun(e, fs, &v, "", appendJSONL)
+	case "csv":
+		return streamRun(e, fs, &v, csvHeader, appendCSV)
+	case "log":
+		prefix := v.machine == 0
+		return streamRun(e, fs, &v, "", func(b []byte, it timelineItem) []byte { return appendLog(b, it, prefix) })
+	}
+	return usageErrorf("unknown --format %q: want jsonl, csv or log", format)
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"lamport/core"
+)
+
+// lsRun is one row of 'lamport ls --json'.
+type lsRun struct {
+	ID       string      `json:"id"`
+	Seed     uint64      `json:"seed"`
+	Mode     string      `json:"mode"`
+	Status   string      `json:"status"`
+	Started  string      `json:"started"`
+	Events   uint64      `json:"events"`
+	Machines []lsMachine `json:"machines"`
+}
+
+type lsMachine struct {
+	ID   core.MachineID `json:"id"`
+	Rate int            `json:"rate"`
+}
+
+func lsCommand(e *env, args []string) error {
+	var (
+		store  string
+		asJSON bool
+		limit  int
+	)
+	fs := newFlagSet(e, "ls", "ls [--json]", "List the runs in the store, newest first.")
+	fs.StringVar(&store, "store", "lamport.db", "bbolt store to read")
+	fs.BoolVar(&asJSON, "json", false, "print a JSON array instead of a table")
+	fs.IntVar(&limit, "limit", 0, "show at most this many runs (0: all)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("ls takes no arguments, got %q", fs.Args())
+	}
+	st, err := openStore(store, true)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	metas, err := st.Runs()
+	if err != nil {
+		return fmt.Errorf("store %s: %w", store, err)
+	}
+	if limit > 0 && len(metas) > limit {
+		metas = metas[:limit]
+	}
+	rows := make([]lsRun, 0, len(metas))
+	for _, m := range metas {
+		stats, err := st.Stats(m.ID)
+		if err != nil {
+			return fmt.Errorf("store %s run %s: %w", store, m.ID, err)
+		}
+		row := lsRun{ID: m.ID, Seed: m.Seed, Mode: m.Mode, Status: string(m.Status), Started: m.Started.UTC().Format(time.RFC3339), Machines: []lsMachine{}}
+		for _, s := range stats {
+			row.Events += s.Events
+		}
+		for _, mm := range m.Machines {
+			row.Machines = append(row.Machines, lsMachine{ID: mm.ID, Rate: mm.Rate})
+		}
+		rows = append(rows, row)
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rows)
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tMODE\tSEED\tMACHINES\tEVENTS\tSTATUS\tSTARTED")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Mode, r.Seed, len(r.Machines), r.Events, r.Status, r.Started)
+	}
+	return tw.Flush()
+}

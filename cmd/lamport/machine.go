@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"lamport/core"
+	"lamport/live"
+)
+
+type machineOptions struct {
+	setupFlags
+	id             uint32
+	runID          string
+	store          string
+	logDir         string
+	connectTimeout time.Duration
+}
+
+func machineCommand(e *env, args []string) error {
+	var o machineOptions
+	fs := newFlagSet(e, "machine", "machine --id N [flags]",
+		"Run one machine of the config in this process: listen on its address, connect to its peers,\n"+
+			"tick and record to its own store. Start one per machine, in separate terminals or on\n"+
+			"separate hosts, with the same config, seed and parameters; then 'lamport merge' the stores.")
+	fs.Uint32Var(&o.id, "id", 0, "which machine of the config this process is (required)")
+	o.setupFlags.register(fs)
+	fs.StringVar(&o.runID, "run-id", "", "run id shared by all machines of the run (default: derived from the seed and config)")
+	fs.StringVar(&o.store, "store", "", "this machine's store file (default machine-<id>.db)")
+	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt (\"\" for none)")
+	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("machine takes no arguments, got %q", fs.Args())
+	}
+	if !fs.Changed("id") || o.id == 0 {
+		return usageErrorf("machine needs --id N, a machine id from the config")
+	}
+	s, err := o.resolve(fs)
+	if err != nil {
+		return err
+	}
+	if !s.seedChosen {
+		return usageErrorf("machine needs --seed (or \"seed\" in the config) so every machine of the run agrees")
+	}
+	id := core.MachineID(o.id)
+	if _, ok := s.cfg.Machine(id); !ok {
+		return usageErrorf("machine %d is not in %s (ids: %s)", id, o.config, machineIDs(s.cfg.IDs()))
+	}
+	if o.runID == "" {
+		o.runID = "seed" + uint64String(s.params.Seed) + "-" + core.Fingerprint(s.cfg.Machines, s.params)[:8]
+	}
+	if o.store == "" {
+		o.store = "machine-" + uint64String(uint64(id)) + ".db"
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := openStore(o.store, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	e.log.Info("starting machine", "machine", id, "run", o.runID, "seed", s.params.Seed, "store", o.store)
+	res, runErr := live.Run(ctx, live.Spec{
+		RunID: o.runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
+		Local: []core.MachineID{id}, Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout,
+		Tool: toolVersion, Options: s.options(),
+	})
+	if res.Meta.ID != "" {
+		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
+	}
+	return runErr
+}

@@ -1,0 +1,100 @@
+// Command lamport runs, records and inspects a scale model of an
+// asynchronous distributed system with Lamport clocks.
+//
+// main only routes to a subcommand and maps its error to an exit code:
+// 0 success, 1 differences found, 2 usage, input or IO error.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// command is one subcommand. run gets the arguments after its name.
+type command struct {
+	name    string
+	summary string
+	run     func(env *env, args []string) error
+}
+
+// env is what a subcommand may touch of the outside world, so tests can
+// run the CLI in-process.
+type env struct {
+	stdout, stderr io.Writer
+	log            *slog.Logger
+}
+
+func commands() []command {
+	return []command{
+		{"run", "run the machines of a config live over TCP and record the run", runCommand},
+		{"machine", "run one machine of a config (one process per machine)", machineCommand},
+		{"ls", "list the runs in a store", lsCommand},
+		{"show", "print a run's events, one per line", showCommand},
+		{"export", "write a run's events as jsonl, csv or log lines", exportCommand},
+		{"merge", "merge per-machine stores into one", mergeCommand},
+		{"version", "print the tool and store schema versions", versionCommand},
+	}
+}
+
+func main() {
+	// Packages below the CLI log through slog's default logger; give it the
+	// same stderr text handler as the CLI's own diagnostics.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Main runs the CLI and returns its exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	err := route(e, args)
+	switch {
+	case err == nil, errors.Is(err, pflag.ErrHelp):
+		return 0
+	case errors.Is(err, errDifferent):
+		return 1
+	}
+	fmt.Fprintf(stderr, "lamport: %s\n", oneLine(err.Error()))
+	return 2
+}
+
+func route(e *env, args []string) error {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return usageErrorf("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "-h", "--help", "help":
+		if len(args) > 1 && name == "help" {
+			return route(e, []string{args[1], "--help"})
+		}
+		usage(e.stdout)
+		return nil
+	case "--version":
+		name = "version"
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(e, args[1:])
+		}
+	}
+	return usageErrorf("unknown command %q (see lamport --help)", name)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "lamport: a scale model of an asynchronous distributed system with Lamport clocks\n\nUsage:\n  lamport <command> [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun 'lamport <command> --help' for a command's flags.\nExit codes: 0 ok, 1 differences found, 2 usage, input or IO error.\n")
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}

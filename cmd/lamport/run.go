@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"lamport/core"
+	"lamport/live"
+	"lamport/record"
+)
+
+type runOptions struct {
+	setupFlags
+	store          string
+	logDir         string
+	procs          bool
+	connectTimeout time.Duration
+}
+
+func runCommand(e *env, args []string) error {
+	var o runOptions
+	fs := newFlagSet(e, "run", "run [flags]",
+		"Start every machine of the config, let them tick and exchange messages over real TCP,\n"+
+			"and record every event to the store. Ctrl-C stops the run cleanly.")
+	o.setupFlags.register(fs)
+	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
+	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt, one per machine (\"\" for none)")
+	fs.BoolVar(&o.procs, "procs", false, "start one OS process per machine ('lamport machine --id N') and merge their stores")
+	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("run takes no arguments, got %q", fs.Args())
+	}
+	s, err := o.resolve(fs)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	runID := newRunID(time.Now())
+	e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
+		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store)
+	if o.procs {
+		return o.runProcs(ctx, e, s, runID)
+	}
+	st, err := openStore(o.store, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, runErr := live.Run(ctx, live.Spec{
+		RunID: runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
+		Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout, Tool: toolVersion, Options: s.options(),
+	})
+	if res.Meta.ID != "" {
+		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
+	}
+	return runErr
+}
+
+// runProcs is what start_all did: one 'lamport machine' process per
+// machine, each with its own store file, merged into --store at the end.
+func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find own executable: %w", err)
+	}
+	configPath, err := filepath.Abs(o.config)
+	if err != nil {
+		return fmt.Errorf("config %s: %w", o.config, err)
+	}
+	tmp, err := os.MkdirTemp("", "lamport-"+runID+"-")
+	if err != nil {
+		return fmt.Errorf("temporary directory for machine stores: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed []error
+		parts  []string
+	)
+	for _, id := range s.cfg.IDs() {
+		part := filepath.Join(tmp, "machine-"+strconv.FormatUint(uint64(id), 10)+".db")
+		parts = append(parts, part)
+		cmd := exec.Command(exe, "machine", "--id", strconv.FormatUint(uint64(id), 10),
+			"--run-id", runID, "--config", configPath, "--store", part, "--log-dir", o.logDir,
+			"--seed", strconv.FormatUint(s.params.Seed, 10), "--duration", s.duration.String(),
+			"--speed", strconv.FormatFloat(s.speed, 'g', -1, 64),
+			"--actions", strconv.Itoa(s.params.Actions), "--min-rate", strconv.Itoa(s.params.MinRate),
+			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
+		cmd.Stderr = e.stderr
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("start machine %d: %w", id, err)
+		}
+		wg.Go(func() {
+			err := waitChild(ctx, cmd)
+			if err != nil {
+				mu.Lock()
+				failed = append(failed, fmt.Errorf("machine %d process: %w", id, err))
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+
+	out, err := openStore(o.store, false)
+	if err != nil {
+		return errors.Join(append(failed, err)...)
+	}
+	defer out.Close()
+	if err := mergeFiles(out, parts); err != nil {
+		return errors.Join(append(failed, err)...)
+	}
+	meta, err := out.Run(runID)
+	if err != nil {
+		return errors.Join(append(failed, err)...)
+	}
+	stats, err := out.Stats(runID)
+	if err != nil {
+		return errors.Join(append(failed, err)...)
+	}
+	printRunSummary(e.stdout, o.store, meta, stats)
+	return errors.Join(failed...)
+}
+
+// waitChild waits for a machine process, passing on a stop request as
+// SIGTERM so the child flushes its store before it exits.
+func waitChild(ctx context.Context, cmd *exec.Cmd) error {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		return <-done
+	}
+}
+
+// mergeFiles merges the per-machine store files that exist into out; a
+// machine process that died before creating its file is reported by its
+// exit status, not here.
+func mergeFiles(out *record.Store, paths []string) error {
+	var ins []*record.Store
+	defer func() {
+		for _, in := range ins {
+			in.Close()
+		}
+	}()
+	for _, p := range paths {
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		in, err := openStore(p, true)
+		if err != nil {
+			return err
+		}
+		ins = append(ins, in)
+	}
+	if err := record.Merge(out, ins...); err != nil {
+		return fmt.Errorf("merge into %s: %w", out.Path(), err)
+	}
+	return nil
+}
+
+func machineIDs(ids []core.MachineID) string {
+	s := ""
+	for i, id := range ids {
+		if i > 0 {
+			s += ","
+		}
+		s += strconv.FormatUint(uint64(id), 10)
+	}
+	return s
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"lamport/core"
+)
+
+// setupFlags are the flags that fix a run: where the machines are and the
+// model's parameters. run and machine share them. A flag given on the
+// command line beats the same key in config.json, which beats the default.
+type setupFlags struct {
+	config   string
+	seed     uint64
+	duration time.Duration
+	speed    float64
+	actions  int
+	minRate  int
+	maxRate  int
+}
+
+// setup is a resolved run setup.
+type setup struct {
+	cfg        core.Config
+	params     core.Params
+	speed      float64
+	duration   time.Duration
+	seedChosen bool // the seed came from a flag or the config, not chance
+}
+
+func (f *setupFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.config, "config", "config.json", "machines file: {\"machines\": [{\"id\":1,\"host\":\"127.0.0.1\",\"port\":5001}, ...]}")
+	fs.Uint64Var(&f.seed, "seed", 0, "run seed (default: config's \"seed\", else random; always printed)")
+	fs.DurationVar(&f.duration, "duration", 60*time.Second, "how long machines tick, e.g. 10s, 5m; 0 runs until Ctrl-C")
+	fs.Float64Var(&f.speed, "speed", 1, "multiply every tick rate (a time-lapse); the model is unchanged")
+	fs.IntVar(&f.actions, "actions", core.DefaultActions, "die size on a tick with an empty queue: 1,2,3 send, the rest internal")
+	fs.IntVar(&f.minRate, "min-rate", core.DefaultMinRate, "lowest tick rate a machine may draw, ticks per second")
+	fs.IntVar(&f.maxRate, "max-rate", core.DefaultMaxRate, "highest tick rate a machine may draw, ticks per second")
+}
+
+func (f *setupFlags) resolve(fs *pflag.FlagSet) (setup, error) {
+	data, err := os.ReadFile(f.config)
+	if err != nil {
+		return setup{}, fmt.Errorf("config %s: %w", f.config, err)
+	}
+	cfg, err := core.ParseConfig(data)
+	if err != nil {
+		return setup{}, fmt.Errorf("config %s: %w", f.config, err)
+	}
+	s := setup{cfg: cfg, speed: f.speed, duration: f.duration}
+	p := core.Params{Actions: f.actions, MinRate: f.minRate, MaxRate: f.maxRate}
+	pickInt(fs, "actions", cfg.Actions, &p.Actions)
+	pickInt(fs, "min-rate", cfg.MinRate, &p.MinRate)
+	pickInt(fs, "max-rate", cfg.MaxRate, &p.MaxRate)
+	if !fs.Changed("speed") && cfg.Speed != nil {
+		s.speed = *cfg.Speed
+	}
+	if !fs.Changed("duration") && cfg.Duration != nil {
+		if s.duration, err = time.ParseDuration(*cfg.Duration); err != nil {
+			return setup{}, fmt.Errorf("config %s: duration: %w", f.config, err)
+		}
+	}
+	switch {
+	case fs.Changed("seed"):
+		p.Seed, s.seedChosen = f.seed, true
+	case cfg.Seed != nil:
+		p.Seed, s.seedChosen = *cfg.Seed, true
+	default:
+		p.Seed = randomSeed()
+	}
+	if err := p.Validate(); err != nil {
+		return setup{}, usageErrorf("%v", err)
+	}
+	if !(s.speed > 0) || s.speed > 1e6 {
+		return setup{}, usageErrorf("speed must be in (0, 1000000], got %v", s.speed)
+	}
+	if s.duration < 0 {
+		return setup{}, usageErrorf("duration must not be negative, got %v", s.duration)
+	}
+	s.params = p
+	return s, nil
+}
+
+func pickInt(fs *pflag.FlagSet, name string, fromConfig *int, dst *int) {
+	if !fs.Changed(name) && fromConfig != nil {
+		*dst = *fromConfig
+	}
+}
+
+// randomSeed is small enough to type back: lamport replay --seed 483920.
+func randomSeed() uint64 {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return binary.LittleEndian.Uint64(b[:])%999_999 + 1
+}
+
+// newRunID names a run by its start time (so ids sort by age) and a random
+// suffix (so two runs started in the same second differ).
+func newRunID(now time.Time) string {
+	var b [3]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// setupOptions is what a run's metadata keeps of its flags for display.
+func (s setup) options() map[string]string {
+	return map[string]string{"duration": s.duration.String()}
+}

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/spf13/pflag"
+
+	"lamport/core"
+)
+
+type viewFlags struct {
+	runRef
+	machine  uint32
+	from, to uint64
+	arrivals bool
+}
+
+func (v *viewFlags) register(e *env, name, usageLine, about string) *pflag.FlagSet {
+	fs := newFlagSet(e, name, usageLine, about)
+	v.runRef.register(fs)
+	fs.Uint32Var(&v.machine, "machine", 0, "only this machine's entries")
+	fs.Uint64Var(&v.from, "from", 0, "first event index to include (1-based, per machine)")
+	fs.Uint64Var(&v.to, "to", 0, "last event index to include")
+	fs.BoolVar(&v.arrivals, "arrivals", false, "also include message arrivals (inputs), not only events")
+	return fs
+}
+
+func (v *viewFlags) filter() (timelineFilter, error) {
+	if v.to != 0 && v.from > v.to {
+		return timelineFilter{}, usageErrorf("--from %d is after --to %d", v.from, v.to)
+	}
+	return timelineFilter{machine: core.MachineID(v.machine), from: v.from, to: v.to, arrivals: v.arrivals}, nil
+}
+
+func showCommand(e *env, args []string) error {
+	var v viewFlags
+	fs := v.register(e, "show", "show RUN|latest [--machine N] [--from I] [--to J]",
+		"Print a run's events, one per line, merged across machines by time:\n"+
+			"machine, event index, seconds since the run started, kind, clock after the event,\n"+
+			"queue length, and the peer, message id and message clock of sends and receives.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return streamRun(e, fs, &v, "", func(b []byte, it timelineItem) []byte {
+		b = append(b, 'm')
+		b = strconv.AppendUint(b, uint64(it.machine), 10)
+		if it.entry.Arrival {
+			b = append(b, "      "...)
+		} else {
+			b = append(b, " #"...)
+			b = append(b, padLeft(strconv.FormatUint(it.entry.Event.Index, 10), 5)...)
+		}
+		b = fmt.Appendf(b, " %12.6fs ", it.entry.At.Seconds())
+		if it.entry.Arrival {
+			m := it.entry.Msg
+			return fmt.Appendf(b, "arrival  from=%d msg=%s msg_clock=%d\n", m.From, m.ID(), m.Clock)
+		}
+		b = it.entry.Event.AppendDetails(b, it.machine)
+		return append(b, '\n')
+	})
+}
+
+func padLeft(s string, n int) string {
+	for len(s) < n {
+		s = " " + s
+	}
+	return s
+}

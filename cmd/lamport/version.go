@@ -1,0 +1,20 @@
+package main
+
+import (
+	"fmt"
+
+	"lamport/record"
+	"lamport/wire"
+)
+
+// toolVersion is recorded in every run's metadata.
+const toolVersion = "lamport 0.1.0"
+
+func versionCommand(e *env, args []string) error {
+	fs := newFlagSet(e, "version", "version", "Print the tool version, the store schema version and the wire protocol version.")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s (store schema %d, wire protocol %d)\n", toolVersion, record.SchemaVersion, wire.ProtocolVersion)
+	return nil
+}
