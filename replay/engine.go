@@ -42,7 +42,8 @@ type TraceStep struct {
 type Result struct {
 	RunID    string
 	Machines int
-	// Events and Arrivals count the recorded entries replayed.
+	// Events and Arrivals count the recorded entries replayed; events a
+	// stalled machine never reached are not among them.
 	Events, Arrivals uint64
 	// First is the earliest divergence (by recorded wall time, then machine
 	// id), nil when the replay is identical.
@@ -56,7 +57,9 @@ type Result struct {
 
 // MachineCount is one machine's tally in a Result.
 type MachineCount struct {
-	ID       core.MachineID
+	ID core.MachineID
+	// Events is the machine's recorded events; Diverged those whose replay
+	// differs or that the replay could not reach.
 	Events   uint64
 	Diverged uint64
 }
@@ -162,7 +165,7 @@ func run(r *record.Reader, opt Options) (Result, error) {
 	// will ever produce: each is stuck at its next arrival.
 	for _, m := range ms {
 		if m.hasNext {
-			if err := m.stall(out, &res); err != nil {
+			if err := m.stall(); err != nil {
 				return res, err
 			}
 		}
@@ -198,7 +201,7 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 		}
 		delete(out[e.Msg.From], e.Msg.Seq)
 		if sent.to != m.id {
-			m.diverge(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
+			m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
 				Reason:  fmt.Sprintf("message %s arrived here but the replayed sender sent it to machine %d", e.Msg.ID(), sent.to),
 				Message: &sent.msg, Recent: slices.Clone(m.recent)})
 		}
@@ -230,7 +233,8 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 			msg := rec.Msg
 			d.Message = &msg
 		}
-		m.diverge(d)
+		m.noteFirst(d)
+		m.diverged++
 	}
 	if opt.Trace != nil {
 		opt.Trace(TraceStep{Machine: m.id, At: e.At, Recorded: rec, Replayed: ev, Same: same})
@@ -242,23 +246,23 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 	return true, m.advance()
 }
 
-func (m *machineReplay) diverge(d *Divergence) {
+// noteFirst keeps d if it is m's first divergence.
+func (m *machineReplay) noteFirst(d *Divergence) {
 	if m.first == nil {
 		m.first = d
 	}
-	m.diverged++
 }
 
-// stall reports the arrival m waits for forever and counts the events it
-// can no longer replay as diverged.
-func (m *machineReplay) stall(out produced, res *Result) error {
+// stall reports the arrival m waits for forever and counts the recorded
+// events it can no longer replay as diverged.
+func (m *machineReplay) stall() error {
 	msg := m.next.Msg
-	m.diverge(&Divergence{Machine: m.id, Index: m.events + 1, At: m.next.At, Wall: m.start.Add(m.next.At),
+	m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: m.next.At, Wall: m.start.Add(m.next.At),
 		Reason:  fmt.Sprintf("the recording has message %s arrive, but the replayed machine %d never sent it", msg.ID(), msg.From),
 		Message: &msg, Recent: slices.Clone(m.recent)})
-	m.diverged-- // the stalled arrival is not an event; the events after it are counted below
 	for m.hasNext {
 		if !m.next.Arrival {
+			m.events++
 			m.diverged++
 		}
 		if err := m.advance(); err != nil {

@@ -43,3 +43,66 @@ func recordSim(t testing.TB, st *record.Store, id string, machines int, p core.P
 	}
 	return res
 }
+
+// copyRun records run src again as dst, passing every entry through edit,
+// which may change it or drop it (false). The copy ends with status.
+func copyRun(t testing.TB, st *record.Store, src, dst string, status record.Status, edit func(core.MachineID, *record.Entry) bool) {
+	t.Helper()
+	meta, err := st.Run(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.ID = dst
+	if err := st.BeginRun(meta); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := st.NewRecorder(dst, record.RecorderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.View(src, func(r *record.Reader) error {
+		for _, id := range r.Machines() {
+			it := r.Entries(id)
+			for e, ok := it.Next(); ok; e, ok = it.Next() {
+				if edit(id, &e) {
+					rec.Append(id, e)
+				}
+			}
+			if err := it.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.FinishRun(dst, status, meta.Ended); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// entriesOf reads every machine's log of a run.
+func entriesOf(t testing.TB, st *record.Store, runID string) map[core.MachineID][]record.Entry {
+	t.Helper()
+	out := map[core.MachineID][]record.Entry{}
+	err := st.View(runID, func(r *record.Reader) error {
+		for _, id := range r.Machines() {
+			it := r.Entries(id)
+			for e, ok := it.Next(); ok; e, ok = it.Next() {
+				out[id] = append(out[id], e)
+			}
+			if err := it.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -38,6 +38,8 @@ func commands() []command {
 		{"show", "print a run's events, one per line", showCommand},
 		{"export", "write a run's events as jsonl, csv or log lines", exportCommand},
 		{"merge", "merge per-machine stores into one", mergeCommand},
+		{"replay", "replay a recording through the model and report the first divergence", replayCommand},
+		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
 		{"version", "print the tool and store schema versions", versionCommand},
 	}
 }

@@ -45,6 +45,7 @@ func (f *setupFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.maxRate, "max-rate", core.DefaultMaxRate, "highest tick rate a machine may draw, ticks per second")
 }
 
+// resolve reads --config and applies the flags over it.
 func (f *setupFlags) resolve(fs *pflag.FlagSet) (setup, error) {
 	data, err := os.ReadFile(f.config)
 	if err != nil {
@@ -54,6 +55,12 @@ func (f *setupFlags) resolve(fs *pflag.FlagSet) (setup, error) {
 	if err != nil {
 		return setup{}, fmt.Errorf("config %s: %w", f.config, err)
 	}
+	return f.resolveConfig(fs, cfg)
+}
+
+// resolveConfig applies the flags over cfg's optional parameters.
+func (f *setupFlags) resolveConfig(fs *pflag.FlagSet, cfg core.Config) (setup, error) {
+	var err error
 	s := setup{cfg: cfg, speed: f.speed, duration: f.duration}
 	p := core.Params{Actions: f.actions, MinRate: f.minRate, MaxRate: f.maxRate}
 	pickInt(fs, "actions", cfg.Actions, &p.Actions)
@@ -64,7 +71,7 @@ func (f *setupFlags) resolve(fs *pflag.FlagSet) (setup, error) {
 	}
 	if !fs.Changed("duration") && cfg.Duration != nil {
 		if s.duration, err = time.ParseDuration(*cfg.Duration); err != nil {
-			return setup{}, fmt.Errorf("config %s: duration: %w", f.config, err)
+			return setup{}, fmt.Errorf("config: duration: %w", err)
 		}
 	}
 	switch {
