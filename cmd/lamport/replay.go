@@ -32,19 +32,11 @@ func replayCommand(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	filter, err := v.filter()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(v.store, true)
+	st, meta, filter, err := v.open(fs)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	meta, err := v.resolve(fs, st)
-	if err != nil {
-		return err
-	}
 	opt := replay.Options{Context: context}
 	if len(sets) > 0 {
 		p, err := applySets(meta.Params, sets)

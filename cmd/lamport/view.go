@@ -5,34 +5,19 @@ import (
 	"fmt"
 
 	"github.com/spf13/pflag"
+
+	"lamport/record"
 )
 
 // streamRun is the body shared by show and export, after parsing: open the
 // store read-only, resolve the run, and write header and then one line per
 // timeline item to stdout.
 func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, header string, line func([]byte, timelineItem) []byte) error {
-	f, err := v.filter()
-	if err != nil {
-		return err
-	}
-	st, err := openStore(v.store, true)
+	st, meta, f, err := v.open(fs)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	meta, err := v.resolve(fs, st)
-	if err != nil {
-		return err
-	}
-	if f.machine != 0 {
-		found := false
-		for _, m := range meta.Machines {
-			found = found || m.ID == f.machine
-		}
-		if !found {
-			return usageErrorf("run %s has no machine %d", meta.ID, f.machine)
-		}
-	}
 	w := bufio.NewWriterSize(e.stdout, 64<<10)
 	w.WriteString(header)
 	var buf []byte
@@ -45,4 +30,28 @@ func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, header string, line func
 		err = fmt.Errorf("write output: %w", ferr)
 	}
 	return err
+}
+
+// open checks the flags, opens the store read-only and resolves the run;
+// the caller closes the store.
+func (v *viewFlags) open(fs *pflag.FlagSet) (*record.Store, record.RunMeta, timelineFilter, error) {
+	f, err := v.filter()
+	if err != nil {
+		return nil, record.RunMeta{}, f, err
+	}
+	st, err := openStore(v.store, true)
+	if err != nil {
+		return nil, record.RunMeta{}, f, err
+	}
+	meta, err := v.resolve(fs, st)
+	if err == nil && f.machine != 0 {
+		if _, ok := meta.Machine(f.machine); !ok {
+			err = usageErrorf("run %s has no machine %d", meta.ID, f.machine)
+		}
+	}
+	if err != nil {
+		st.Close()
+		return nil, record.RunMeta{}, f, err
+	}
+	return st, meta, f, nil
 }
