@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -78,5 +79,36 @@ func TestMismatchedHelloIsRefusedAndTheRunGoesOn(t *testing.T) {
 	meta, err := st.Run("real")
 	if err != nil || meta.Status != record.StatusComplete {
 		t.Fatalf("run after intruders: %v %s", err, meta.Status)
+	}
+}
+
+// A machine whose peers never come up records nothing, so the same run id
+// can be tried again.
+func TestUnreachablePeersLeaveNoRun(t *testing.T) {
+	st := openStore(t)
+	logDir := t.TempDir()
+	cfg := core.Config{}
+	for i, p := range reservePorts(t, 3) {
+		cfg.Machines = append(cfg.Machines, core.MachineSpec{ID: core.MachineID(i + 1), Host: "127.0.0.1", Port: p})
+	}
+	spec := live.Spec{RunID: "lonely", Config: cfg, Params: core.DefaultParams(2), Speed: 10, Duration: time.Second,
+		Local: []core.MachineID{1}, Store: st, LogDir: logDir, ConnectTimeout: 500 * time.Millisecond}
+	for attempt := range 2 {
+		_, err := live.Run(context.Background(), spec)
+		if err == nil || errors.Is(err, record.ErrExists) {
+			t.Fatalf("attempt %d: %v, want a connect failure", attempt, err)
+		}
+		if runs, _ := st.Runs(); len(runs) != 0 {
+			t.Fatalf("attempt %d left %d runs", attempt, len(runs))
+		}
+	}
+	if entries, _ := os.ReadDir(logDir); len(entries) != 0 {
+		t.Fatalf("a run that never started left log files: %v", entries)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	spec.ConnectTimeout = 10 * time.Second
+	if _, err := live.Run(ctx, spec); !errors.Is(err, live.ErrNotStarted) {
+		t.Fatalf("a run stopped before connecting: %v, want ErrNotStarted", err)
 	}
 }

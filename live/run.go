@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -143,10 +144,19 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, errors.Join(err, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
 	}
 
-	runErr := runNodes(ctx, spec, nodes, rec, addrs)
+	ticked, runErr := runNodes(ctx, spec, nodes, rec, addrs)
 	runErr = errors.Join(runErr, closeLogs(nodes))
 	if err := rec.Close(); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("record run %s: %w", spec.RunID, err))
+	}
+	if !ticked {
+		// Nothing happened: leave no empty run to block a retry of the same
+		// id, and no empty log files.
+		removeLogs(nodes)
+		if runErr == nil {
+			runErr = ErrNotStarted
+		}
+		return Result{}, errors.Join(runErr, spec.Store.DeleteRun(spec.RunID))
 	}
 	status := record.StatusComplete
 	if runErr != nil {
@@ -186,7 +196,7 @@ func listen(cfg core.Config, local []core.MachineID) (map[core.MachineID]*wire.S
 			for _, s := range servers {
 				s.Close()
 			}
-			return nil, nil, fmt.Errorf("machine %d: listen on %s: %w", id, spec.Addr(), err)
+			return nil, nil, fmt.Errorf("machine %d: %w", id, err)
 		}
 		servers[id] = s
 		if tcp, ok := s.Addr().(*net.TCPAddr); ok {
@@ -201,10 +211,14 @@ func listen(cfg core.Config, local []core.MachineID) (map[core.MachineID]*wire.S
 	return servers, addrs, nil
 }
 
+// ErrNotStarted is returned by Run when it stopped (by ctx) before every
+// local machine had connected to its peers; no run is left in the store.
+var ErrNotStarted = errors.New("stopped before every machine was connected; nothing was recorded")
+
 // runNodes serves, connects, ticks and drains the nodes, in phases so that
 // no machine stops listening while another still sends to it in this
-// process.
-func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorder, addrs map[core.MachineID]string) error {
+// process. It reports whether the machines got to tick.
+func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorder, addrs map[core.MachineID]string) (bool, error) {
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	var serving sync.WaitGroup
 	for _, n := range nodes {
@@ -232,20 +246,22 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 
 	if err := connect(ctx, spec, nodes, addrs); err != nil {
 		_ = closeLinks(nodes, 0)
-		return err
+		return false, err
 	}
-	if ctx.Err() == nil {
-		begin := spec.Clock.Now()
-		var until time.Time
-		if spec.Duration > 0 {
-			until = begin.Add(spec.Duration)
-		}
-		var ticking sync.WaitGroup
-		for _, n := range nodes {
-			ticking.Go(func() { n.tickLoop(ctx, spec.Speed, begin, until) })
-		}
-		ticking.Wait()
+	if ctx.Err() != nil {
+		_ = closeLinks(nodes, 0)
+		return false, nil
 	}
+	begin := spec.Clock.Now()
+	var until time.Time
+	if spec.Duration > 0 {
+		until = begin.Add(spec.Duration)
+	}
+	var ticking sync.WaitGroup
+	for _, n := range nodes {
+		ticking.Go(func() { n.tickLoop(ctx, spec.Speed, begin, until) })
+	}
+	ticking.Wait()
 	// Messages still unsent when a peer has already stopped are in flight
 	// at the end of the run, which the model allows: warn, do not fail.
 	if err := closeLinks(nodes, spec.DrainTimeout); err != nil {
@@ -254,7 +270,7 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 	for _, n := range nodes {
 		n.stopRecording()
 	}
-	return nil
+	return true, nil
 }
 
 // connect dials every peer of every local node at once, waiting up to
@@ -311,6 +327,14 @@ func closeLinks(nodes []*node, timeout time.Duration) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+func removeLogs(nodes []*node) {
+	for _, n := range nodes {
+		if n.logFile != nil {
+			_ = os.Remove(n.logFile.Name())
+		}
+	}
 }
 
 func closeLogs(nodes []*node) error {

@@ -2,6 +2,7 @@ package replay_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 	"time"
 
@@ -94,5 +95,17 @@ func TestReplayReportGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkGolden(t, "replay/"+name, buf.Bytes())
+	}
+}
+
+func TestPartOfARunIsRefusedNotReportedAsDivergence(t *testing.T) {
+	st := tempStore(t)
+	recordSim(t, st, "whole", 3, core.DefaultParams(5), 10*time.Second, "exp:5ms")
+	copyRun(t, st, "whole", "part", record.StatusComplete, func(id core.MachineID, _ *record.Entry) bool { return id == 1 })
+	if err := st.UpdateRun("part", func(m *record.RunMeta) { m.Machines = m.Machines[:1] }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replay.Run(st, "part", replay.Options{}); !errors.Is(err, replay.ErrPartialRun) {
+		t.Fatalf("replay of machine 1's part alone: %v, want ErrPartialRun", err)
 	}
 }

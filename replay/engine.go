@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -105,9 +106,18 @@ func Run(st *record.Store, runID string, opt Options) (Result, error) {
 	return res, err
 }
 
+// ErrPartialRun is returned by Run for a store that holds only some of a
+// run's machines (one 'lamport machine' process's store, not yet merged):
+// the others' messages are missing, so replay would report false
+// divergences.
+var ErrPartialRun = errors.New("the store holds only part of the run; merge every machine's store first (lamport merge)")
+
 func run(r *record.Reader, opt Options) (Result, error) {
 	meta := r.Meta()
 	res := Result{RunID: meta.ID}
+	if len(meta.Machines) < len(meta.Config) {
+		return res, fmt.Errorf("run %s has %d of its %d machines: %w", meta.ID, len(meta.Machines), len(meta.Config), ErrPartialRun)
+	}
 	params := meta.Params
 	if opt.Params != nil {
 		params = *opt.Params
