@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"reflect"
 	"slices"
 	"strconv"
 )
@@ -75,8 +77,8 @@ func ParseConfig(data []byte) (Config, error) {
 		switch {
 		case m.ID == nil:
 			return Config{}, fmt.Errorf("%s: missing \"id\"", where)
-		case *m.ID < 1 || *m.ID > 1<<31:
-			return Config{}, fmt.Errorf("%s: id must be a positive integer up to %d, got %d", where, int64(1)<<31, *m.ID)
+		case *m.ID < 1 || *m.ID > math.MaxUint32:
+			return Config{}, fmt.Errorf("%s: id must be a positive integer up to %d, got %d", where, uint32(math.MaxUint32), *m.ID)
 		case m.Host == nil || *m.Host == "":
 			return Config{}, fmt.Errorf("%s (id %d): missing \"host\"", where, *m.ID)
 		case m.Port == nil:
@@ -184,6 +186,11 @@ func describeJSONError(data []byte, err error) error {
 		off = se.Offset
 	case errors.As(err, &te):
 		off = te.Offset
+		field := te.Field
+		if field == "" {
+			field = "value"
+		}
+		err = fmt.Errorf("%q must be %s, got a JSON %s", field, jsonKind(te.Type.Kind()), te.Value)
 	}
 	if off < 0 {
 		return err
@@ -198,4 +205,20 @@ func describeJSONError(data []byte, err error) error {
 		}
 	}
 	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}
+
+func jsonKind(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice:
+		return "a list"
+	}
+	return "an object"
 }

@@ -110,3 +110,31 @@ func TestLockedStoreIsReportedNotAHang(t *testing.T) {
 		t.Fatalf("reporting a locked store took %v", waited)
 	}
 }
+
+func TestRunRefusesWhatCannotWorkBeforeStartingAnything(t *testing.T) {
+	dir := t.TempDir()
+	config := writeConfig(t, dir, []int{0, 0, 0})
+	store := filepath.Join(dir, "s.db")
+	assertUsageFailure(t, "--procs needs a real port", "run", "--procs", "--config", config, "--store", store)
+	assertUsageFailure(t, "--connect-timeout must be positive", "run", "--connect-timeout", "-1s", "--config", config, "--store", store)
+	assertUsageFailure(t, "takes no arguments", "version", "extra")
+	if _, err := os.Stat(store); err == nil {
+		t.Fatal("a refused run created the store")
+	}
+}
+
+func TestFailedMergeLeavesNoNewStore(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.db")
+	notAStore := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(notAStore, []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := lamport(t, "merge", out, notAStore)
+	if code != 2 {
+		t.Fatalf("merging a non-store: exit %d %s", code, errOut)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a failed merge left a new OUT store behind")
+	}
+}

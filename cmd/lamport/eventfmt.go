@@ -17,6 +17,9 @@ func appendJSONL(b []byte, it timelineItem) []byte {
 	if e.Arrival {
 		b = append(b, `,"kind":"arrival","time_ns":`...)
 		b = strconv.AppendInt(b, int64(e.At), 10)
+		b = append(b, `,"time":"`...)
+		b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+		b = append(b, '"')
 		b = appendJSONMsg(b, e.Msg)
 		return append(b, "}\n"...)
 	}

@@ -18,6 +18,9 @@ type lsRun struct {
 	Started  string      `json:"started"`
 	Events   uint64      `json:"events"`
 	Machines []lsMachine `json:"machines"`
+	// machineCount is the table's MACHINES cell: "3", or "1/3" for a store
+	// that holds part of a run.
+	machineCount string
 }
 
 type lsMachine struct {
@@ -66,6 +69,10 @@ func lsCommand(e *env, args []string) error {
 		for _, mm := range m.Machines {
 			row.Machines = append(row.Machines, lsMachine{ID: mm.ID, Rate: mm.Rate})
 		}
+		row.machineCount = fmt.Sprint(len(m.Machines))
+		if len(m.Machines) < len(m.Config) {
+			row.machineCount += "/" + fmt.Sprint(len(m.Config))
+		}
 		rows = append(rows, row)
 	}
 	if asJSON {
@@ -76,7 +83,7 @@ func lsCommand(e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tMODE\tSEED\tMACHINES\tEVENTS\tSTATUS\tSTARTED")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%s\t%s\n", r.ID, r.Mode, r.Seed, len(r.Machines), r.Events, r.Status, r.Started)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s\n", r.ID, r.Mode, r.Seed, r.machineCount, r.Events, r.Status, r.Started)
 	}
 	return tw.Flush()
 }

@@ -28,6 +28,7 @@ func machineCommand(e *env, args []string) error {
 			"separate hosts, with the same config, seed and parameters; then 'lamport merge' the stores.")
 	fs.Uint32Var(&o.id, "id", 0, "which machine of the config this process is (required)")
 	o.setupFlags.register(fs)
+	fs.Lookup("seed").Usage = "run seed, the same for every machine of the run (required: here or \"seed\" in the config)"
 	fs.StringVar(&o.runID, "run-id", "", "run id shared by all machines of the run (default: derived from the seed and config)")
 	fs.StringVar(&o.store, "store", "", "this machine's store file (default machine-<id>.db)")
 	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt (\"\" for none)")
@@ -44,6 +45,9 @@ func machineCommand(e *env, args []string) error {
 	s, err := o.resolve(fs)
 	if err != nil {
 		return err
+	}
+	if o.connectTimeout <= 0 {
+		return usageErrorf("--connect-timeout must be positive, got %v", o.connectTimeout)
 	}
 	if !s.seedChosen {
 		return usageErrorf("machine needs --seed (or \"seed\" in the config) so every machine of the run agrees")

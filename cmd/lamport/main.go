@@ -39,6 +39,7 @@ func commands() []command {
 		{"export", "write a run's events as jsonl, csv or log lines", exportCommand},
 		{"merge", "merge per-machine stores into one", mergeCommand},
 		{"replay", "replay a recording through the model and report the first divergence", replayCommand},
+		{"diff", "compare two recorded runs event by event", diffCommand},
 		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
 		{"version", "print the tool and store schema versions", versionCommand},
 	}

@@ -25,10 +25,21 @@ func mergeCommand(e *env, args []string) error {
 			return fmt.Errorf("store %s: %w", in, err)
 		}
 	}
+	_, statErr := os.Stat(paths[0])
+	created := os.IsNotExist(statErr)
 	out, err := openStore(paths[0], false)
 	if err != nil {
 		return err
 	}
-	defer out.Close()
-	return mergeFiles(out, paths[1:])
+	err = mergeFiles(out, paths[1:])
+	closeErr := out.Close()
+	if err != nil && created {
+		// Merge changes nothing on failure; a store it had to create is
+		// removed again, so a failed merge leaves no empty file behind.
+		_ = os.Remove(paths[0])
+	}
+	if err != nil {
+		return err
+	}
+	return closeErr
 }

@@ -46,6 +46,9 @@ func runCommand(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.connectTimeout <= 0 {
+		return usageErrorf("--connect-timeout must be positive, got %v", o.connectTimeout)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -53,6 +56,11 @@ func runCommand(e *env, args []string) error {
 	e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
 		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store)
 	if o.procs {
+		for _, m := range s.cfg.Machines {
+			if m.Port == 0 {
+				return usageErrorf("--procs needs a real port for every machine; machine %d has port 0 in %s", m.ID, o.config)
+			}
+		}
 		return o.runProcs(ctx, e, s, runID)
 	}
 	st, err := openStore(o.store, false)
@@ -87,12 +95,25 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 	}
 	defer os.RemoveAll(tmp)
 
+	// The first machine process to fail stops the others: without it they
+	// would wait out --connect-timeout for a peer that is not coming.
+	childCtx, stopChildren := context.WithCancel(ctx)
+	defer stopChildren()
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex
 		failed []error
 		parts  []string
 	)
+	// Only the first failure is the cause; the processes it stops fail too.
+	fail := func(err error) {
+		mu.Lock()
+		if len(failed) == 0 {
+			failed = append(failed, err)
+		}
+		mu.Unlock()
+		stopChildren()
+	}
 	for _, id := range s.cfg.IDs() {
 		part := filepath.Join(tmp, "machine-"+strconv.FormatUint(uint64(id), 10)+".db")
 		parts = append(parts, part)
@@ -104,37 +125,49 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
 		cmd.Stderr = e.stderr
 		if err := cmd.Start(); err != nil {
-			return fmt.Errorf("start machine %d: %w", id, err)
+			fail(fmt.Errorf("start machine %d: %w", id, err))
+			break
 		}
 		wg.Go(func() {
-			err := waitChild(ctx, cmd)
-			if err != nil {
-				mu.Lock()
-				failed = append(failed, fmt.Errorf("machine %d process: %w", id, err))
-				mu.Unlock()
+			if err := waitChild(childCtx, cmd); err != nil && ctx.Err() == nil {
+				fail(fmt.Errorf("machine %d process: %w", id, err))
 			}
 		})
 	}
 	wg.Wait()
+	failure := errors.Join(failed...)
 
 	out, err := openStore(o.store, false)
 	if err != nil {
-		return errors.Join(append(failed, err)...)
+		return errors.Join(failure, err)
 	}
 	defer out.Close()
 	if err := mergeFiles(out, parts); err != nil {
-		return errors.Join(append(failed, err)...)
+		return errors.Join(failure, err)
 	}
 	meta, err := out.Run(runID)
+	if errors.Is(err, record.ErrNotFound) {
+		if failure == nil {
+			failure = live.ErrNotStarted
+		}
+		return failure
+	}
 	if err != nil {
-		return errors.Join(append(failed, err)...)
+		return errors.Join(failure, err)
+	}
+	if len(meta.Machines) < len(meta.Config) && meta.Status != record.StatusInterrupted {
+		// Some machine recorded nothing: the merged run is only a part.
+		if err := out.FinishRun(runID, record.StatusInterrupted, meta.Ended); err != nil {
+			return errors.Join(failure, err)
+		}
+		meta.Status = record.StatusInterrupted
 	}
 	stats, err := out.Stats(runID)
 	if err != nil {
-		return errors.Join(append(failed, err)...)
+		return errors.Join(failure, err)
 	}
 	printRunSummary(e.stdout, o.store, meta, stats)
-	return errors.Join(failed...)
+	return failure
 }
 
 // waitChild waits for a machine process, passing on a stop request as

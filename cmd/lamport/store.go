@@ -45,8 +45,11 @@ func (r *runRef) resolve(fs *pflag.FlagSet, st *record.Store) (record.RunMeta, e
 		return record.RunMeta{}, usageErrorf("give RUN or --seed, not both")
 	case fs.Changed("seed"):
 		m, err := st.LatestWithSeed(r.seed)
+		if errors.Is(err, record.ErrNotFound) {
+			return m, fmt.Errorf("store %s: no run with seed %d", st.Path(), r.seed)
+		}
 		if err != nil {
-			return m, fmt.Errorf("store %s: no run with seed %d: %w", st.Path(), r.seed, err)
+			return m, fmt.Errorf("store %s: %w", st.Path(), err)
 		}
 		return m, nil
 	case len(args) == 0:

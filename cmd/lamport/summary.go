@@ -20,8 +20,8 @@ func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats [
 	if !meta.Ended.IsZero() {
 		elapsed = meta.Ended.Sub(meta.Started).Round(10 * time.Millisecond).String()
 	}
-	fmt.Fprintf(w, "run %s  %s  seed %d  %d machines  %s  %d events\n",
-		meta.ID, meta.Status, meta.Seed, len(meta.Machines), elapsed, events)
+	fmt.Fprintf(w, "run %s  %s  seed %d  %s  %s  %d events\n",
+		meta.ID, meta.Status, meta.Seed, machinesOf(meta), elapsed, events)
 	rates := map[uint32]int{}
 	for _, m := range meta.Machines {
 		rates[uint32(m.ID)] = m.Rate
@@ -32,9 +32,27 @@ func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats [
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.ID, rates[uint32(s.ID)], s.Events, s.Sends, s.Recvs, s.Internals, s.LastClock, s.Arrivals-s.Recvs)
 	}
 	tw.Flush()
+	if len(meta.Machines) < len(meta.Config) {
+		fmt.Fprintf(w, "this store holds part of the run; merge every machine's store before replaying it:\n  lamport merge lamport.db machine-*.db && lamport replay %s\n", meta.ID)
+		return
+	}
 	storeFlag := ""
 	if storePath != "lamport.db" {
 		storeFlag = " --store " + storePath
 	}
 	fmt.Fprintf(w, "replay: lamport replay %s%s\n", meta.ID, storeFlag)
+}
+
+// machinesOf says how many machines a run has, and of how many in its
+// config when it holds only part of them: "3 machines", "1 of 3 machines".
+func machinesOf(meta record.RunMeta) string {
+	n, of := len(meta.Machines), len(meta.Config)
+	noun := "machines"
+	if of == 1 || (of == 0 && n == 1) {
+		noun = "machine"
+	}
+	if n < of {
+		return fmt.Sprintf("%d of %d %s", n, of, noun)
+	}
+	return fmt.Sprintf("%d %s", n, noun)
 }

@@ -15,6 +15,9 @@ func versionCommand(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return usageErrorf("version takes no arguments, got %q", fs.Args())
+	}
 	fmt.Fprintf(e.stdout, "%s (store schema %d, wire protocol %d)\n", toolVersion, record.SchemaVersion, wire.ProtocolVersion)
 	return nil
 }
