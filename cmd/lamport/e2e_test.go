@@ -184,6 +184,11 @@ func TestRunThenReadItBack(t *testing.T) {
 		}
 	}
 
+	code, out, errOut = lamport(t, "replay", "latest", "--store", store)
+	if code != 0 || !strings.HasPrefix(out, fmt.Sprintf("identical: 3 machines, %s events", replay.Thousands(runs[0].Events))) {
+		t.Fatalf("replay of the live run: exit %d\n%s%s", code, out, errOut)
+	}
+
 	assertUsageFailure(t, "no run with seed 8", "show", "--seed", "8", "--store", store)
 	assertUsageFailure(t, "has no machine 4", "show", "latest", "--machine", "4", "--store", store)
 }
