@@ -7,6 +7,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -137,11 +139,20 @@ func TestCancelStopsCleanlyAndMarksComplete(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var res live.Result
+	var (
+		progressMu sync.Mutex
+		progress   []uint64
+	)
 	go func() {
 		var err error
 		res, err = live.Run(ctx, live.Spec{
 			RunID: "forever", Config: core.RingConfig(3, "127.0.0.1", 0), Params: core.DefaultParams(3),
 			Speed: 20, Duration: 0, Store: st,
+			Progress: func(elapsed time.Duration, events uint64) {
+				progressMu.Lock()
+				progress = append(progress, events)
+				progressMu.Unlock()
+			},
 		})
 		done <- err
 	}()
@@ -168,6 +179,11 @@ func TestCancelStopsCleanlyAndMarksComplete(t *testing.T) {
 	}
 	if events == 0 {
 		t.Fatal("a run cancelled after 0.7s recorded no events")
+	}
+	progressMu.Lock()
+	defer progressMu.Unlock()
+	if len(progress) == 0 || !slices.IsSorted(progress) || progress[len(progress)-1] > events {
+		t.Fatalf("progress reports %v for a run of %d events", progress, events)
 	}
 }
 

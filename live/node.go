@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"lamport/core"
@@ -44,6 +45,8 @@ type node struct {
 
 	// maxLate is the worst tick lateness seen; tick goroutine only.
 	maxLate time.Duration
+	// ticks mirrors machine.Ticks() for readers outside the lock.
+	ticks atomic.Uint64
 }
 
 func newNode(self core.MachineID, ids []core.MachineID, p core.Params, runID, fingerprint string, clock core.Clock, start time.Time) (*node, error) {
@@ -113,6 +116,7 @@ func (n *node) tick() {
 	at := n.clock.Now().Sub(n.start)
 	n.rec.Append(n.self, record.Entry{At: at, Event: ev})
 	n.mu.Unlock()
+	n.ticks.Add(1)
 
 	if n.logFile != nil && n.logErr == nil {
 		n.logBuf = AppendLogLine(n.logBuf[:0], n.start.Add(at), n.self, ev)

@@ -42,6 +42,9 @@ type Spec struct {
 	Recorder     record.RecorderOptions
 	Tool         string
 	Options      map[string]string
+	// Progress, if set, is called about four times a second while the
+	// machines tick, with the time since they started and the events so far.
+	Progress func(elapsed time.Duration, events uint64)
 }
 
 // Result is what a finished run reports.
@@ -261,6 +264,10 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 	for _, n := range nodes {
 		ticking.Go(func() { n.tickLoop(ctx, spec.Speed, begin, until) })
 	}
+	if spec.Progress != nil {
+		stopProgress := reportProgress(spec, nodes, begin)
+		defer stopProgress()
+	}
 	ticking.Wait()
 	// Messages still unsent when a peer has already stopped are in flight
 	// at the end of the run, which the model allows: warn, do not fail.
@@ -343,4 +350,28 @@ func closeLogs(nodes []*node) error {
 		errs = append(errs, n.closeLog())
 	}
 	return errors.Join(errs...)
+}
+
+// reportProgress calls spec.Progress from its own goroutine until the
+// returned stop is called.
+func reportProgress(spec Spec, nodes []*node, begin time.Time) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			var events uint64
+			for _, n := range nodes {
+				events += n.ticks.Load()
+			}
+			spec.Progress(spec.Clock.Now().Sub(begin), events)
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }

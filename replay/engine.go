@@ -28,6 +28,8 @@ type Options struct {
 	// Context is how many recorded events before the first divergence the
 	// report keeps; default 5.
 	Context int
+	// Progress, if set, is called every ProgressEvery replayed events.
+	Progress func(events uint64)
 }
 
 // TraceStep is one replayed tick.
@@ -226,6 +228,9 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 	ev := m.model.Tick()
 	m.events++
 	res.Events++
+	if opt.Progress != nil && res.Events%ProgressEvery == 0 {
+		opt.Progress(res.Events)
+	}
 	replayed := record.Entry{At: e.At, Event: ev}
 	h.Add(m.id, &replayed)
 	if out[m.id] == nil {

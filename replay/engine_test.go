@@ -134,3 +134,36 @@ func TestOtherRNGStreamForOneMachineIsFound(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressHooksSeeEveryBlockOfEvents(t *testing.T) {
+	st := tempStore(t)
+	var simCalls []uint64
+	var lastAt time.Duration
+	res, err := replay.RecordSim(st, replay.SimRun{RunID: "p", Config: core.RingConfig(5, "sim", 0), Started: epoch,
+		Spec: replay.SimSpec{Params: core.DefaultParams(3), Duration: time.Hour, Latency: mustLatency(t, "exp:1ms"),
+			Progress: func(at time.Duration, events uint64) {
+				if at < lastAt {
+					t.Errorf("progress went back in time: %v after %v", at, lastAt)
+				}
+				lastAt = at
+				simCalls = append(simCalls, events)
+			}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := res.Events / replay.ProgressEvery; uint64(len(simCalls)) != want {
+		t.Fatalf("sim progress called %d times for %d events, want %d", len(simCalls), res.Events, want)
+	}
+	var replayCalls uint64
+	if _, err := replay.Run(st, "p", replay.Options{Progress: func(events uint64) {
+		replayCalls++
+		if events != replayCalls*replay.ProgressEvery {
+			t.Errorf("replay progress at %d events on call %d", events, replayCalls)
+		}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if replayCalls != res.Events/replay.ProgressEvery {
+		t.Fatalf("replay progress called %d times for %d events", replayCalls, res.Events)
+	}
+}

@@ -16,7 +16,13 @@ type SimSpec struct {
 	// Duration is virtual time; ticks due after it do not happen.
 	Duration time.Duration
 	Latency  Latency
+	// Progress, if set, is called every ProgressEvery events with the
+	// virtual time reached; it must not touch the simulation.
+	Progress func(at time.Duration, events uint64)
 }
+
+// ProgressEvery is how many events pass between Progress calls.
+const ProgressEvery = 1 << 16
 
 // SimResult is what a simulation reports.
 type SimResult struct {
@@ -91,6 +97,9 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		ev := m.Tick()
 		st.Events++
 		res.Events++
+		if spec.Progress != nil && res.Events%ProgressEvery == 0 {
+			spec.Progress(se.at, res.Events)
+		}
 		st.LastClock = ev.Clock
 		switch ev.Kind {
 		case core.KindSend:

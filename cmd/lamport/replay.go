@@ -16,6 +16,7 @@ func replayCommand(e *env, args []string) error {
 		trace   bool
 		sets    []string
 		context int
+		quiet   bool
 	)
 	fs := newFlagSet(e, "replay", "replay RUN|latest|--seed N [--trace] [--set key=value]...",
 		"Re-run a recording through the model: rebuild every machine from the run's seed and\n"+
@@ -29,6 +30,7 @@ func replayCommand(e *env, args []string) error {
 	fs.Uint64Var(&v.to, "to", 0, "with --trace: last event index")
 	fs.StringArrayVar(&sets, "set", nil, "replay under a changed parameter, key=value (repeatable)")
 	fs.IntVar(&context, "context", 5, "recorded events to show before the first divergence")
+	fs.BoolVar(&quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -58,7 +60,21 @@ func replayCommand(e *env, args []string) error {
 		}
 	}
 	e.log.Info("replaying", "run", meta.ID, "seed", meta.Seed, "mode", meta.Mode, "status", meta.Status)
+	var bar *progress
+	if !trace {
+		stats, err := st.Stats(meta.ID)
+		if err != nil {
+			return fmt.Errorf("run %s: %w", meta.ID, err)
+		}
+		var total uint64
+		for _, s := range stats {
+			total += s.Events
+		}
+		bar = newProgress(e, quiet, int64(total), "replay")
+		opt.Progress = func(events uint64) { bar.update(int64(events), events) }
+	}
 	res, err := replay.Run(st, meta.ID, opt)
+	bar.finish()
 	if err != nil {
 		return fmt.Errorf("replay run %s: %w", meta.ID, err)
 	}

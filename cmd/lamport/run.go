@@ -24,6 +24,7 @@ type runOptions struct {
 	logDir         string
 	procs          bool
 	connectTimeout time.Duration
+	quiet          bool
 }
 
 func runCommand(e *env, args []string) error {
@@ -36,6 +37,7 @@ func runCommand(e *env, args []string) error {
 	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt, one per machine (\"\" for none)")
 	fs.BoolVar(&o.procs, "procs", false, "start one OS process per machine ('lamport machine --id N') and merge their stores")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -68,10 +70,13 @@ func runCommand(e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "run")
 	res, runErr := live.Run(ctx, live.Spec{
 		RunID: runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
 		Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout, Tool: toolVersion, Options: s.options(),
+		Progress: func(elapsed time.Duration, events uint64) { bar.update(elapsed.Milliseconds(), events) },
 	})
+	bar.finish()
 	if res.Meta.ID != "" {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
 	}

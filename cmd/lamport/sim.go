@@ -18,6 +18,7 @@ type simOptions struct {
 	store    string
 	noRecord bool
 	verify   bool
+	quiet    bool
 }
 
 func simCommand(e *env, args []string) error {
@@ -33,6 +34,7 @@ func simCommand(e *env, args []string) error {
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
 	fs.BoolVar(&o.noRecord, "no-record", false, "only simulate and report; write nothing")
 	fs.BoolVar(&o.verify, "verify", false, "simulate twice and compare trace hashes; exit 1 if they differ")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	_ = fs.MarkHidden("speed") // virtual time has no time-lapse
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -49,6 +51,8 @@ func simCommand(e *env, args []string) error {
 		return usageErrorf("%v", err)
 	}
 	spec := replay.SimSpec{Machines: s.cfg.IDs(), Params: s.params, Duration: s.duration, Latency: latency}
+	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "sim")
+	spec.Progress = func(at time.Duration, events uint64) { bar.update(at.Milliseconds(), events) }
 	e.log.Info("simulating", "seed", s.params.Seed, "machines", len(spec.Machines), "duration", s.duration, "latency", latency)
 
 	began := time.Now()
@@ -59,12 +63,14 @@ func simCommand(e *env, args []string) error {
 	} else {
 		res, meta, err = o.record(s, spec, latency, began)
 	}
+	bar.finish()
 	if err != nil {
 		return err
 	}
 	wall := time.Since(began)
 	printSimSummary(e, o.store, s.params.Seed, meta, res, s.duration, wall)
 	if o.verify {
+		spec.Progress = nil
 		again, err := replay.Simulate(spec, nil)
 		if err != nil {
 			return err

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// progress draws a bar on stderr while a long command works. It is only
+// shown when stdout and stderr are both terminals and --quiet is off, so
+// piped output holds nothing but the result. A nil *progress does nothing.
+type progress struct {
+	bar   *progressbar.ProgressBar
+	begun time.Time
+}
+
+// newProgress makes a bar up to total (milliseconds of run time, or
+// events); total <= 0 draws a spinner instead.
+func newProgress(e *env, quiet bool, total int64, what string) *progress {
+	if quiet || !isTerminal(e.stdout) || !isTerminal(e.stderr) {
+		return nil
+	}
+	if total <= 0 {
+		total = -1
+	}
+	bar := progressbar.NewOptions64(total,
+		progressbar.OptionSetWriter(e.stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	return &progress{bar: bar, begun: time.Now()}
+}
+
+// update moves the bar to done units and shows the events so far and their
+// rate.
+func (p *progress) update(done int64, events uint64) {
+	if p == nil {
+		return
+	}
+	rate := float64(events) / max(time.Since(p.begun).Seconds(), 1e-9)
+	p.bar.Describe(fmt.Sprintf("%d events, %.0f events/s", events, rate))
+	_ = p.bar.Set64(done)
+}
+
+// finish removes the bar so the result prints on a clean line.
+func (p *progress) finish() {
+	if p == nil {
+		return
+	}
+	_ = p.bar.Finish()
+	_ = p.bar.Clear()
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
