@@ -201,7 +201,7 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 					return at("event of unknown %v", ev.Kind)
 				}
 			}
-			count.add(&e)
+			count.Add(&e)
 		}
 		return nil
 	})

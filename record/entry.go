@@ -40,8 +40,10 @@ type MachineStats struct {
 	LastAt    time.Duration
 }
 
-// add counts e as the log's next entry.
-func (st *MachineStats) add(e *Entry) {
+// Add counts e as the log's next entry. The recorder keeps stored stats
+// with it; a driver that does not record (the simulator) uses it too, so
+// both count alike.
+func (st *MachineStats) Add(e *Entry) {
 	st.Entries++
 	st.LastAt = e.At
 	if e.Arrival {

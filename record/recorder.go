@@ -152,7 +152,7 @@ func (r *Recorder) Append(m core.MachineID, e Entry) {
 	}
 	p.buf = appendEntry(p.buf, &e)
 	p.ends = append(p.ends, len(p.buf))
-	p.delta.add(&e)
+	p.delta.Add(&e)
 	r.nPending++
 	if r.nPending == r.opt.FlushEntries {
 		select {

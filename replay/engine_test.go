@@ -2,6 +2,7 @@ package replay_test
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -28,6 +29,10 @@ func TestSimRunReplaysIdentically(t *testing.T) {
 		recorded, err := replay.RecordedHash(st, id)
 		if err != nil || recorded != sim.Hash {
 			t.Fatalf("%s: stored hash %s (%v), sim printed %s", latency, recorded, err, sim.Hash)
+		}
+		stored, err := st.Stats(id)
+		if err != nil || !reflect.DeepEqual(stored, sim.Stats) {
+			t.Fatalf("%s: the sim's stats %+v differ from the store's %+v (%v)", latency, sim.Stats, stored, err)
 		}
 	}
 }

@@ -73,8 +73,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 	hasher := NewTraceHasher()
 	emit := func(id core.MachineID, e *record.Entry) {
 		hasher.Add(id, e)
-		stats[id].Entries++
-		stats[id].LastAt = e.At
+		stats[id].Add(e)
 		if sink != nil {
 			sink(id, e)
 		}
@@ -86,28 +85,16 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			break
 		}
 		m := machines[se.machine]
-		st := stats[se.machine]
 		if se.arrival {
 			m.Deliver(se.msg)
-			st.Arrivals++
 			res.Arrivals++
 			emit(se.machine, &record.Entry{At: se.at, Arrival: true, Msg: se.msg})
 			continue
 		}
 		ev := m.Tick()
-		st.Events++
 		res.Events++
 		if spec.Progress != nil && res.Events%ProgressEvery == 0 {
 			spec.Progress(se.at, res.Events)
-		}
-		st.LastClock = ev.Clock
-		switch ev.Kind {
-		case core.KindSend:
-			st.Sends++
-		case core.KindRecv:
-			st.Recvs++
-		case core.KindInternal:
-			st.Internals++
 		}
 		emit(se.machine, &record.Entry{At: se.at, Event: ev})
 		for i, msg := range ev.Sent(se.machine) {
