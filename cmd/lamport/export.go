@@ -2,19 +2,23 @@ package main
 
 import (
 	"strings"
+
+	"lamport/report"
 )
 
 func exportCommand(e *env, args []string) error {
 	var v viewFlags
 	var format string
-	fs := v.register(e, "export", "export RUN|latest --format jsonl|csv|log [--machine N]",
+	fs := v.register(e, "export", "export RUN|latest --format jsonl|csv|log|shiviz [--machine N]",
 		"Write a run's events to stdout for other tools, merged across machines by time.\n"+
 			"  jsonl  one JSON object per event: machine, index, kind, clock, queue, time_ns, tick, time,\n"+
 			"         plus die, to and msgs for a send, from, msg and msg_clock for a receive\n"+
 			"  csv    the same fields as columns, with a header row; lists are space-separated\n"+
 			"  log    the lines of logs/log_<id>.txt; with --machine exactly that file, otherwise\n"+
-			"         each line is prefixed with m<id>")
-	fs.StringVar(&format, "format", "jsonl", "jsonl, csv or log")
+			"         each line is prefixed with m<id>\n"+
+			"  shiviz a log for ShiViz with vector clocks derived from the sends and receives, in\n"+
+			"         causal order: \"m<id> {vector}\" then the event; the whole run only")
+	fs.StringVar(&format, "format", "jsonl", "jsonl, csv, log or shiviz")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -26,6 +30,16 @@ func exportCommand(e *env, args []string) error {
 	case "log":
 		prefix := v.machine == 0
 		return streamRun(e, fs, &v, "", func(b []byte, it timelineItem) []byte { return appendLog(b, it, prefix) })
+	case "shiviz":
+		if v.machine != 0 || v.from != 0 || v.to != 0 || v.arrivals {
+			return usageErrorf("--format shiviz exports the whole run: --machine, --from, --to and --arrivals do not apply")
+		}
+		st, meta, _, err := v.open(fs)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return report.WriteShiViz(e.stdout, st, meta.ID)
 	}
-	return usageErrorf("unknown --format %q: want jsonl, csv or log", format)
+	return usageErrorf("unknown --format %q: want jsonl, csv, log or shiviz", format)
 }

@@ -36,10 +36,11 @@ func commands() []command {
 		{"machine", "run one machine of a config (one process per machine)", machineCommand},
 		{"ls", "list the runs in a store", lsCommand},
 		{"show", "print a run's events, one per line", showCommand},
-		{"export", "write a run's events as jsonl, csv or log lines", exportCommand},
+		{"export", "write a run's events as jsonl, csv, log lines or a ShiViz log", exportCommand},
 		{"merge", "merge per-machine stores into one", mergeCommand},
 		{"replay", "replay a recording through the model and report the first divergence", replayCommand},
 		{"diff", "compare two recorded runs event by event", diffCommand},
+		{"report", "the numbers of a run: jumps, gaps, queues, drift, messages per pair", reportCommand},
 		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
 		{"version", "print the tool and store schema versions", versionCommand},
 	}

@@ -1,0 +1,378 @@
+package report
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"lamport/core"
+	"lamport/record"
+)
+
+// Analysis is the numbers of one recorded run that answer the classic
+// experiment's questions: how far each machine's Lamport clock jumps, how
+// many values it skips, how long its queue grows, how its clock drifts from
+// the fastest machine's and from real time, and who sends to whom.
+//
+// Analyze computes it in one streaming pass over the store: the entries of
+// all machines are merged by wall time, one entry per machine in memory,
+// and every statistic is a running sum or an exact distribution (a count
+// per distinct value), so memory does not grow with the run's length.
+//
+// Definitions:
+//
+//   - A jump is the clock after an event minus the clock before it (0
+//     before a machine's first event). A send or internal event jumps by 1;
+//     a receive jumps further when the message's clock is ahead. Should a
+//     recorded clock ever go back (a broken recording), that jump counts
+//     as 0. The jumps of a machine sum to its final clock.
+//   - Gaps are the clock values a machine skips: the sum over its events
+//     of (jump - 1), and the largest single gap.
+//   - Percentiles are exact, nearest rank: the p-th percentile is the
+//     smallest value v such that at least ceil(p/100 * n) of the n values
+//     are <= v. Histograms bucket the distribution as 0, 1, 2, 3-4, 5-8,
+//     9-16, ... (powers of two), leaving out empty buckets.
+//   - Queue length at an event is Event.Queue (the messages left after a
+//     receive took one; 0 at a send or internal event). Time non-empty
+//     follows the queue through the machine's log: an arrival adds one, an
+//     event sets it to Event.Queue; the time between consecutive entries
+//     during which it is above 0 is summed and given as a fraction of the
+//     machine's span (the At of its last entry).
+//   - Drift against real time is the least-squares slope of a machine's
+//     clock (after each event) against the event's wall time in seconds:
+//     clock units per second. The fastest machine has the highest tick
+//     rate (ties: the lowest id). Lag is the fastest machine's current
+//     clock minus this machine's clock, taken at each of this machine's
+//     events, with all machines merged by wall time (StartWall + At; ties
+//     go to the lower machine id, then log order). A negative lag means
+//     the machine was ahead.
+//   - Per pair: messages sent from one machine to another (a send event's
+//     To), arrived at the receiver (arrival inputs) and received (receive
+//     events taking them off the queue).
+type Analysis struct {
+	Run    string `json:"run"`
+	Mode   string `json:"mode"`
+	Seed   uint64 `json:"seed"`
+	Status string `json:"status"`
+	// Speed multiplies every machine's Rate.
+	Speed   float64   `json:"speed"`
+	Started time.Time `json:"started"`
+	// Duration is Ended - Started, or, while the run is still running (or
+	// was left running by a crash), the latest entry's wall time since
+	// Started.
+	Duration time.Duration `json:"duration_ns"`
+	Events   uint64        `json:"events"`
+	Arrivals uint64        `json:"arrivals"`
+	// Sent counts messages sent (one per target of each send event);
+	// Received those taken off a queue by a receive event.
+	Sent     uint64 `json:"messages_sent"`
+	Received uint64 `json:"messages_received"`
+	// Queued counts messages that had arrived but were not yet received
+	// at the end (per machine arrivals - receives, summed); InFlight those
+	// sent but not arrived (sent - arrivals).
+	Queued   uint64 `json:"queued_at_end"`
+	InFlight uint64 `json:"in_flight_at_end"`
+	// Fastest is the machine with the highest tick rate (ties: lowest id),
+	// the reference of every Drift; 0 in a run without machines.
+	Fastest  core.MachineID    `json:"fastest"`
+	Machines []MachineAnalysis `json:"machines"`
+	// Pairs are ordered by sender, then receiver; a pair appears when at
+	// least one message went between them.
+	Pairs []Pair `json:"pairs"`
+}
+
+// MachineAnalysis is one machine's numbers.
+type MachineAnalysis struct {
+	ID core.MachineID `json:"id"`
+	// Rate is the machine's drawn tick rate, ticks per second before the
+	// run's Speed.
+	Rate int `json:"rate"`
+	// MeasuredRate is Events per second of Span.
+	MeasuredRate float64 `json:"measured_rate"`
+	Events       uint64  `json:"events"`
+	Sends        uint64  `json:"sends"`
+	Recvs        uint64  `json:"recvs"`
+	Internals    uint64  `json:"internals"`
+	Arrivals     uint64  `json:"arrivals"`
+	// FinalClock is the clock after the machine's last event.
+	FinalClock uint64 `json:"final_clock"`
+	// Span is the At of the machine's last entry: how long its log covers.
+	Span  time.Duration `json:"span_ns"`
+	Jumps JumpStats     `json:"jumps"`
+	Gaps  GapStats      `json:"gaps"`
+	Queue QueueStats    `json:"queue"`
+	Drift DriftStats    `json:"drift"`
+	// QueuedAtEnd is Arrivals - Recvs: messages left in the queue.
+	QueuedAtEnd uint64 `json:"queued_at_end"`
+}
+
+// JumpStats describe a machine's clock jumps (see Analysis).
+type JumpStats struct {
+	// OverOne counts jumps > 1.
+	OverOne uint64  `json:"over_one"`
+	Mean    float64 `json:"mean"`
+	P50     uint64  `json:"p50"`
+	P90     uint64  `json:"p90"`
+	P99     uint64  `json:"p99"`
+	Max     uint64  `json:"max"`
+	// Histogram is the distribution of jumps in power-of-two buckets.
+	Histogram []Bucket `json:"histogram"`
+}
+
+// GapStats are the clock values a machine skipped.
+type GapStats struct {
+	// Total is the sum over events of jump - 1; Max the largest one.
+	Total uint64 `json:"total"`
+	Max   uint64 `json:"max"`
+}
+
+// QueueStats describe a machine's queue length.
+type QueueStats struct {
+	// Mean, P99 and Max are over Event.Queue at each event.
+	Mean float64 `json:"mean"`
+	P99  uint64  `json:"p99"`
+	Max  uint64  `json:"max"`
+	// NonEmpty is the time the queue held at least one message;
+	// NonEmptyFraction is NonEmpty / Span (0 for an empty span).
+	NonEmpty         time.Duration `json:"non_empty_ns"`
+	NonEmptyFraction float64       `json:"non_empty_fraction"`
+}
+
+// DriftStats compare a machine's clock with real time and with the
+// fastest machine's clock.
+type DriftStats struct {
+	// Slope is the least-squares slope of clock against wall seconds:
+	// clock units per second of real time.
+	Slope float64 `json:"slope"`
+	// SlopeVsFastest is Slope minus the fastest machine's Slope.
+	SlopeVsFastest float64 `json:"slope_vs_fastest"`
+	// MaxLag and MeanLag are over this machine's events of the fastest
+	// machine's clock minus this machine's (0 for the fastest itself).
+	MaxLag  int64   `json:"max_lag"`
+	MeanLag float64 `json:"mean_lag"`
+}
+
+// Pair counts the messages from one machine to another.
+type Pair struct {
+	From     core.MachineID `json:"from"`
+	To       core.MachineID `json:"to"`
+	Sent     uint64         `json:"sent"`
+	Arrived  uint64         `json:"arrived"`
+	Received uint64         `json:"received"`
+}
+
+// machineAcc accumulates one machine while the merged walk passes it.
+type machineAcc struct {
+	m      *MachineAnalysis
+	it     *record.EntryIter
+	offset time.Duration // StartWall - Started: the machine's At 0 on the run's wall clock
+	head   record.Entry  // the next entry, when ok
+	wall   time.Duration // head's wall time since Started
+	ok     bool
+
+	clock    uint64
+	jumps    dist
+	queue    dist
+	q        uint64 // queue length as of the last entry
+	lastAt   time.Duration
+	nonEmpty time.Duration
+	real     regression
+	lagSum   float64
+	lagMax   int64
+}
+
+// Analyze computes the Analysis of run runID of st in one streaming pass,
+// inside one read transaction. It returns record's ErrNotFound (wrapped)
+// for an unknown run, and ErrCorrupt for a log that does not decode.
+func Analyze(st *record.Store, runID string) (Analysis, error) {
+	var a Analysis
+	err := st.View(runID, func(r *record.Reader) error {
+		var err error
+		a, err = analyze(r)
+		return err
+	})
+	if err != nil {
+		return Analysis{}, fmt.Errorf("analyze run %s: %w", runID, err)
+	}
+	return a, nil
+}
+
+func analyze(r *record.Reader) (Analysis, error) {
+	meta := r.Meta()
+	a := Analysis{
+		Run: meta.ID, Mode: meta.Mode, Seed: meta.Seed, Status: string(meta.Status),
+		Speed: meta.Speed, Started: meta.Started,
+	}
+	// Every machine of the metadata, and any with a log it does not list
+	// (which Check forbids, but a report should still show).
+	metas := slices.Clone(meta.Machines)
+	for _, id := range r.Machines() {
+		if _, ok := meta.Machine(id); !ok {
+			metas = append(metas, record.MachineMeta{ID: id})
+		}
+	}
+	slices.SortFunc(metas, func(x, y record.MachineMeta) int { return cmp.Compare(x.ID, y.ID) })
+	a.Machines = make([]MachineAnalysis, len(metas))
+	accs := make([]*machineAcc, len(metas))
+	fastest := -1
+	for i, mm := range metas {
+		a.Machines[i] = MachineAnalysis{ID: mm.ID, Rate: mm.Rate}
+		acc := &machineAcc{m: &a.Machines[i], it: r.Entries(mm.ID)}
+		if !mm.StartWall.IsZero() && !meta.Started.IsZero() {
+			acc.offset = mm.StartWall.Sub(meta.Started)
+		}
+		accs[i] = acc
+		if fastest < 0 || mm.Rate > metas[fastest].Rate {
+			fastest = i
+		}
+	}
+	pairs := map[[2]core.MachineID]*Pair{}
+	pair := func(from, to core.MachineID) *Pair {
+		k := [2]core.MachineID{from, to}
+		p := pairs[k]
+		if p == nil {
+			p = &Pair{From: from, To: to}
+			pairs[k] = p
+		}
+		return p
+	}
+
+	for _, acc := range accs {
+		if err := acc.advance(); err != nil {
+			return Analysis{}, err
+		}
+	}
+	var fast *machineAcc
+	if fastest >= 0 {
+		fast = accs[fastest]
+		a.Fastest = fast.m.ID
+	}
+	var end time.Duration
+	for {
+		// The next entry in wall-time order; ties to the lower id, which
+		// accs are sorted by.
+		var next *machineAcc
+		for _, acc := range accs {
+			if acc.ok && (next == nil || acc.wall < next.wall) {
+				next = acc
+			}
+		}
+		if next == nil {
+			break
+		}
+		e, m := &next.head, next.m
+		end = max(end, next.wall)
+		if next.q > 0 {
+			next.nonEmpty += e.At - next.lastAt
+		}
+		next.lastAt = e.At
+		if e.Arrival {
+			m.Arrivals++
+			next.q++
+			pair(e.Msg.From, m.ID).Arrived++
+		} else {
+			ev := &e.Event
+			var jump uint64
+			if ev.Clock > next.clock {
+				jump = ev.Clock - next.clock
+			}
+			next.clock = ev.Clock
+			next.jumps.add(jump)
+			if jump > 1 {
+				m.Jumps.OverOne++
+				m.Gaps.Total += jump - 1
+				m.Gaps.Max = max(m.Gaps.Max, jump-1)
+			}
+			q := uint64(max(ev.Queue, 0))
+			next.queue.add(q)
+			next.q = q
+			m.Events++
+			switch ev.Kind {
+			case core.KindSend:
+				m.Sends++
+				for _, to := range ev.To {
+					pair(m.ID, to).Sent++
+				}
+				a.Sent += uint64(len(ev.To))
+			case core.KindRecv:
+				m.Recvs++
+				pair(ev.Msg.From, m.ID).Received++
+			case core.KindInternal:
+				m.Internals++
+			}
+			next.real.add(next.wall.Seconds(), float64(ev.Clock))
+			lag := int64(fast.clock) - int64(ev.Clock)
+			if next.m.Events == 1 || lag > next.lagMax {
+				next.lagMax = lag
+			}
+			next.lagSum += float64(lag)
+		}
+		if err := next.advance(); err != nil {
+			return Analysis{}, err
+		}
+	}
+
+	for _, acc := range accs {
+		m := acc.m
+		m.FinalClock = acc.clock
+		m.Span = acc.lastAt
+		if m.Span > 0 {
+			m.MeasuredRate = float64(m.Events) / m.Span.Seconds()
+			m.Queue.NonEmptyFraction = float64(acc.nonEmpty) / float64(m.Span)
+		}
+		p := acc.jumps.percentiles(50, 90, 99, 100)
+		m.Jumps.Mean, m.Jumps.P50, m.Jumps.P90, m.Jumps.P99, m.Jumps.Max = acc.jumps.mean(), p[0], p[1], p[2], p[3]
+		m.Jumps.Histogram = acc.jumps.histogram()
+		qp := acc.queue.percentiles(99)
+		m.Queue.Mean, m.Queue.P99, m.Queue.Max, m.Queue.NonEmpty = acc.queue.mean(), qp[0], acc.queue.max, acc.nonEmpty
+		m.Drift.Slope = acc.real.slope()
+		if m.Events > 0 {
+			m.Drift.MaxLag = acc.lagMax
+			m.Drift.MeanLag = acc.lagSum / float64(m.Events)
+		}
+		if m.Arrivals > m.Recvs {
+			m.QueuedAtEnd = m.Arrivals - m.Recvs
+		}
+		a.Events += m.Events
+		a.Arrivals += m.Arrivals
+		a.Received += m.Recvs
+		a.Queued += m.QueuedAtEnd
+	}
+	if fast != nil {
+		for i := range a.Machines {
+			a.Machines[i].Drift.SlopeVsFastest = a.Machines[i].Drift.Slope - fast.m.Drift.Slope
+		}
+	}
+	if a.Sent > a.Arrivals {
+		a.InFlight = a.Sent - a.Arrivals
+	}
+	switch {
+	case !meta.Ended.IsZero():
+		a.Duration = meta.Ended.Sub(meta.Started)
+	default:
+		a.Duration = end
+	}
+	a.Pairs = make([]Pair, 0, len(pairs))
+	for _, p := range pairs {
+		a.Pairs = append(a.Pairs, *p)
+	}
+	slices.SortFunc(a.Pairs, func(x, y Pair) int {
+		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
+	})
+	return a, nil
+}
+
+// advance loads the machine's next entry into head.
+func (acc *machineAcc) advance() error {
+	e, ok := acc.it.Next()
+	if !ok {
+		acc.ok = false
+		if err := acc.it.Err(); err != nil {
+			return fmt.Errorf("machine %d: %w", acc.m.ID, err)
+		}
+		return nil
+	}
+	acc.head, acc.wall, acc.ok = e, acc.offset+e.At, true
+	return nil
+}

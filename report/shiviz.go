@@ -1,0 +1,243 @@
+package report
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"time"
+
+	"lamport/core"
+	"lamport/record"
+)
+
+// ShiVizRegex is the first line of a ShiViz log: how ShiViz splits the
+// lines that follow into host, vector clock and event text. The `\n` is the
+// two characters backslash and n, as ShiViz expects them.
+const ShiVizRegex = `(?<host>\S*) (?<clock>{.*})\n(?<event>.*)`
+
+// ErrPartialRun is returned by WriteShiViz and VectorClocks for a store
+// that holds only some of a run's machines (one 'lamport machine'
+// process's store, not yet merged): the other machines' sends are missing,
+// so the vector clocks of their receivers cannot be derived.
+var ErrPartialRun = errors.New("the store holds only part of the run; merge every machine's store first (lamport merge)")
+
+// ErrUnsentMessage is returned by WriteShiViz and VectorClocks when a
+// receive takes a message that no machine of the run sends before it in
+// causal order (a recording cut short, or a broken one), so the receive's
+// vector clock cannot be derived.
+var ErrUnsentMessage = errors.New("a receive takes a message that was never sent")
+
+// VectorEvent is one recorded event with the vector clock derived for it.
+type VectorEvent struct {
+	Machine core.MachineID
+	// Wall is the machine's StartWall plus the entry's At.
+	Wall  time.Time
+	Event core.Event
+	// IDs lists the machines that have a log, ascending. Clock[i] is how
+	// many of IDs[i]'s events happen before this event or are it; the
+	// event's own entry counts the machine's events so far, 1, 2, 3, ...
+	// Both slices are reused: they are valid only until the callback
+	// returns, and must not be written.
+	IDs   []core.MachineID
+	Clock []uint64
+}
+
+// VectorClocks calls fn with every event of the run r reads, with its
+// vector clock, stopping at fn's first error, which it returns.
+//
+// The clocks follow the classic rules: a machine's own entry rises by one
+// per event; a receive first merges (element-wise max) the vector its
+// sender had at the send, then rises by one. Arrival entries are inputs,
+// not events, and are skipped.
+//
+// Events come in causal order, never relying on wall times being
+// consistent across machines (a merged multi-process run may have skewed
+// clocks): like the replay engine, every machine has a cursor, and a
+// receive waits until the send of its message has been processed. Among
+// the machines free to go, the one whose next event has the earliest wall
+// time goes first (ties: lower id), so when the wall clocks agree with
+// causality the order is the export timeline's. Memory holds one event per
+// machine and the vectors of messages sent and not yet received.
+func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
+	meta := r.Meta()
+	if len(meta.Machines) < len(meta.Config) {
+		return fmt.Errorf("run %s has %d of its %d machines: %w", meta.ID, len(meta.Machines), len(meta.Config), ErrPartialRun)
+	}
+	ids := r.Machines()
+	type cursor struct {
+		pos  int // index into ids and the vectors
+		it   *record.EntryIter
+		wall time.Time // StartWall
+		vec  []uint64
+		next record.Entry
+		ok   bool
+	}
+	type msgKey struct {
+		from core.MachineID
+		seq  uint64
+	}
+	// inFlight holds the sender's vector at the send for every message sent
+	// and not yet received; the messages of one send share one slice.
+	inFlight := map[msgKey][]uint64{}
+	advance := func(c *cursor) error {
+		for {
+			c.next, c.ok = c.it.Next()
+			if !c.ok {
+				if err := c.it.Err(); err != nil {
+					return fmt.Errorf("run %s machine %d: %w", meta.ID, ids[c.pos], err)
+				}
+				return nil
+			}
+			if !c.next.Arrival {
+				return nil
+			}
+		}
+	}
+	cs := make([]*cursor, len(ids))
+	for i, id := range ids {
+		mm, _ := meta.Machine(id)
+		c := &cursor{pos: i, it: r.Entries(id), wall: mm.StartWall, vec: make([]uint64, len(ids))}
+		if err := advance(c); err != nil {
+			return err
+		}
+		cs[i] = c
+	}
+	ready := func(c *cursor) bool {
+		if !c.ok {
+			return false
+		}
+		ev := c.next.Event
+		if ev.Kind != core.KindRecv {
+			return true
+		}
+		_, sent := inFlight[msgKey{ev.Msg.From, ev.Msg.Seq}]
+		return sent
+	}
+	for {
+		var pick *cursor
+		var pickWall time.Time
+		for _, c := range cs {
+			if !ready(c) {
+				continue
+			}
+			if w := c.wall.Add(c.next.At); pick == nil || w.Before(pickWall) {
+				pick, pickWall = c, w
+			}
+		}
+		if pick == nil {
+			break
+		}
+		ev := pick.next.Event
+		if ev.Kind == core.KindRecv {
+			k := msgKey{ev.Msg.From, ev.Msg.Seq}
+			for i, v := range inFlight[k] {
+				pick.vec[i] = max(pick.vec[i], v)
+			}
+			delete(inFlight, k)
+		}
+		pick.vec[pick.pos]++
+		if ev.Kind == core.KindSend && len(ev.To) > 0 {
+			snap := slices.Clone(pick.vec)
+			for _, m := range ev.Sent(ids[pick.pos]) {
+				inFlight[msgKey{m.From, m.Seq}] = snap
+			}
+		}
+		if err := fn(VectorEvent{Machine: ids[pick.pos], Wall: pickWall, Event: ev, IDs: ids, Clock: pick.vec}); err != nil {
+			return err
+		}
+		if err := advance(pick); err != nil {
+			return err
+		}
+	}
+	// Every machine left waits on a message no machine sends first. Blame
+	// one whose sender has nothing left to send (or is not in the store);
+	// failing that (the waits form a cycle), the earliest by wall time.
+	var blame *cursor
+	senderDone := func(c *cursor) bool {
+		i, ok := slices.BinarySearch(ids, c.next.Event.Msg.From)
+		return !ok || !cs[i].ok
+	}
+	for _, c := range cs {
+		if !c.ok {
+			continue
+		}
+		if blame == nil || senderDone(c) && !senderDone(blame) ||
+			senderDone(c) == senderDone(blame) && c.wall.Add(c.next.At).Before(blame.wall.Add(blame.next.At)) {
+			blame = c
+		}
+	}
+	if blame != nil {
+		ev := blame.next.Event
+		return fmt.Errorf("run %s: machine %d event %d receives message %s, which machine %d does not send before it: %w",
+			meta.ID, ids[blame.pos], ev.Index, ev.Msg.ID(), ev.Msg.From, ErrUnsentMessage)
+	}
+	return nil
+}
+
+// WriteShiViz writes run runID of st as a ShiViz log
+// (https://bestchai.bitbucket.io/shiviz/): the line ShiVizRegex, a blank
+// line, then two lines per event in VectorClocks order:
+//
+//	m2 {"m1":4, "m2":7}
+//	recv clock=9 queue=0 from=1 msg=1:3 msg_clock=8
+//
+// The host is m<id>; the vector lists the non-zero entries by ascending
+// machine id; the event text is core.Event.AppendDetails with single
+// spaces.
+func WriteShiViz(w io.Writer, st *record.Store, runID string) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.WriteString(ShiVizRegex + "\n\n")
+	var line, details []byte
+	var names [][]byte // `"m<id>":` per machine position
+	err := st.View(runID, func(r *record.Reader) error {
+		return VectorClocks(r, func(ve VectorEvent) error {
+			if names == nil {
+				for _, id := range ve.IDs {
+					names = append(names, strconv.AppendUint([]byte(`"m`), uint64(id), 10))
+				}
+			}
+			line = append(line[:0], 'm')
+			line = strconv.AppendUint(line, uint64(ve.Machine), 10)
+			line = append(line, " {"...)
+			first := true
+			for i, v := range ve.Clock {
+				if v == 0 {
+					continue
+				}
+				if !first {
+					line = append(line, ", "...)
+				}
+				first = false
+				line = append(line, names[i]...)
+				line = append(line, `":`...)
+				line = strconv.AppendUint(line, v, 10)
+			}
+			line = append(line, "}\n"...)
+			details = ve.Event.AppendDetails(details[:0], ve.Machine)
+			line = appendSingleSpaced(line, details)
+			line = append(line, '\n')
+			if _, err := bw.Write(line); err != nil {
+				return fmt.Errorf("write shiviz log of run %s: %w", runID, err)
+			}
+			return nil
+		})
+	})
+	if ferr := bw.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("write shiviz log of run %s: %w", runID, ferr)
+	}
+	return err
+}
+
+// appendSingleSpaced appends src with every run of spaces cut to one.
+func appendSingleSpaced(dst, src []byte) []byte {
+	for i, c := range src {
+		if c == ' ' && i > 0 && src[i-1] == ' ' {
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}

@@ -1,0 +1,145 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WriteText writes a as compact text for people: a header line with the
+// run-wide numbers, a per-machine table in two parts (events and queues;
+// clock jumps, gaps and drift), one line per machine with its histogram of
+// jumps, and the messages per pair.
+func WriteText(w io.Writer, a Analysis) error {
+	pw := &textWriter{w: w}
+	pw.printf("run %s  %s  seed %d  %s  %d machines  %s  %s events  %s messages sent  %s still queued  %s in flight\n",
+		a.Run, a.Mode, a.Seed, a.Status, len(a.Machines), a.Duration.Round(time.Millisecond),
+		thousands(a.Events), thousands(a.Sent), thousands(a.Queued), thousands(a.InFlight))
+	if len(a.Machines) == 0 {
+		return pw.err
+	}
+
+	rows := [][]string{{"machine", "rate/s", "events/s", "events", "send", "recv", "internal", "final clock",
+		"queue mean", "p99", "max", "non-empty", "left in queue"}}
+	for _, m := range a.Machines {
+		rows = append(rows, []string{textUint(uint64(m.ID)), textRate(m.Rate, a.Speed), textFloat(m.MeasuredRate, 2), textUint(m.Events),
+			textUint(m.Sends), textUint(m.Recvs), textUint(m.Internals), textUint(m.FinalClock),
+			textFloat(m.Queue.Mean, 3), textUint(m.Queue.P99), textUint(m.Queue.Max), textFloat(100*m.Queue.NonEmptyFraction, 1) + "%", textUint(m.QueuedAtEnd)})
+	}
+	pw.table(rows)
+
+	pw.printf("clock jumps, gaps and drift (clock units; fastest machine %d):\n", a.Fastest)
+	rows = [][]string{{"machine", "jumps>1", "mean", "p50", "p90", "p99", "max", "gaps", "max gap",
+		"clock/s", "vs fastest", "max lag", "mean lag"}}
+	for _, m := range a.Machines {
+		rows = append(rows, []string{textUint(uint64(m.ID)), textUint(m.Jumps.OverOne), textFloat(m.Jumps.Mean, 3),
+			textUint(m.Jumps.P50), textUint(m.Jumps.P90), textUint(m.Jumps.P99), textUint(m.Jumps.Max), textUint(m.Gaps.Total), textUint(m.Gaps.Max),
+			textFloat(m.Drift.Slope, 3), textSigned(m.Drift.SlopeVsFastest, 3), strconv.FormatInt(m.Drift.MaxLag, 10), textFloat(m.Drift.MeanLag, 1)})
+	}
+	pw.table(rows)
+
+	pw.printf("jump histogram (jump: events):\n")
+	for _, m := range a.Machines {
+		var b strings.Builder
+		for _, h := range m.Jumps.Histogram {
+			b.WriteString("  ")
+			b.WriteString(h.label())
+			b.WriteString(": ")
+			b.WriteString(textUint(h.Count))
+		}
+		pw.printf("  %d%s\n", m.ID, b.String())
+	}
+
+	if len(a.Pairs) > 0 {
+		pw.printf("messages per pair:\n")
+		rows = [][]string{{"from", "to", "sent", "arrived", "received"}}
+		for _, p := range a.Pairs {
+			rows = append(rows, []string{textUint(uint64(p.From)), textUint(uint64(p.To)), textUint(p.Sent), textUint(p.Arrived), textUint(p.Received)})
+		}
+		pw.table(rows)
+	}
+	return pw.err
+}
+
+func (h Bucket) label() string {
+	if h.Lo == h.Hi {
+		return textUint(h.Lo)
+	}
+	return textUint(h.Lo) + "-" + textUint(h.Hi)
+}
+
+func textUint(v uint64) string { return strconv.FormatUint(v, 10) }
+
+func textFloat(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+
+// textSigned writes v with its sign, and 0 without one.
+func textSigned(v float64, prec int) string {
+	s := textFloat(v, prec)
+	if v > 0 && s != textFloat(0, prec) {
+		return "+" + s
+	}
+	if strings.Trim(s, "-0.") == "" {
+		return textFloat(0, prec)
+	}
+	return s
+}
+
+// textRate is a machine's ticks per second, times the run's speed when it is
+// not 1.
+func textRate(r int, speed float64) string {
+	if speed == 0 || speed == 1 {
+		return strconv.Itoa(r)
+	}
+	return strconv.Itoa(r) + "x" + strconv.FormatFloat(speed, 'g', -1, 64)
+}
+
+// thousands writes n with a space between groups of three digits: 82 800.
+func thousands(n uint64) string {
+	s := textUint(n)
+	out := make([]byte, 0, len(s)+len(s)/3)
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ' ')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// textWriter keeps the first write error so formatting stays linear.
+type textWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (p *textWriter) printf(format string, args ...any) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, format, args...)
+	}
+}
+
+// table writes rows with every column right-aligned to its widest cell,
+// two spaces apart and indented by two.
+func (p *textWriter) table(rows [][]string) {
+	var widths []int
+	for _, row := range rows {
+		for i, cell := range row {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], len(cell))
+		}
+	}
+	var b strings.Builder
+	for _, row := range rows {
+		b.Reset()
+		for i, cell := range row {
+			b.WriteString("  ")
+			b.WriteString(strings.Repeat(" ", widths[i]-len(cell)))
+			b.WriteString(cell)
+		}
+		p.printf("%s\n", strings.TrimRight(b.String(), " "))
+	}
+}
