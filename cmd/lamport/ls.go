@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"lamport/core"
+	"lamport/record"
 )
 
 // lsRun is one row of 'lamport ls --json'.
@@ -18,6 +20,9 @@ type lsRun struct {
 	Started  string      `json:"started"`
 	Events   uint64      `json:"events"`
 	Machines []lsMachine `json:"machines"`
+	// Sweep and Variant tie a run to the 'lamport sweep' that made it.
+	Sweep   string `json:"sweep,omitempty"`
+	Variant string `json:"variant,omitempty"`
 	// machineCount is the table's MACHINES cell: "3", or "1/3" for a store
 	// that holds part of a run.
 	machineCount string
@@ -33,11 +38,13 @@ func lsCommand(e *env, args []string) error {
 		store  string
 		asJSON bool
 		limit  int
+		sweep  string
 	)
 	fs := newFlagSet(e, "ls", "ls [--json]", "List the runs in the store, newest first.")
 	fs.StringVar(&store, "store", "lamport.db", "bbolt store to read")
 	fs.BoolVar(&asJSON, "json", false, "print a JSON array instead of a table")
 	fs.IntVar(&limit, "limit", 0, "show at most this many runs (0: all)")
+	fs.StringVar(&sweep, "sweep", "", "only the runs of this sweep id")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -53,6 +60,9 @@ func lsCommand(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("store %s: %w", store, err)
 	}
+	if sweep != "" {
+		metas = slices.DeleteFunc(metas, func(m record.RunMeta) bool { return m.Options["sweep"] != sweep })
+	}
 	if limit > 0 && len(metas) > limit {
 		metas = metas[:limit]
 	}
@@ -62,7 +72,8 @@ func lsCommand(e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("store %s run %s: %w", store, m.ID, err)
 		}
-		row := lsRun{ID: m.ID, Seed: m.Seed, Mode: m.Mode, Status: string(m.Status), Started: m.Started.UTC().Format(time.RFC3339), Machines: []lsMachine{}}
+		row := lsRun{ID: m.ID, Seed: m.Seed, Mode: m.Mode, Status: string(m.Status), Started: m.Started.UTC().Format(time.RFC3339), Machines: []lsMachine{},
+			Sweep: m.Options["sweep"], Variant: m.Options["variant"]}
 		for _, s := range stats {
 			row.Events += s.Events
 		}

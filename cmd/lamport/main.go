@@ -42,6 +42,7 @@ func commands() []command {
 		{"diff", "compare two recorded runs event by event", diffCommand},
 		{"report", "the numbers of a run: jumps, gaps, queues, drift, messages per pair", reportCommand},
 		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
+		{"sweep", "run a grid of variants x seeds and tabulate jumps, queues and drift", sweepCommand},
 		{"version", "print the tool and store schema versions", versionCommand},
 	}
 }

@@ -11,6 +11,10 @@ import (
 	"lamport/replay"
 )
 
+// maxSimMachines bounds --machines: far beyond any study, well short of
+// exhausting memory on a typo.
+const maxSimMachines = 100000
+
 type simOptions struct {
 	setupFlags
 	machines int
@@ -97,8 +101,8 @@ func (o *simOptions) simSetup(fs *pflag.FlagSet) (setup, error) {
 	if fs.Changed("config") {
 		s, err = o.resolve(fs)
 	} else {
-		if o.machines < 2 || o.machines > 100000 {
-			return setup{}, usageErrorf("--machines must be in 2..100000, got %d", o.machines)
+		if o.machines < 2 || o.machines > maxSimMachines {
+			return setup{}, usageErrorf("--machines must be in 2..%d, got %d", maxSimMachines, o.machines)
 		}
 		s, err = o.resolveConfig(fs, core.RingConfig(o.machines, "sim", 0))
 	}

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"lamport/core"
+	"lamport/live"
+	"lamport/record"
+	"lamport/replay"
+	"lamport/report"
+)
+
+type sweepOptions struct {
+	setupFlags
+	machines int
+	latency  string
+	runs     int
+	vary     []string
+	mode     string
+	store    string
+	asCSV    bool
+	asJSON   bool
+	quiet    bool
+}
+
+func sweepCommand(e *env, args []string) error {
+	var o sweepOptions
+	fs := newFlagSet(e, "sweep", "sweep [--runs K] [--vary key=v1,v2,...]... [--duration D] [--mode sim|live] [--csv|--json]",
+		"Run the experiment grid: every combination of the --vary values (the first --vary\n"+
+			"varying slowest), each with the same K seeds (--seed, --seed+1, ...). Every run is\n"+
+			"recorded with the sweep's id (lamport ls --sweep ID lists them) and analysed as\n"+
+			"'lamport report' does. Prints one markdown row per variant: each figure as the mean\n"+
+			"across seeds with [min, max]. Keys: "+strings.Join(sweepKeys, ", ")+" (latency only\n"+
+			"with --mode sim). Without --vary, the original experiment: the model as given, then\n"+
+			"max-rate=2 (smaller variation in clock rates), then actions=4 (fewer internal events).")
+	o.setupFlags.register(fs)
+	fs.IntVar(&o.machines, "machines", 3, "number of machines, ids 1..N in a ring (ignored with --config)")
+	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency in --mode sim: constant:D, uniform:A-B or exp:MEAN")
+	fs.IntVar(&o.runs, "runs", 5, "seeds per variant")
+	fs.StringArrayVar(&o.vary, "vary", nil, "key=v1,v2,...: a parameter and the values it takes (repeatable)")
+	fs.StringVar(&o.mode, "mode", "sim", "sim (virtual time: fast, deterministic) or live (real TCP on this host, at --speed)")
+	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the runs are recorded to")
+	fs.BoolVar(&o.asCSV, "csv", false, "print the table as CSV (with sample standard deviations) instead of markdown")
+	fs.BoolVar(&o.asJSON, "json", false, "print the sweep as JSON: every variant with its runs' figures")
+	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("sweep takes no arguments, got %q", fs.Args())
+	}
+	plan, err := o.plan(fs)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := openStore(o.store, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	sweep, err := plan.run(ctx, e, st, o.quiet)
+	if err != nil {
+		return err
+	}
+	out := bufio.NewWriter(e.stdout)
+	switch {
+	case o.asCSV:
+		err = report.WriteSweepCSV(out, sweep)
+	case o.asJSON:
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(sweep)
+	default:
+		fmt.Fprintf(out, "sweep %s: %d variants x %d seeds (%d..%d), %s each, mode %s, recorded to %s\n",
+			sweep.ID, len(plan.variants), plan.runs, plan.seed, plan.seed+uint64(plan.runs)-1, plan.duration, plan.mode, o.store)
+		fmt.Fprintf(out, "runs: lamport ls --sweep %s --store %s\n\n", sweep.ID, o.store)
+		err = report.WriteSweepMarkdown(out, sweep)
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return fmt.Errorf("write sweep table: %w", err)
+	}
+	return nil
+}
+
+// sweepPlan is a checked grid, ready to run.
+type sweepPlan struct {
+	id       string
+	mode     string
+	variants []sweepVariant
+	runs     int
+	seed     uint64
+	duration time.Duration
+	speed    float64
+	// cfg is the live machines file's config; nil runs a ring of each
+	// variant's machine count.
+	cfg *core.Config
+}
+
+// plan checks every flag and every variant before anything runs, so a bad
+// grid records nothing.
+func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
+	p := sweepPlan{mode: o.mode, runs: o.runs}
+	if o.mode != "sim" && o.mode != "live" {
+		return p, usageErrorf("--mode must be sim or live, got %q", o.mode)
+	}
+	if o.runs < 1 || o.runs > 100000 {
+		return p, usageErrorf("--runs must be in 1..100000, got %d", o.runs)
+	}
+	if o.asCSV && o.asJSON {
+		return p, usageErrorf("--csv and --json: choose one")
+	}
+	if !fs.Changed("duration") {
+		o.duration = time.Minute
+	}
+	var axes []sweepAxis
+	variesMachines := false
+	for _, s := range o.vary {
+		a, err := parseSweepAxis(s)
+		if err != nil {
+			return p, err
+		}
+		if a.key == "latency" && o.mode == "live" {
+			return p, usageErrorf("--vary latency needs --mode sim: a live run's latency is the network's")
+		}
+		variesMachines = variesMachines || a.key == "machines"
+		axes = append(axes, a)
+	}
+	grid, names, err := sweepGrid(axes)
+	if err != nil {
+		return p, err
+	}
+
+	// The machines file is read only when asked for, or for a live sweep
+	// that does not choose the number of machines.
+	useConfig := fs.Changed("config") || (o.mode == "live" && !fs.Changed("machines") && !variesMachines)
+	var s setup
+	if useConfig {
+		s, err = o.resolve(fs)
+	} else {
+		s, err = o.resolveConfig(fs, core.RingConfig(o.machines, "127.0.0.1", 0))
+	}
+	if err != nil {
+		return p, err
+	}
+	if s.duration <= 0 {
+		return p, usageErrorf("a sweep needs a --duration above 0, got %v", s.duration)
+	}
+	if o.mode == "sim" && fs.Changed("speed") {
+		return p, usageErrorf("--speed applies to --mode live only; a sim runs in virtual time")
+	}
+	if useConfig {
+		p.cfg = &s.cfg
+	}
+	latency, err := replay.ParseLatency(o.latency)
+	if err != nil {
+		return p, usageErrorf("%v", err)
+	}
+	p.seed, p.duration, p.speed = s.params.Seed, s.duration, s.speed
+	if p.seed > ^uint64(0)-uint64(p.runs) {
+		return p, usageErrorf("--seed %d leaves no room for %d seeds above it", p.seed, p.runs)
+	}
+	for i, settings := range grid {
+		v, err := resolveVariant(names[i], settings, s.params, len(s.cfg.Machines), latency)
+		if err != nil {
+			return p, err
+		}
+		p.variants = append(p.variants, v)
+	}
+	p.id = "sweep-" + newRunID(time.Now())
+	return p, nil
+}
+
+// run records every run of the grid and reduces each to its figures.
+func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool) (report.Sweep, error) {
+	total := len(p.variants) * p.runs
+	e.log.Info("sweep", "sweep", p.id, "variants", len(p.variants), "seeds", p.runs, "first seed", p.seed, "duration", p.duration, "mode", p.mode)
+	runMillis := p.duration.Milliseconds()
+	bar := newProgress(e, quiet, int64(total)*runMillis, "sweep")
+	defer bar.finish()
+	sweep := report.Sweep{ID: p.id, Mode: p.mode}
+	var events uint64
+	done := 0
+	for _, v := range p.variants {
+		e.log.Info("variant", "variant", v.String())
+		figures := make([]report.RunFigures, 0, p.runs)
+		for k := range p.runs {
+			if ctx.Err() != nil {
+				return sweep, fmt.Errorf("sweep %s interrupted after %d of %d runs (they stay recorded)", p.id, done, total)
+			}
+			seed := p.seed + uint64(k)
+			progress := func(at time.Duration, n uint64) {
+				bar.update(int64(done)*runMillis+at.Milliseconds(), events+n)
+			}
+			runID, err := p.record(ctx, st, v, seed, progress)
+			if err != nil {
+				return sweep, fmt.Errorf("sweep %s variant %q seed %d: %w", p.id, v.name, seed, err)
+			}
+			a, err := report.Analyze(st, runID)
+			if err != nil {
+				return sweep, fmt.Errorf("sweep %s: %w", p.id, err)
+			}
+			figures = append(figures, report.FiguresOf(a))
+			events += a.Events
+			done++
+			bar.update(int64(done)*runMillis, events)
+		}
+		sweep.Variants = append(sweep.Variants, report.NewVariant(v.name, v.settings, figures))
+	}
+	return sweep, nil
+}
+
+// record makes one run of variant v with seed and returns its id.
+func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant, seed uint64, progress func(time.Duration, uint64)) (string, error) {
+	params := v.params
+	params.Seed = seed
+	host := "sim" // as 'lamport sim --machines N' names them
+	if p.mode == "live" {
+		host = "127.0.0.1"
+	}
+	cfg := core.RingConfig(v.machines, host, 0)
+	if p.cfg != nil && v.machines == len(p.cfg.Machines) {
+		cfg = *p.cfg
+	}
+	began := time.Now()
+	runID := newRunID(began)
+	opts := map[string]string{"duration": p.duration.String(), "sweep": p.id, "variant": v.name}
+	if p.mode == "live" {
+		res, err := live.Run(ctx, live.Spec{
+			RunID: runID, Config: cfg, Params: params, Speed: p.speed, Duration: p.duration,
+			Store: st, Tool: toolVersion, Options: opts, Progress: progress,
+		})
+		if err == nil && res.Meta.Status != record.StatusComplete {
+			err = fmt.Errorf("run %s ended %s", runID, res.Meta.Status)
+		}
+		return runID, err
+	}
+	opts["latency"] = v.latency.String()
+	spec := replay.SimSpec{Machines: cfg.IDs(), Params: params, Duration: p.duration, Latency: v.latency, Progress: progress}
+	_, err := replay.RecordSim(st, replay.SimRun{
+		RunID: runID, Config: cfg, Spec: spec, Started: began.Round(0).UTC(), Tool: toolVersion, Options: opts,
+	})
+	return runID, err
+}

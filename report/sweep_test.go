@@ -1,0 +1,132 @@
+package report_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"lamport/report"
+)
+
+func TestSpreadOfKnownValues(t *testing.T) {
+	// 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squared deviations sum to 32, so the
+	// sample variance is 32/7.
+	s := report.SpreadOf([]float64{4, 2, 5, 4, 9, 4, 7, 5})
+	if s.Mean != 5 || s.Min != 2 || s.Max != 9 {
+		t.Errorf("mean/min/max = %v/%v/%v, want 5/2/9", s.Mean, s.Min, s.Max)
+	}
+	if want := math.Sqrt(32.0 / 7); math.Abs(s.SD-want) > 1e-12 {
+		t.Errorf("sd = %v, want %v", s.SD, want)
+	}
+	if one := report.SpreadOf([]float64{3.5}); one != (report.Spread{Mean: 3.5, Min: 3.5, Max: 3.5}) {
+		t.Errorf("one value: %+v", one)
+	}
+	if none := report.SpreadOf(nil); none != (report.Spread{}) {
+		t.Errorf("no values: %+v", none)
+	}
+}
+
+func TestFiguresOfWeightsByEvents(t *testing.T) {
+	a := report.Analysis{Run: "r", Seed: 9, Events: 400, Machines: []report.MachineAnalysis{
+		{ID: 1, Events: 300, FinalClock: 300, Jumps: report.JumpStats{Mean: 1, Max: 1},
+			Queue: report.QueueStats{Mean: 0.1, Max: 2}, Drift: report.DriftStats{Slope: 5}},
+		{ID: 2, Events: 100, FinalClock: 300, Jumps: report.JumpStats{Mean: 3, Max: 9},
+			Queue: report.QueueStats{Mean: 0.5, Max: 4}, Drift: report.DriftStats{Slope: 4, SlopeVsFastest: -1, MaxLag: 7}},
+	}}
+	f := report.FiguresOf(a)
+	// Jumps sum to final clocks: (300 + 300) / 400 events.
+	if f.MeanJump != 1.5 {
+		t.Errorf("mean jump %v, want 1.5", f.MeanJump)
+	}
+	if want := (0.1*300 + 0.5*100) / 400; math.Abs(f.MeanQueue-want) > 1e-12 {
+		t.Errorf("mean queue %v, want %v", f.MeanQueue, want)
+	}
+	if f.MaxJump != 9 || f.MaxQueue != 4 || f.MaxLag != 7 || f.Drift != -1 || f.ClockRate != 4.5 || f.Events != 400 || f.Seed != 9 {
+		t.Errorf("figures %+v", f)
+	}
+}
+
+func sweepFixture() report.Sweep {
+	runs := func(seed uint64, jumps ...float64) []report.RunFigures {
+		var out []report.RunFigures
+		for i, j := range jumps {
+			out = append(out, report.RunFigures{Seed: seed + uint64(i), Events: 100, MeanJump: j, MaxJump: 2 * j, Drift: -j / 10})
+		}
+		return out
+	}
+	return report.Sweep{ID: "sweep-x", Mode: "sim", Variants: []report.Variant{
+		report.NewVariant("max-rate=6", []report.Setting{{Key: "max-rate", Value: "6"}}, runs(7, 1, 2, 3)),
+		report.NewVariant(`actions=4 "odd, name"`, []report.Setting{{Key: "actions", Value: "4"}}, runs(7, 1.5, 1.5, 1.5)),
+	}}
+}
+
+func TestSweepMarkdownShowsMeanAndRange(t *testing.T) {
+	var b bytes.Buffer
+	if err := report.WriteSweepMarkdown(&b, sweepFixture()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want header, alignment and 2 rows, got\n%s", b.String())
+	}
+	cols := len(strings.Split(lines[0], "|"))
+	for _, l := range lines {
+		if len(strings.Split(l, "|")) != cols {
+			t.Errorf("row %q has a different number of cells than the header", l)
+		}
+	}
+	if !strings.Contains(lines[2], "| 2.000 [1.000, 3.000] |") {
+		t.Errorf("first variant's mean jump not as mean [min, max]: %s", lines[2])
+	}
+	if !strings.Contains(lines[3], "| 1.500 |") || strings.Contains(lines[3], "[1.500") {
+		t.Errorf("a figure that every seed agrees on should be its value alone: %s", lines[3])
+	}
+}
+
+func TestSweepCSVRoundTrips(t *testing.T) {
+	s := sweepFixture()
+	var b bytes.Buffer
+	if err := report.WriteSweepCSV(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatalf("the CSV does not parse: %v\n%s", err, b.String())
+	}
+	if len(records) != 3 {
+		t.Fatalf("want a header and 2 rows, got %d", len(records))
+	}
+	header := records[0]
+	col := func(name string) int {
+		for i, h := range header {
+			if h == name {
+				return i
+			}
+		}
+		t.Fatalf("no column %q in %v", name, header)
+		return -1
+	}
+	for i, v := range s.Variants {
+		row := records[i+1]
+		if row[col("sweep")] != "sweep-x" || row[col("variant")] != v.Name || row[col("seeds")] != "7 8 9" {
+			t.Errorf("row %d: %v", i, row)
+		}
+		for _, c := range []struct {
+			name string
+			want float64
+		}{{"mean_jump_mean", v.MeanJump.Mean}, {"mean_jump_min", v.MeanJump.Min}, {"mean_jump_max", v.MeanJump.Max},
+			{"mean_jump_sd", v.MeanJump.SD}, {"max_jump_max", v.MaxJump.Max}, {"drift_min", v.Drift.Min}} {
+			got, err := strconv.ParseFloat(row[col(c.name)], 64)
+			if err != nil || math.Abs(got-c.want) > 1e-9 {
+				t.Errorf("%s %s = %q, want %v", v.Name, c.name, row[col(c.name)], c.want)
+			}
+		}
+	}
+	// Each variant sets one key: the other's column is empty.
+	if records[1][col("max-rate")] != "6" || records[1][col("actions")] != "" || records[2][col("actions")] != "4" {
+		t.Errorf("setting columns: %v / %v", records[1], records[2])
+	}
+}
