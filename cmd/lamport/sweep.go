@@ -40,10 +40,15 @@ func sweepCommand(e *env, args []string) error {
 			"varying slowest), each with the same K seeds (--seed, --seed+1, ...). Every run is\n"+
 			"recorded with the sweep's id (lamport ls --sweep ID lists them) and analysed as\n"+
 			"'lamport report' does. Prints one markdown row per variant: each figure as the mean\n"+
-			"across seeds with [min, max]. Keys: "+strings.Join(sweepKeys, ", ")+" (latency only\n"+
-			"with --mode sim). Without --vary, the original experiment: the model as given, then\n"+
+			"across seeds with [min, max].\n"+
+			"Keys: "+strings.Join(sweepKeys, ", ")+" (latency only with --mode sim).\n"+
+			"A variant that sets machines runs a ring of that many, on 127.0.0.1 with free ports\n"+
+			"when live. Without --vary, the original experiment: the model as given, then\n"+
 			"max-rate=2 (smaller variation in clock rates), then actions=4 (fewer internal events).")
 	o.setupFlags.register(fs)
+	fs.Lookup("seed").Usage = "first seed; variants run seeds N..N+K-1 (default: config's \"seed\", else random; always printed)"
+	fs.Lookup("duration").Usage = "how long each run's machines tick (virtual time in --mode sim)"
+	fs.Lookup("speed").Usage = "--mode live: multiply every tick rate (a time-lapse); the model is unchanged"
 	fs.IntVar(&o.machines, "machines", 3, "number of machines, ids 1..N in a ring (ignored with --config)")
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency in --mode sim: constant:D, uniform:A-B or exp:MEAN")
 	fs.IntVar(&o.runs, "runs", 5, "seeds per variant")
