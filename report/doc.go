@@ -17,4 +17,9 @@
 // The ShiViz export (WriteShiViz) derives vector clocks from the recorded
 // sends and receives after the fact, so a run pays nothing for them while
 // it runs; CheckShiViz checks such a log independently.
+//
+// WriteHTML renders one run as a self-contained page of inline SVG plots
+// (clock, lag, queue, jump histogram, space-time diagram) built from the
+// small chart types in svg.go; WriteSweepHTML does the same for a sweep's
+// table. Both write well-formed XML with no script, so tests parse them.
 package report

@@ -3,6 +3,8 @@ package report_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/xml"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -128,5 +130,74 @@ func TestSweepCSVRoundTrips(t *testing.T) {
 	// Each variant sets one key: the other's column is empty.
 	if records[1][col("max-rate")] != "6" || records[1][col("actions")] != "" || records[2][col("actions")] != "4" {
 		t.Errorf("setting columns: %v / %v", records[1], records[2])
+	}
+}
+
+func TestSweepHTMLIsWellFormedWithAChartPerFigure(t *testing.T) {
+	s := sweepFixture()
+	var b bytes.Buffer
+	if err := report.WriteSweepHTML(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.Contains(page, "<script") || strings.Contains(strings.ReplaceAll(page, "http://www.w3.org/2000/svg", ""), "http") {
+		t.Error("the page has a script or a link out; it must be self-contained")
+	}
+	dec := xml.NewDecoder(strings.NewReader(page))
+	dec.Strict = true
+	dec.AutoClose = nil
+	dec.Entity = map[string]string{}
+	var svg string               // id of the <svg> being read
+	bars := map[string]int{}     // rect.bar per chart
+	whiskers := map[string]int{} // path.whisker per chart
+	rows := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the page is not well-formed XML: %v", err)
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		attr := func(name string) string {
+			for _, a := range el.Attr {
+				if a.Name.Local == name {
+					return a.Value
+				}
+			}
+			return ""
+		}
+		switch el.Name.Local {
+		case "svg":
+			svg = attr("id")
+		case "rect":
+			if attr("class") == "bar" {
+				bars[svg]++
+			}
+		case "path":
+			if attr("class") == "whisker" {
+				whiskers[svg]++
+			}
+		case "tr":
+			rows++
+		}
+	}
+	if rows != 1+len(s.Variants) {
+		t.Errorf("table has %d rows, want a header and %d variants", rows, len(s.Variants))
+	}
+	for _, id := range []string{"sweep-events", "sweep-mean-jump", "sweep-max-jump", "sweep-mean-queue", "sweep-max-queue", "sweep-clock-rate", "sweep-max-lag"} {
+		// Events and mean jump are above 0 in every variant: one bar each.
+		if id == "sweep-events" || id == "sweep-mean-jump" || id == "sweep-max-jump" {
+			if bars[id] != len(s.Variants) || whiskers[id] != len(s.Variants) {
+				t.Errorf("chart %s: %d bars and %d whiskers, want %d of each", id, bars[id], whiskers[id], len(s.Variants))
+			}
+		}
+		if !strings.Contains(page, `id="`+id+`"`) {
+			t.Errorf("no chart %s", id)
+		}
 	}
 }

@@ -21,24 +21,10 @@ func WriteText(w io.Writer, a Analysis) error {
 		return pw.err
 	}
 
-	rows := [][]string{{"machine", "rate/s", "events/s", "events", "send", "recv", "internal", "final clock",
-		"queue mean", "p99", "max", "non-empty", "left in queue"}}
-	for _, m := range a.Machines {
-		rows = append(rows, []string{textUint(uint64(m.ID)), textRate(m.Rate, a.Speed), textFloat(m.MeasuredRate, 2), textUint(m.Events),
-			textUint(m.Sends), textUint(m.Recvs), textUint(m.Internals), textUint(m.FinalClock),
-			textFloat(m.Queue.Mean, 3), textUint(m.Queue.P99), textUint(m.Queue.Max), textFloat(100*m.Queue.NonEmptyFraction, 1) + "%", textUint(m.QueuedAtEnd)})
-	}
-	pw.table(rows)
+	pw.table(machineRows(&a))
 
 	pw.printf("clock jumps, gaps and drift (clock units; fastest machine %d):\n", a.Fastest)
-	rows = [][]string{{"machine", "jumps>1", "mean", "p50", "p90", "p99", "max", "gaps", "max gap",
-		"clock/s", "vs fastest", "max lag", "mean lag"}}
-	for _, m := range a.Machines {
-		rows = append(rows, []string{textUint(uint64(m.ID)), textUint(m.Jumps.OverOne), textFloat(m.Jumps.Mean, 3),
-			textUint(m.Jumps.P50), textUint(m.Jumps.P90), textUint(m.Jumps.P99), textUint(m.Jumps.Max), textUint(m.Gaps.Total), textUint(m.Gaps.Max),
-			textFloat(m.Drift.Slope, 3), textSigned(m.Drift.SlopeVsFastest, 3), strconv.FormatInt(m.Drift.MaxLag, 10), textFloat(m.Drift.MeanLag, 1)})
-	}
-	pw.table(rows)
+	pw.table(jumpRows(&a))
 
 	pw.printf("jump histogram (jump: events):\n")
 	for _, m := range a.Machines {
@@ -54,13 +40,42 @@ func WriteText(w io.Writer, a Analysis) error {
 
 	if len(a.Pairs) > 0 {
 		pw.printf("messages per pair:\n")
-		rows = [][]string{{"from", "to", "sent", "arrived", "received"}}
-		for _, p := range a.Pairs {
-			rows = append(rows, []string{textUint(uint64(p.From)), textUint(uint64(p.To)), textUint(p.Sent), textUint(p.Arrived), textUint(p.Received)})
-		}
-		pw.table(rows)
+		pw.table(pairRows(&a))
 	}
 	return pw.err
+}
+
+// machineRows, jumpRows and pairRows are the cells of the report's tables,
+// header first, shared by the text and the HTML report so the two always
+// say the same.
+func machineRows(a *Analysis) [][]string {
+	rows := [][]string{{"machine", "rate/s", "events/s", "events", "send", "recv", "internal", "final clock",
+		"queue mean", "p99", "max", "non-empty", "left in queue"}}
+	for _, m := range a.Machines {
+		rows = append(rows, []string{textUint(uint64(m.ID)), textRate(m.Rate, a.Speed), textFloat(m.MeasuredRate, 2), textUint(m.Events),
+			textUint(m.Sends), textUint(m.Recvs), textUint(m.Internals), textUint(m.FinalClock),
+			textFloat(m.Queue.Mean, 3), textUint(m.Queue.P99), textUint(m.Queue.Max), textFloat(100*m.Queue.NonEmptyFraction, 1) + "%", textUint(m.QueuedAtEnd)})
+	}
+	return rows
+}
+
+func jumpRows(a *Analysis) [][]string {
+	rows := [][]string{{"machine", "jumps>1", "mean", "p50", "p90", "p99", "max", "gaps", "max gap",
+		"clock/s", "vs fastest", "max lag", "mean lag"}}
+	for _, m := range a.Machines {
+		rows = append(rows, []string{textUint(uint64(m.ID)), textUint(m.Jumps.OverOne), textFloat(m.Jumps.Mean, 3),
+			textUint(m.Jumps.P50), textUint(m.Jumps.P90), textUint(m.Jumps.P99), textUint(m.Jumps.Max), textUint(m.Gaps.Total), textUint(m.Gaps.Max),
+			textFloat(m.Drift.Slope, 3), textSigned(m.Drift.SlopeVsFastest, 3), strconv.FormatInt(m.Drift.MaxLag, 10), textFloat(m.Drift.MeanLag, 1)})
+	}
+	return rows
+}
+
+func pairRows(a *Analysis) [][]string {
+	rows := [][]string{{"from", "to", "sent", "arrived", "received"}}
+	for _, p := range a.Pairs {
+		rows = append(rows, []string{textUint(uint64(p.From)), textUint(uint64(p.To)), textUint(p.Sent), textUint(p.Arrived), textUint(p.Received)})
+	}
+	return rows
 }
 
 func (h Bucket) label() string {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +32,7 @@ type sweepOptions struct {
 	store    string
 	asCSV    bool
 	asJSON   bool
+	html     string
 	quiet    bool
 }
 
@@ -57,6 +60,7 @@ func sweepCommand(e *env, args []string) error {
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the runs are recorded to")
 	fs.BoolVar(&o.asCSV, "csv", false, "print the table as CSV (with sample standard deviations) instead of markdown")
 	fs.BoolVar(&o.asJSON, "json", false, "print the sweep as JSON: every variant with its runs' figures")
+	fs.StringVar(&o.html, "html", "", "also write the table and a bar chart per figure (variants side by side) to this HTML file")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -100,6 +104,9 @@ func sweepCommand(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("write sweep table: %w", err)
 	}
+	if o.html != "" {
+		return writeOutputFile(e, o.html, "the sweep's page", func(w io.Writer) error { return report.WriteSweepHTML(w, sweep) })
+	}
 	return nil
 }
 
@@ -129,6 +136,14 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 	}
 	if o.asCSV && o.asJSON {
 		return p, usageErrorf("--csv and --json: choose one")
+	}
+	if o.html == "-" {
+		return p, usageErrorf("--html needs a file name: stdout has the table")
+	}
+	if o.html != "" {
+		if info, err := os.Stat(filepath.Dir(o.html)); err != nil || !info.IsDir() {
+			return p, usageErrorf("--html %s: no directory %s to write it in", o.html, filepath.Dir(o.html))
+		}
 	}
 	if !fs.Changed("duration") {
 		o.duration = time.Minute

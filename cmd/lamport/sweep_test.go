@@ -223,3 +223,30 @@ func TestSweepRefusesABadGridBeforeRunningAnything(t *testing.T) {
 		t.Errorf("a refused sweep created the store: %v", err)
 	}
 }
+
+func TestSweepWritesItsPage(t *testing.T) {
+	dir := t.TempDir()
+	page := filepath.Join(dir, "sweep.html")
+	code, out, errOut := lamport(t, "sweep", "--runs", "2", "--seed", "1", "--vary", "actions=10,4", "--duration", "10s",
+		"--html", page, "--store", filepath.Join(dir, "s.db"), "--quiet")
+	if code != 0 {
+		t.Fatalf("sweep --html: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "| actions=4 |") {
+		t.Errorf("the table still goes to stdout with --html:\n%s", out)
+	}
+	data, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`id="sweep-table"`, `id="sweep-mean-jump"`, `id="sweep-max-queue"`, ">actions=4<"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("the page has no %s", want)
+		}
+	}
+	if leftovers, _ := filepath.Glob(filepath.Join(dir, ".sweep.html.*")); len(leftovers) != 0 {
+		t.Errorf("temporary files left behind: %v", leftovers)
+	}
+	assertOneLineFailure(t, "--html needs a file name", "sweep", "--html", "-", "--store", filepath.Join(dir, "s.db"))
+	assertOneLineFailure(t, "no directory", "sweep", "--html", filepath.Join(dir, "nowhere", "p.html"), "--store", filepath.Join(dir, "s.db"))
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"lamport/report"
+)
+
+// findChromium returns the path of a Chromium binary, or "".
+func findChromium() string {
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// chromium runs headless Chromium with args plus the flags this test needs
+// on a loaded machine without a display, a sandbox or a network, in a new
+// profile, and returns its stdout.
+func chromium(t *testing.T, bin string, args ...string) []byte {
+	t.Helper()
+	profile, err := os.MkdirTemp("", "lamport-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Best effort: a helper process may still be writing as we return.
+	defer os.RemoveAll(profile)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + profile, "--window-size=1200,3000"}
+	cmd := exec.CommandContext(ctx, bin, append(flags, args...)...)
+	cmd.WaitDelay = 10 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %s: %v (context: %v)\nstderr:\n%s", bin, strings.Join(args, " "), err, ctx.Err(), stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+// The HTML report as a browser shows it: headless Chromium renders the
+// page to a PNG that must hold the plots (many colours, the machines'
+// palette colours, a fair share of ink), and its DOM must hold every plot.
+// Without Chromium the test skips, unless LAMPORT_BROWSER_TEST=1 (as in
+// CI), where a missing browser fails it.
+func TestReportHTMLInABrowser(t *testing.T) {
+	bin := findChromium()
+	if bin == "" {
+		if os.Getenv("LAMPORT_BROWSER_TEST") == "1" {
+			t.Fatal("LAMPORT_BROWSER_TEST=1 but no chromium (/usr/bin/chromium, chromium or chromium-browser) is installed")
+		}
+		t.Skip("no chromium installed; set LAMPORT_BROWSER_TEST=1 to require it")
+	}
+	dir := t.TempDir()
+	store := filepath.Join(dir, "browser.db")
+	if code, _, errOut := lamport(t, "sim", "--seed", "7", "--machines", "3", "--duration", "1m", "--store", store, "--quiet"); code != 0 {
+		t.Fatalf("sim: exit %d: %s", code, errOut)
+	}
+	page := filepath.Join(dir, "report.html")
+	if code, _, errOut := lamport(t, "report", "latest", "--html", page, "--store", store); code != 0 {
+		t.Fatalf("report --html: exit %d: %s", code, errOut)
+	}
+	url := "file://" + page
+
+	dom := string(chromium(t, bin, "--dump-dom", url))
+	for _, id := range htmlPlotIDs {
+		if !strings.Contains(dom, `id="`+id+`"`) {
+			t.Errorf("the rendered DOM has no #%s", id)
+		}
+	}
+	if n := strings.Count(dom, "<svg"); n != len(htmlPlotIDs) {
+		t.Errorf("the rendered DOM has %d <svg> elements, want %d", n, len(htmlPlotIDs))
+	}
+	if strings.Count(dom, `class="event"`) < 10 {
+		t.Errorf("the rendered space-time diagram has %d events", strings.Count(dom, `class="event"`))
+	}
+
+	shot := filepath.Join(dir, "report.png")
+	chromium(t, bin, "--screenshot="+shot, url)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("chromium wrote no screenshot: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 3000 {
+		t.Errorf("screenshot is %v, want 1200x3000", b)
+	}
+	st := pixelStats(img)
+	t.Logf("screenshot %s: %d distinct colours, %.1f%% not white", shot, len(st.colours), 100*st.inked)
+	if len(st.colours) < 50 || st.inked < 0.05 || st.inked > 0.9 {
+		t.Errorf("screenshot looks blank or broken: %d distinct colours, %.1f%% of the pixels not white", len(st.colours), 100*st.inked)
+	}
+	for i := range 3 {
+		c := report.Colour(i)
+		if n := st.near(c); n < 200 {
+			t.Errorf("machine %d's colour %s covers only %d pixels of the screenshot", i+1, c, n)
+		}
+	}
+}
+
+// shotStats summarises a screenshot's pixels.
+type shotStats struct {
+	colours map[[3]uint8]int
+	inked   float64 // share of pixels that are not near-white
+}
+
+func pixelStats(img image.Image) shotStats {
+	st := shotStats{colours: map[[3]uint8]int{}}
+	b := img.Bounds()
+	inked := 0
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			c := [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8)}
+			st.colours[c]++
+			if c[0] < 245 || c[1] < 245 || c[2] < 245 {
+				inked++
+			}
+		}
+	}
+	st.inked = float64(inked) / float64(b.Dx()*b.Dy())
+	return st
+}
+
+// near counts the pixels within a few levels of colour "#rrggbb".
+func (st shotStats) near(hex string) int {
+	v, err := strconv.ParseUint(strings.TrimPrefix(hex, "#"), 16, 32)
+	if err != nil {
+		return 0
+	}
+	want := [3]int{int(v >> 16 & 0xff), int(v >> 8 & 0xff), int(v & 0xff)}
+	n := 0
+	for c, count := range st.colours {
+		if abs(int(c[0])-want[0]) <= 3 && abs(int(c[1])-want[1]) <= 3 && abs(int(c[2])-want[2]) <= 3 {
+			n += count
+		}
+	}
+	return n
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,105 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// WriteSweepHTML writes a sweep as one self-contained page: the table of
+// WriteSweepMarkdown, then one bar chart per figure with the variants side
+// by side, each bar the mean across seeds with a whisker from the lowest to
+// the highest seed. Like the run report it needs no network and no
+// JavaScript, and it is well-formed XML.
+func WriteSweepHTML(w io.Writer, s Sweep) error {
+	pw := &textWriter{w: w}
+	if err := WriteHTMLHead(w, "lamport sweep "+s.ID); err != nil {
+		return fmt.Errorf("write sweep html: %w", err)
+	}
+	runs := 0
+	for _, v := range s.Variants {
+		runs += len(v.Runs)
+	}
+	pw.printf("<h1>Sweep %s</h1>\n<p class=\"note\">%d variants, %d runs, mode %s. Each figure is the mean across the variant's seeds, with [min, max].</p>\n",
+		Esc(s.ID), len(s.Variants), runs, Esc(s.Mode))
+
+	labels := sweepLabels(s.Variants)
+	pw.printf("<table id=\"sweep-table\">\n<tr><th>label</th><th>variant</th><th>runs</th>")
+	for _, fig := range sweepFigures {
+		pw.printf("<th>%s</th>", Esc(fig.title))
+	}
+	pw.printf("</tr>\n")
+	for i := range s.Variants {
+		v := &s.Variants[i]
+		pw.printf("<tr><td style=\"text-align: left\">%s</td><td style=\"text-align: left\">%s</td><td>%d</td>", Esc(labels[i]), Esc(v.Name), len(v.Runs))
+		for _, fig := range sweepFigures {
+			pw.printf("<td>%s</td>", Esc(fig.spread(v).format(fig.digits)))
+		}
+		pw.printf("</tr>\n")
+	}
+	pw.printf("</table>\n")
+	if pw.err != nil {
+		return fmt.Errorf("write sweep html: %w", pw.err)
+	}
+
+	// Two charts to a row on a wide screen: the variants side by side in
+	// each, the figures side by side across.
+	pw.printf("<div style=\"display: flex; flex-wrap: wrap; gap: 8px 24px\">\n")
+	for _, fig := range sweepFigures {
+		chart := BarChart{
+			ID:     "sweep-" + strings.ReplaceAll(fig.column, "_", "-"),
+			Title:  fig.title + " (mean across seeds, min to max)",
+			XLabel: "variant",
+			YLabel: fig.title,
+			Series: []string{"mean across seeds"},
+			Width:  sweepChartWidth,
+			Height: 280,
+		}
+		for i := range s.Variants {
+			sp := fig.spread(&s.Variants[i])
+			chart.Groups = append(chart.Groups, BarGroup{Label: labels[i], Bars: []Bar{{Value: sp.Mean, Lo: sp.Min, Hi: sp.Max, HasRange: true}}})
+		}
+		pw.printf("<figure>\n")
+		if pw.err == nil {
+			pw.err = chart.WriteSVG(w)
+		}
+		pw.printf("</figure>\n")
+	}
+	pw.printf("</div>\n")
+	if pw.err == nil {
+		pw.err = WriteHTMLFoot(w)
+	}
+	if pw.err != nil {
+		return fmt.Errorf("write sweep html: %w", pw.err)
+	}
+	return nil
+}
+
+// sweepChartWidth fits two charts side by side in the page's 1000 pixels.
+const sweepChartWidth = 470
+
+// sweepLabels names the variants on a chart's x axis: their settings when
+// they all fit under their bars, else V1, V2, ... as the table's first
+// column says.
+func sweepLabels(variants []Variant) []string {
+	labels := make([]string, len(variants))
+	widest := 0
+	for i, v := range variants {
+		parts := make([]string, len(v.Settings))
+		for j, s := range v.Settings {
+			parts[j] = s.Key + "=" + s.Value
+		}
+		labels[i] = strings.Join(parts, " ")
+		if labels[i] == "" {
+			labels[i] = v.Name
+		}
+		widest = max(widest, len(labels[i]))
+	}
+	if len(variants) > 0 && float64(widest)*charWidth > 0.8*float64(sweepChartWidth-120)/float64(len(variants)) {
+		for i := range labels {
+			labels[i] = "V" + strconv.Itoa(i+1)
+		}
+	}
+	return labels
+}
