@@ -14,8 +14,11 @@ type Machine struct {
 	// clock only grows: +1 per send or internal event, max(clock, msg)+1 per
 	// receive.
 	clock uint64
-	// ticks counts Tick calls; events == ticks since every tick is one event.
-	ticks uint64
+	// ticks counts the ticks of the machine's schedule, including those it
+	// missed while crashed (Restart adds them); events counts Tick calls,
+	// one event each. Without crashes the two are equal.
+	ticks  uint64
+	events uint64
 	// lastSeq is the Seq of the last message produced; Seq starts at 1.
 	lastSeq uint64
 	queue   fifo
@@ -48,6 +51,7 @@ func (m *Machine) Rate() int          { return m.rate }
 func (m *Machine) Clock() uint64      { return m.clock }
 func (m *Machine) QueueLen() int      { return m.queue.len() }
 func (m *Machine) Ticks() uint64      { return m.ticks }
+func (m *Machine) Events() uint64     { return m.events }
 func (m *Machine) LastSeq() uint64    { return m.lastSeq }
 func (m *Machine) Params() Params     { return m.params }
 
@@ -63,7 +67,8 @@ func (m *Machine) Deliver(msg Message) {
 // whose send it lacks.
 func (m *Machine) Tick() Event {
 	m.ticks++
-	ev := Event{Index: m.ticks, Tick: m.ticks}
+	m.events++
+	ev := Event{Index: m.events, Tick: m.ticks}
 	if m.queue.len() > 0 {
 		msg := m.queue.pop()
 		m.clock = max(m.clock, msg.Clock) + 1
@@ -92,6 +97,28 @@ func (m *Machine) Tick() Event {
 		m.lastSeq += uint64(len(ev.To))
 	}
 	return ev
+}
+
+// Crash is the crash input: the machine loses its queue, as a process that
+// dies loses its memory, and returns how many messages were in it. The
+// driver stops ticking it and delivering to it until Restart.
+func (m *Machine) Crash() int {
+	n := m.queue.len()
+	m.queue = fifo{}
+	return n
+}
+
+// Restart is the restart input after a crash: missed is how many ticks of
+// the machine's schedule passed while it was down, so Event.Tick keeps
+// counting the schedule while Event.Index stays contiguous. With resetClock
+// the clock starts again from 0. A restart brings back the same machine,
+// not a new one: its RNG stream and message sequence numbers carry on, so
+// (From, Seq) still names one message.
+func (m *Machine) Restart(missed uint64, resetClock bool) {
+	m.ticks += missed
+	if resetClock {
+		m.clock = 0
+	}
 }
 
 // fifo is a queue of messages that reuses its backing array.

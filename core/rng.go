@@ -62,3 +62,23 @@ func (r *RNG) Below(n uint64) uint64 {
 func (r *RNG) Between(lo, hi int) int {
 	return lo + int(r.Below(uint64(hi-lo)+1))
 }
+
+// streamGolden separates derived streams from machine streams.
+const streamGolden = 0xD1B54A32D192ED03
+
+// StreamRNG returns the run's random stream named label, for drivers'
+// needs that no machine owns (the simulator's faults, one stream per link
+// or per machine so that each is fixed whatever else happens):
+//
+//	state = mix64(seed XOR mix64(label + 0xD1B54A32D192ED03))
+//
+// A different constant from MachineSeed's keeps these streams apart from
+// every machine's.
+func StreamRNG(seed, label uint64) RNG {
+	return RNG{state: mix64(seed ^ mix64(label+streamGolden))}
+}
+
+// Float64 returns a uniform value in [0, 1) from 53 random bits.
+func (r *RNG) Float64() float64 {
+	return float64(r.Uint64()>>11) / (1 << 53)
+}

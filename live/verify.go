@@ -33,7 +33,7 @@ func VerifyRun(st *record.Store, runID string) (Verification, error) {
 		for _, id := range r.Machines() {
 			it := r.Entries(id)
 			for e, ok := it.Next(); ok; e, ok = it.Next() {
-				if !e.Arrival && e.Event.Kind == core.KindSend {
+				if e.IsTick() && e.Event.Kind == core.KindSend {
 					for i, m := range e.Event.Sent(id) {
 						sent[core.Message{From: m.From, Seq: m.Seq}] = sentMsg{to: e.Event.To[i], clock: m.Clock}
 					}
@@ -83,6 +83,22 @@ func verifyMachine(r *record.Reader, id core.MachineID, sent map[core.Message]se
 			queue = append(queue, m)
 			v.Arrivals[id]++
 			continue
+		}
+		switch e.Fault.Kind {
+		case record.FaultCrash:
+			if e.Fault.QueueLost != len(queue) {
+				return fmt.Errorf("crash at %v lost %d queued messages, arrivals and receives leave %d", e.At, e.Fault.QueueLost, len(queue))
+			}
+			queue = nil
+			continue
+		case record.FaultRestart:
+			if e.Fault.ResetClock {
+				clock = 0
+			}
+			continue
+		case 0:
+		default:
+			continue // a lost or duplicated message settles nothing here
 		}
 		ev := e.Event
 		index++

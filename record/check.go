@@ -15,7 +15,7 @@ import (
 // problem, or nil:
 //
 //   - bbolt's own page-level check (tx.Check) passes;
-//   - the schema version is SchemaVersion;
+//   - the schema version is one this package reads;
 //   - every run's meta decodes, names its own key, and keeps its field
 //     invariants (valid id and status, Machines sorted without repeats);
 //   - every run with data has meta, and every machine with a log is in its
@@ -72,7 +72,7 @@ func (s *Store) check(tx *bolt.Tx) error {
 	case data == nil:
 		return s.corruptf("no %q bucket", bucketData)
 	}
-	if err := checkSchema(s.path, meta.Get(keySchema)); err != nil {
+	if _, err := checkSchema(s.path, meta.Get(keySchema)); err != nil {
 		return s.corruptf("%v", err)
 	}
 
@@ -163,7 +163,7 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 
 	count := MachineStats{ID: id}
 	var want uint64 = 1
-	var ticks uint64
+	var ticks, missed uint64
 	var it chunkIter
 	err = chunks.ForEach(func(k, v []byte) error {
 		n, ok := parseChunkKey(k)
@@ -189,14 +189,20 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 			if count.Entries > 0 && e.At < count.LastAt {
 				return at("at %v is before the previous entry's %v", e.At, count.LastAt)
 			}
-			if !e.Arrival {
+			if e.Fault.Kind == FaultRestart {
+				missed += e.Fault.Missed
+			}
+			if e.Fault.Kind > FaultRestart || (e.Fault.Kind == FaultLost && (e.Fault.Reason == 0 || e.Fault.Reason > LostDown)) {
+				return at("fault entry %v (%v) of unknown kind", e.Fault.Kind, e.Fault.Reason)
+			}
+			if e.IsTick() {
 				ticks++
 				ev := e.Event
 				switch {
 				case ev.Index != ticks:
 					return at("event index %d, want %d", ev.Index, ticks)
-				case ev.Tick != ticks:
-					return at("event tick %d, want %d", ev.Tick, ticks)
+				case ev.Tick != ticks+missed:
+					return at("event tick %d, want %d (%d events and %d ticks missed while down)", ev.Tick, ticks+missed, ticks, missed)
 				case ev.Kind != core.KindRecv && ev.Kind != core.KindSend && ev.Kind != core.KindInternal:
 					return at("event of unknown %v", ev.Kind)
 				}

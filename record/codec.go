@@ -22,10 +22,16 @@ const (
 	formSend     = 2 // [2, at, index, tick, die, clock, first_seq, to]
 	formInternal = 3 // [3, at, index, tick, die, clock]
 	formTick     = 4 // [4, at, index, tick, kind, die, clock, queue, first_seq, to, from, seq, msg_clock]
+	// Fault entries, since schema 2.
+	formLost    = 5 // [5, at, reason, to, from, seq, clock]
+	formDup     = 6 // [6, at, to, from, seq, clock]
+	formCrash   = 7 // [7, at, queue_lost]
+	formRestart = 8 // [8, at, missed, reset_clock (0 or 1)]
 )
 
 // formLen is each form's array length, form included.
-var formLen = [...]int{formArrival: 5, formRecv: 9, formSend: 8, formInternal: 6, formTick: 13}
+var formLen = [...]int{formArrival: 5, formRecv: 9, formSend: 8, formInternal: 6, formTick: 13,
+	formLost: 7, formDup: 6, formCrash: 3, formRestart: 4}
 
 // Stored kind numbers of formTick: 1 recv, 2 send, 3 internal. They equal
 // core's today; should core renumber, these two functions keep the stored
@@ -59,6 +65,16 @@ func formOf(e *Entry) int {
 	if e.Arrival {
 		return formArrival
 	}
+	switch e.Fault.Kind {
+	case FaultLost:
+		return formLost
+	case FaultDup:
+		return formDup
+	case FaultCrash:
+		return formCrash
+	case FaultRestart:
+		return formRestart
+	}
 	ev := &e.Event
 	noMsg := ev.Msg == core.Message{}
 	switch ev.Kind {
@@ -84,8 +100,25 @@ func appendEntry(b []byte, e *Entry) []byte {
 	b = appendArrayHeader(b, formLen[form])
 	b = append(b, byte(form)) // positive fixint
 	b = appendInt(b, int64(e.At))
-	if form == formArrival {
+	f := &e.Fault
+	switch form {
+	case formArrival:
 		return appendMsg(b, e.Msg)
+	case formLost:
+		b = appendUint(b, uint64(f.Reason))
+		b = appendUint(b, uint64(f.To))
+		return appendMsg(b, e.Msg)
+	case formDup:
+		b = appendUint(b, uint64(f.To))
+		return appendMsg(b, e.Msg)
+	case formCrash:
+		return appendInt(b, int64(f.QueueLost))
+	case formRestart:
+		b = appendUint(b, f.Missed)
+		if f.ResetClock {
+			return appendUint(b, 1)
+		}
+		return appendUint(b, 0)
 	}
 	ev := &e.Event
 	b = appendUint(b, ev.Index)
@@ -156,10 +189,13 @@ func decodeEntry(d *decoder) (Entry, error) {
 		return Entry{}, fmt.Errorf("at: %w", err)
 	}
 	e.At = time.Duration(at)
-	if form == formArrival {
+	switch form {
+	case formArrival:
 		e.Arrival = true
 		e.Msg, err = decodeMsg(d)
 		return e, err
+	case formLost, formDup, formCrash, formRestart:
+		return e, decodeFault(d, form, &e)
 	}
 	ev := &e.Event
 	if ev.Index, err = d.uint(); err != nil {
@@ -224,6 +260,48 @@ func decodeEntry(d *decoder) (Entry, error) {
 	}
 	ev.Msg, err = decodeMsg(d)
 	return e, err
+}
+
+func decodeFault(d *decoder, form uint64, e *Entry) error {
+	f := &e.Fault
+	var err error
+	switch form {
+	case formLost:
+		f.Kind = FaultLost
+		reason, err := d.uintMax(math.MaxUint8)
+		if err != nil {
+			return fmt.Errorf("reason: %w", err)
+		}
+		f.Reason = LostReason(reason)
+		fallthrough
+	case formDup:
+		if f.Kind == 0 {
+			f.Kind = FaultDup
+		}
+		to, err := d.uintMax(math.MaxUint32)
+		if err != nil {
+			return fmt.Errorf("to: %w", err)
+		}
+		f.To = core.MachineID(to)
+		e.Msg, err = decodeMsg(d)
+		return err
+	case formCrash:
+		f.Kind = FaultCrash
+		if f.QueueLost, err = d.intNative(); err != nil {
+			return fmt.Errorf("queue lost: %w", err)
+		}
+		return nil
+	}
+	f.Kind = FaultRestart
+	if f.Missed, err = d.uint(); err != nil {
+		return fmt.Errorf("missed: %w", err)
+	}
+	reset, err := d.uintMax(1)
+	if err != nil {
+		return fmt.Errorf("reset clock: %w", err)
+	}
+	f.ResetClock = reset == 1
+	return nil
 }
 
 func decodeMsg(d *decoder) (core.Message, error) {

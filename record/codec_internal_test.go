@@ -46,6 +46,12 @@ var oddEntries = []struct {
 	{"extremes", Entry{At: math.MaxInt64, Event: core.Event{Index: math.MaxUint64, Tick: math.MaxUint64, Kind: core.KindRecv,
 		Clock: math.MaxUint64, Queue: math.MaxInt, Msg: core.Message{From: math.MaxUint32, Seq: math.MaxUint64, Clock: math.MaxUint64}}}, formRecv},
 	{"min at", Entry{At: math.MinInt64, Event: core.Event{Kind: core.KindInternal, Die: math.MinInt}}, formInternal},
+	{"lost", Entry{At: 7, Msg: core.Message{From: 1, Seq: 4, Clock: 9}, Fault: Fault{Kind: FaultLost, To: 3, Reason: LostPartition}}, formLost},
+	{"lost unknown reason", Entry{Msg: core.Message{From: 1, Seq: 1}, Fault: Fault{Kind: FaultLost, Reason: 200}}, formLost},
+	{"dup", Entry{At: 8, Msg: core.Message{From: 2, Seq: math.MaxUint64, Clock: 1}, Fault: Fault{Kind: FaultDup, To: math.MaxUint32}}, formDup},
+	{"crash", Entry{At: 9, Fault: Fault{Kind: FaultCrash, QueueLost: 17}}, formCrash},
+	{"restart keep", Entry{At: 10, Fault: Fault{Kind: FaultRestart, Missed: 41}}, formRestart},
+	{"restart reset", Entry{At: 11, Fault: Fault{Kind: FaultRestart, Missed: math.MaxUint64, ResetClock: true}}, formRestart},
 }
 
 func TestEntryRoundTrip(t *testing.T) {
@@ -181,6 +187,20 @@ func FuzzDecodeChunk(f *testing.F) {
 			t.Fatalf("encoding is not canonical")
 		}
 	})
+}
+
+// TestDecodeStatsOfSchemaOne: version 1 stats had no fault counts.
+func TestDecodeStatsOfSchemaOne(t *testing.T) {
+	b := appendArrayHeader(nil, statsFieldsV1)
+	for _, v := range []uint64{5, 2, 3, 1, 1, 1, 9} {
+		b = appendUint(b, v)
+	}
+	b = appendInt(b, int64(time.Second))
+	st, err := decodeStats(4, b)
+	want := MachineStats{ID: 4, Entries: 5, Arrivals: 2, Events: 3, Sends: 1, Recvs: 1, Internals: 1, LastClock: 9, LastAt: time.Second}
+	if err != nil || st != want {
+		t.Fatalf("decodeStats of version 1 = %+v, %v; want %+v", st, err, want)
+	}
 }
 
 func FuzzDecodeStats(f *testing.F) {

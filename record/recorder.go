@@ -132,9 +132,12 @@ func (r *Recorder) loop() {
 // of an arrival are not stored. After Close the entry is dropped and Err
 // reports ErrClosed.
 func (r *Recorder) Append(m core.MachineID, e Entry) {
-	if e.Arrival {
+	switch {
+	case e.Arrival:
+		e.Event, e.Fault = core.Event{}, Fault{}
+	case e.Fault.Kind != 0:
 		e.Event = core.Event{}
-	} else {
+	default:
 		e.Msg = core.Message{}
 	}
 	r.mu.Lock()

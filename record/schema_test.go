@@ -25,6 +25,44 @@ func rawUpdate(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
 	}
 }
 
+// TestSchemaOneStillReads: version 2 only added to version 1, so a version
+// 1 store opens read-only as it is and is marked version 2 by the first
+// writable open.
+func TestSchemaOneStillReads(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	st, err := record.Open(path, record.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("1"))
+	})
+	schema := func() (v string) {
+		rawUpdate(t, path, func(tx *bolt.Tx) error {
+			v = string(tx.Bucket([]byte("meta")).Get([]byte("schema")))
+			return nil
+		})
+		return v
+	}
+	ro, err := record.Open(path, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of a version 1 store: %v", err)
+	}
+	ro.Close()
+	if v := schema(); v != "1" {
+		t.Fatalf("a read-only open changed the schema to %q", v)
+	}
+	rw, err := record.Open(path, record.Options{})
+	if err != nil {
+		t.Fatalf("writable open of a version 1 store: %v", err)
+	}
+	rw.Close()
+	if v := schema(); v != "2" {
+		t.Errorf("after a writable open the schema is %q, want \"2\"", v)
+	}
+}
+
 func TestSchemaVersion(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "s.db")
@@ -34,8 +72,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	st.Close()
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		if v := string(tx.Bucket([]byte("meta")).Get([]byte("schema"))); v != "1" {
-			t.Errorf("a new store has schema %q, want \"1\"", v)
+		if v := string(tx.Bucket([]byte("meta")).Get([]byte("schema"))); v != "2" {
+			t.Errorf("a new store has schema %q, want \"2\"", v)
 		}
 		return nil
 	})
@@ -43,7 +81,7 @@ func TestSchemaVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name, version, msg string
 	}{
-		{"newer", "3", "schema version 3; this lamport reads version 1"},
+		{"newer", "3", "schema version 3; this lamport reads versions 1 to 2"},
 		{"garbage", "x1", "unreadable schema version"},
 		{"zero", "0", "unreadable schema version"},
 	} {

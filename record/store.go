@@ -13,7 +13,13 @@ import (
 // SchemaVersion is the layout version this package reads and writes. It is
 // stored under meta/schema; any change to the layout or an encoding bumps it
 // (docs/STORE.md, "Schema versions").
-const SchemaVersion = 1
+const SchemaVersion = 2
+
+// oldestSchema is the oldest version this package still reads. Version 2
+// only added fault entries and two stats fields to version 1, so a version
+// 1 store reads as it is and becomes version 2 when first opened for
+// writing.
+const oldestSchema = 1
 
 // DefaultLockTimeout is how long Open waits for another process to let go of
 // the store file.
@@ -84,10 +90,11 @@ func (s *Store) init() error {
 			fresh = true
 			return nil
 		}
-		if err := checkSchema(s.path, meta.Get(keySchema)); err != nil {
+		v, err := checkSchema(s.path, meta.Get(keySchema))
+		if err != nil {
 			return err
 		}
-		missing = tx.Bucket(bucketRuns) == nil || tx.Bucket(bucketData) == nil
+		missing = tx.Bucket(bucketRuns) == nil || tx.Bucket(bucketData) == nil || v < SchemaVersion
 		return nil
 	})
 	if err != nil || s.readOnly || !(fresh || missing) {
@@ -100,11 +107,8 @@ func (s *Store) init() error {
 				return err
 			}
 		}
-		meta := tx.Bucket(bucketMeta)
-		if meta.Get(keySchema) == nil {
-			return meta.Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
-		}
-		return nil
+		// A fresh file, or an older version's, which needs no migration.
+		return tx.Bucket(bucketMeta).Put(keySchema, []byte(strconv.Itoa(SchemaVersion)))
 	})
 	if err != nil {
 		return fmt.Errorf("store %s: create buckets: %w", s.path, err)
@@ -112,19 +116,19 @@ func (s *Store) init() error {
 	return nil
 }
 
-func checkSchema(path string, v []byte) error {
+// checkSchema returns the store's schema version if this package reads it.
+func checkSchema(path string, v []byte) (int, error) {
 	if v == nil {
-		return fmt.Errorf("store %s: %w: no schema version (this lamport reads version %d)", path, ErrSchema, SchemaVersion)
+		return 0, fmt.Errorf("store %s: %w: no schema version (this lamport reads version %d)", path, ErrSchema, SchemaVersion)
 	}
 	n, err := strconv.Atoi(string(v))
 	if err != nil || n < 1 {
-		return fmt.Errorf("store %s: %w: unreadable schema version %q (this lamport reads version %d)", path, ErrSchema, v, SchemaVersion)
+		return 0, fmt.Errorf("store %s: %w: unreadable schema version %q (this lamport reads version %d)", path, ErrSchema, v, SchemaVersion)
 	}
-	if n != SchemaVersion {
-		// Older versions will be migrated here once there are any.
-		return fmt.Errorf("store %s has schema version %d; this lamport reads version %d: %w", path, n, SchemaVersion, ErrSchema)
+	if n < oldestSchema || n > SchemaVersion {
+		return 0, fmt.Errorf("store %s has schema version %d; this lamport reads versions %d to %d: %w", path, n, oldestSchema, SchemaVersion, ErrSchema)
 	}
-	return nil
+	return n, nil
 }
 
 // Close releases the file and its lock. Recorders must be closed first.

@@ -312,7 +312,7 @@ func (s *sideStats) next() (core.Event, bool) {
 		if !ok {
 			return core.Event{}, false
 		}
-		if e.Arrival {
+		if !e.IsTick() {
 			continue
 		}
 		ev := e.Event

@@ -14,6 +14,8 @@ import (
 type Model interface {
 	Deliver(core.Message)
 	Tick() core.Event
+	Crash() int
+	Restart(missed uint64, resetClock bool)
 }
 
 // Options change how a recording is replayed.
@@ -95,6 +97,24 @@ type sentMessage struct {
 	msg   core.Message
 	to    core.MachineID
 	event uint64 // the sender's event index
+	// copies is how many arrivals or losses the message still owes: 1,
+	// plus 1 for each FaultDup.
+	copies int
+}
+
+// take settles one copy of message msg, returning it and false if the
+// replay has not produced it (yet).
+func (out produced) take(msg core.Message) (sentMessage, bool) {
+	sent, ok := out[msg.From][msg.Seq]
+	if !ok {
+		return sent, false
+	}
+	if sent.copies--; sent.copies <= 0 {
+		delete(out[msg.From], msg.Seq)
+	} else {
+		out[msg.From][msg.Seq] = sent
+	}
+	return sent, true
 }
 
 // Run replays recording runID of st.
@@ -206,12 +226,14 @@ func (m *machineReplay) advance() error {
 // arrival whose message the replay has not produced yet.
 func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Options) (bool, error) {
 	e := m.next
+	if e.Fault.Kind != 0 {
+		return m.fault(out, h)
+	}
 	if e.Arrival {
-		sent, ok := out[e.Msg.From][e.Msg.Seq]
+		sent, ok := out.take(e.Msg)
 		if !ok {
 			return false, nil
 		}
-		delete(out[e.Msg.From], e.Msg.Seq)
 		if sent.to != m.id {
 			m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
 				Reason:  fmt.Sprintf("message %s arrived here but the replayed sender sent it to machine %d", e.Msg.ID(), sent.to),
@@ -237,7 +259,7 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 		out[m.id] = map[uint64]sentMessage{}
 	}
 	for i, msg := range ev.Sent(m.id) {
-		out[m.id][msg.Seq] = sentMessage{msg: msg, to: ev.To[i], event: ev.Index}
+		out[m.id][msg.Seq] = sentMessage{msg: msg, to: ev.To[i], event: ev.Index, copies: 1}
 	}
 	same := sameEvent(rec, ev)
 	if !same {
@@ -261,6 +283,50 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 	return true, m.advance()
 }
 
+// fault replays m's next entry, a fault. Lost and duplicated messages
+// settle what the replay produced, so a message lost in the recording is
+// not waited for; crash and restart are inputs of the model, and the
+// crash's lost queue is its output, compared like an event's.
+func (m *machineReplay) fault(out produced, h *TraceHasher) (bool, error) {
+	e := m.next
+	f := e.Fault
+	diverge := func(reason string, msg *core.Message) {
+		m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
+			Reason: reason, Message: msg, Recent: slices.Clone(m.recent)})
+	}
+	switch f.Kind {
+	case record.FaultLost:
+		sent, ok := out.take(e.Msg)
+		if !ok {
+			return false, nil
+		}
+		if sent.to != f.To {
+			diverge(fmt.Sprintf("the recording lost message %s on its way to machine %d, but the replayed sender sent it to machine %d", e.Msg.ID(), f.To, sent.to), &sent.msg)
+		}
+		e.Msg = sent.msg
+	case record.FaultDup:
+		sent, ok := out[e.Msg.From][e.Msg.Seq]
+		if !ok {
+			return false, nil
+		}
+		sent.copies++
+		out[e.Msg.From][e.Msg.Seq] = sent
+		e.Msg = sent.msg
+	case record.FaultCrash:
+		lost := m.model.Crash()
+		if lost != f.QueueLost {
+			diverge(fmt.Sprintf("the crash lost %d queued messages in the recording, %d replayed", f.QueueLost, lost), nil)
+		}
+		e.Fault.QueueLost = lost
+	case record.FaultRestart:
+		m.model.Restart(f.Missed, f.ResetClock)
+	default:
+		return false, fmt.Errorf("machine %d: entry at %v is a fault of unknown kind %v", m.id, e.At, f.Kind)
+	}
+	h.Add(m.id, &e)
+	return true, m.advance()
+}
+
 // noteFirst keeps d if it is m's first divergence.
 func (m *machineReplay) noteFirst(d *Divergence) {
 	if m.first == nil {
@@ -276,7 +342,7 @@ func (m *machineReplay) stall() error {
 		Reason:  fmt.Sprintf("the recording has message %s arrive, but the replayed machine %d never sent it", msg.ID(), msg.From),
 		Message: &msg, Recent: slices.Clone(m.recent)})
 	for m.hasNext {
-		if !m.next.Arrival {
+		if m.next.IsTick() {
 			m.events++
 			m.diverged++
 		}

@@ -7,12 +7,26 @@ import (
 	"lamport/core"
 )
 
-// simEvent is a tick of a machine or a message arriving at one.
+// simKind is what a simEvent does.
+type simKind uint8
+
+const (
+	simTick simKind = iota
+	simArrival
+	simCrash
+	simRestart
+	// Random crashes chain: each schedules the next event of the chain.
+	simRandomCrash
+	simRandomRestart
+)
+
+// simEvent is a tick of a machine, a message arriving at one, or the
+// machine crashing or restarting.
 type simEvent struct {
 	at      time.Duration
 	order   uint64 // scheduling order: the tie-break for equal times
 	machine core.MachineID
-	arrival bool
+	kind    simKind
 	msg     core.Message
 }
 

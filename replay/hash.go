@@ -20,7 +20,9 @@ import (
 //
 // An entry is hashed as fixed-width little-endian fields: arrival
 // (0, at_ns, from, seq, clock); tick (1, at_ns, index, tick, kind, die,
-// clock, queue, first_seq, len(to), to..., msg from, seq, clock).
+// clock, queue, first_seq, len(to), to..., msg from, seq, clock); fault
+// (2, at_ns, kind, reason, to, queue_lost, missed, reset_clock, msg from,
+// seq, clock).
 type TraceHasher struct {
 	machines map[core.MachineID]hash.Hash
 	buf      []byte
@@ -39,13 +41,31 @@ func (h *TraceHasher) Add(m core.MachineID, e *record.Entry) {
 	}
 	b := h.buf[:0]
 	u := func(v uint64) { b = binary.LittleEndian.AppendUint64(b, v) }
-	if e.Arrival {
+	switch {
+	case e.Arrival:
 		u(0)
 		u(uint64(e.At))
 		u(uint64(e.Msg.From))
 		u(e.Msg.Seq)
 		u(e.Msg.Clock)
-	} else {
+	case e.Fault.Kind != 0:
+		f := &e.Fault
+		u(2)
+		u(uint64(e.At))
+		u(uint64(f.Kind))
+		u(uint64(f.Reason))
+		u(uint64(f.To))
+		u(uint64(f.QueueLost))
+		u(f.Missed)
+		if f.ResetClock {
+			u(1)
+		} else {
+			u(0)
+		}
+		u(uint64(e.Msg.From))
+		u(e.Msg.Seq)
+		u(e.Msg.Clock)
+	default:
 		ev := &e.Event
 		u(1)
 		u(uint64(e.At))

@@ -16,6 +16,9 @@ type SimSpec struct {
 	// Duration is virtual time; ticks due after it do not happen.
 	Duration time.Duration
 	Latency  Latency
+	// Faults are injected as docs/RELIABILITY.md describes; every decision
+	// comes from the seed, so they replay like the rest.
+	Faults core.Faults
 	// Progress, if set, is called every ProgressEvery events with the
 	// virtual time reached; it must not touch the simulation.
 	Progress func(at time.Duration, events uint64)
@@ -32,6 +35,9 @@ type SimResult struct {
 	Arrivals uint64
 	Stats    []record.MachineStats
 	Rates    map[core.MachineID]int
+	// Lost, Duplicated and Crashes count the injected faults: messages
+	// lost (any reason), messages delivered twice, machine crashes.
+	Lost, Duplicated, Crashes uint64
 }
 
 // NetworkStream is the machine id whose RNG stream draws the simulated
@@ -43,14 +49,28 @@ const NetworkStream core.MachineID = 0
 // sink). Machine m ticks at k/rate seconds for k = 1, 2, ...; a message
 // arrives after a latency drawn from the network stream, but never before
 // an earlier message on the same link (links are FIFO, like TCP).
+//
+// Faults (spec.Faults) are decided when a message is sent, in this order:
+// a cut link or a drop loses it (a FaultLost entry in the sender's log);
+// otherwise its latency, plus a spike, plus the wait for its link to
+// unclog, fix its arrival, and a duplicate (a FaultDup entry) arrives once
+// more after a second latency. A message that arrives at a crashed machine
+// is lost there (FaultLost, reason down, in the receiver's log). A crashed
+// machine logs FaultCrash, misses its ticks, and logs FaultRestart when it
+// comes back. Drops, duplicates and spikes draw from the stream
+// core.StreamRNG(seed, FaultStream); each link's clogs and each machine's
+// random crashes from their own streams (clogStream, crashStream), so
+// turning one fault on does not move the draws of another.
 func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult, error) {
 	ids := slices.Sorted(slices.Values(spec.Machines))
 	res := SimResult{Rates: map[core.MachineID]int{}}
 	if spec.Duration < 0 {
 		return res, fmt.Errorf("duration must not be negative, got %v", spec.Duration)
 	}
-	machines := make(map[core.MachineID]*core.Machine, len(ids))
-	intervals := make(map[core.MachineID]time.Duration, len(ids))
+	if err := spec.Faults.Validate(ids); err != nil {
+		return res, err
+	}
+	machines := make(map[core.MachineID]*simMachine, len(ids))
 	stats := make(map[core.MachineID]*record.MachineStats, len(ids))
 	q := &eventQueue{}
 	for _, id := range ids {
@@ -61,15 +81,31 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		if err != nil {
 			return res, fmt.Errorf("machine %d: %w", id, err)
 		}
-		machines[id] = m
+		sm := &simMachine{Machine: m, interval: time.Second / time.Duration(m.Rate())}
+		machines[id] = sm
 		res.Rates[id] = m.Rate()
-		intervals[id] = time.Second / time.Duration(m.Rate())
 		stats[id] = &record.MachineStats{ID: id}
-		q.schedule(simEvent{at: intervals[id], machine: id})
+		q.schedule(simEvent{at: sm.interval, machine: id})
+	}
+	f := &spec.Faults
+	for _, c := range f.Crashes {
+		q.schedule(simEvent{at: c.From, machine: c.ID, kind: simCrash})
+		q.schedule(simEvent{at: c.To, machine: c.ID, kind: simRestart})
+	}
+	if f.RandomCrashes.Every > 0 {
+		for _, id := range ids {
+			sm := machines[id]
+			sm.crashRNG = core.StreamRNG(spec.Params.Seed^crashStream, uint64(id))
+			q.schedule(simEvent{at: expDraw(&sm.crashRNG, f.RandomCrashes.Every), machine: id, kind: simRandomCrash})
+		}
 	}
 	net := core.NewRNG(spec.Params.Seed, NetworkStream)
-	type link struct{ from, to core.MachineID }
-	lastArrival := map[link]time.Duration{}
+	faultRNG := core.StreamRNG(spec.Params.Seed, FaultStream)
+	lastArrival := map[simLink]time.Duration{}
+	var clogs clogTable
+	if f.Clog.Every > 0 {
+		clogs = clogTable{}
+	}
 	hasher := NewTraceHasher()
 	emit := func(id core.MachineID, e *record.Entry) {
 		hasher.Add(id, e)
@@ -78,6 +114,10 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			sink(id, e)
 		}
 	}
+	lose := func(id core.MachineID, at time.Duration, msg core.Message, to core.MachineID, why record.LostReason) {
+		res.Lost++
+		emit(id, &record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: why}})
+	}
 
 	for q.Len() > 0 {
 		se := q.pop()
@@ -85,10 +125,39 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			break
 		}
 		m := machines[se.machine]
-		if se.arrival {
+		switch se.kind {
+		case simArrival:
+			if m.down > 0 {
+				lose(se.machine, se.at, se.msg, se.machine, record.LostDown)
+				continue
+			}
 			m.Deliver(se.msg)
 			res.Arrivals++
 			emit(se.machine, &record.Entry{At: se.at, Arrival: true, Msg: se.msg})
+			continue
+		case simCrash, simRandomCrash:
+			if se.kind == simRandomCrash {
+				q.schedule(simEvent{at: se.at + expDraw(&m.crashRNG, f.RandomCrashes.For), machine: se.machine, kind: simRandomRestart})
+			}
+			if m.down++; m.down == 1 {
+				res.Crashes++
+				emit(se.machine, &record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: m.Crash()}})
+			}
+			continue
+		case simRestart, simRandomRestart:
+			if se.kind == simRandomRestart {
+				q.schedule(simEvent{at: se.at + expDraw(&m.crashRNG, f.RandomCrashes.Every), machine: se.machine, kind: simRandomCrash})
+			}
+			if m.down--; m.down == 0 {
+				m.Restart(m.missed, f.ResetClock)
+				emit(se.machine, &record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
+				m.missed = 0
+			}
+			continue
+		}
+		q.schedule(simEvent{at: se.at + m.interval, machine: se.machine})
+		if m.down > 0 {
+			m.missed++
 			continue
 		}
 		ev := m.Tick()
@@ -98,12 +167,35 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		}
 		emit(se.machine, &record.Entry{At: se.at, Event: ev})
 		for i, msg := range ev.Sent(se.machine) {
-			l := link{se.machine, ev.To[i]}
-			at := max(se.at+spec.Latency.draw(&net), lastArrival[l])
-			lastArrival[l] = at
-			q.schedule(simEvent{at: at, machine: ev.To[i], arrival: true, msg: msg})
+			to := ev.To[i]
+			if f.Cut(se.machine, to, se.at) {
+				lose(se.machine, se.at, msg, to, record.LostPartition)
+				continue
+			}
+			if f.Drop > 0 && faultRNG.Float64() < f.Drop {
+				lose(se.machine, se.at, msg, to, record.LostDrop)
+				continue
+			}
+			l := simLink{se.machine, to}
+			copies := 1
+			if f.Dup > 0 && faultRNG.Float64() < f.Dup {
+				copies = 2
+				res.Duplicated++
+				emit(se.machine, &record.Entry{At: se.at, Msg: msg, Fault: record.Fault{Kind: record.FaultDup, To: to}})
+			}
+			for range copies {
+				at := se.at + spec.Latency.draw(&net)
+				if f.Spike.P > 0 && faultRNG.Float64() < f.Spike.P {
+					at += f.Spike.Extra
+				}
+				if clogs != nil {
+					at = max(at, clogs.until(l, se.at, spec.Params.Seed, f.Clog))
+				}
+				at = max(at, lastArrival[l])
+				lastArrival[l] = at
+				q.schedule(simEvent{at: at, machine: to, kind: simArrival, msg: msg})
+			}
 		}
-		q.schedule(simEvent{at: se.at + intervals[se.machine], machine: se.machine})
 	}
 	for _, id := range ids {
 		res.Stats = append(res.Stats, *stats[id])

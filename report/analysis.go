@@ -73,6 +73,14 @@ type Analysis struct {
 	// sent but not arrived (sent - arrivals).
 	Queued   uint64 `json:"queued_at_end"`
 	InFlight uint64 `json:"in_flight_at_end"`
+	// Faults of the run (sim --drop, --crash, ...): Lost counts messages
+	// lost for any reason, Duplicated those the network delivered twice,
+	// Crashes machine crashes, QueueLost the queued messages they lost.
+	// InFlight is then sent + duplicated - arrivals - lost.
+	Lost       uint64 `json:"lost"`
+	Duplicated uint64 `json:"duplicated"`
+	Crashes    uint64 `json:"crashes"`
+	QueueLost  uint64 `json:"queue_lost"`
 	// Fastest is the machine with the highest tick rate (ties: lowest id),
 	// the reference of every Drift; 0 in a run without machines.
 	Fastest  core.MachineID    `json:"fastest"`
@@ -103,8 +111,13 @@ type MachineAnalysis struct {
 	Gaps  GapStats      `json:"gaps"`
 	Queue QueueStats    `json:"queue"`
 	Drift DriftStats    `json:"drift"`
-	// QueuedAtEnd is Arrivals - Recvs: messages left in the queue.
+	// QueuedAtEnd is Arrivals - Recvs - QueueLost: messages left in the
+	// queue.
 	QueuedAtEnd uint64 `json:"queued_at_end"`
+	// Crashes counts the machine's crashes; QueueLost the queued messages
+	// they lost.
+	Crashes   uint64 `json:"crashes"`
+	QueueLost uint64 `json:"queue_lost"`
 }
 
 // JumpStats describe a machine's clock jumps (see Analysis).
@@ -267,11 +280,24 @@ func analyze(r *record.Reader) (Analysis, error) {
 			next.nonEmpty += e.At - next.lastAt
 		}
 		next.lastAt = e.At
-		if e.Arrival {
+		switch {
+		case e.Arrival:
 			m.Arrivals++
 			next.q++
 			pair(e.Msg.From, m.ID).Arrived++
-		} else {
+		case e.Fault.Kind == record.FaultLost:
+			a.Lost++
+		case e.Fault.Kind == record.FaultDup:
+			a.Duplicated++
+		case e.Fault.Kind == record.FaultCrash:
+			m.Crashes++
+			m.QueueLost += uint64(e.Fault.QueueLost)
+			next.q = 0
+		case e.Fault.Kind == record.FaultRestart:
+			if e.Fault.ResetClock {
+				next.clock = 0
+			}
+		default:
 			ev := &e.Event
 			var jump uint64
 			if ev.Clock > next.clock {
@@ -331,9 +357,11 @@ func analyze(r *record.Reader) (Analysis, error) {
 			m.Drift.MaxLag = acc.lagMax
 			m.Drift.MeanLag = acc.lagSum / float64(m.Events)
 		}
-		if m.Arrivals > m.Recvs {
-			m.QueuedAtEnd = m.Arrivals - m.Recvs
+		if m.Arrivals > m.Recvs+m.QueueLost {
+			m.QueuedAtEnd = m.Arrivals - m.Recvs - m.QueueLost
 		}
+		a.Crashes += m.Crashes
+		a.QueueLost += m.QueueLost
 		a.Events += m.Events
 		a.Arrivals += m.Arrivals
 		a.Received += m.Recvs
@@ -344,8 +372,8 @@ func analyze(r *record.Reader) (Analysis, error) {
 			a.Machines[i].Drift.SlopeVsFastest = a.Machines[i].Drift.Slope - fast.m.Drift.Slope
 		}
 	}
-	if a.Sent > a.Arrivals {
-		a.InFlight = a.Sent - a.Arrivals
+	if a.Sent+a.Duplicated > a.Arrivals+a.Lost {
+		a.InFlight = a.Sent + a.Duplicated - a.Arrivals - a.Lost
 	}
 	switch {
 	case !meta.Ended.IsZero():

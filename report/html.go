@@ -122,6 +122,9 @@ func (p *page) write() {
 	p.do(WriteHTMLHead(p.w, "lamport report "+a.Run))
 	p.printf("<h1>Run %s</h1>\n", Esc(a.Run))
 	p.printf("<p class=\"summary\">%s</p>\n", Esc(textHeader(*a)))
+	if line := faultLine(*a); line != "" {
+		p.printf("<p class=\"summary\">%s</p>\n", Esc(line))
+	}
 	p.metaTable()
 	if len(a.Machines) == 0 {
 		p.printf("<p class=\"note\">The run has no machines, so there is nothing to plot.</p>\n")
@@ -133,6 +136,16 @@ func (p *page) write() {
 	p.printf("<h2>Numbers</h2>\n")
 	p.numbers()
 	p.do(WriteHTMLFoot(p.w))
+}
+
+// faultLine is WriteText's line about injected faults, "" when the run
+// had none.
+func faultLine(a Analysis) string {
+	if a.Lost == 0 && a.Duplicated == 0 && a.Crashes == 0 {
+		return ""
+	}
+	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s crashes losing %s queued messages",
+		thousands(a.Lost), thousands(a.Duplicated), thousands(a.Crashes), thousands(a.QueueLost))
 }
 
 // textHeader is WriteText's first line.

@@ -142,7 +142,7 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 		if next == nil {
 			break
 		}
-		if e := &next.head; !e.Arrival {
+		if e := &next.head; e.IsTick() {
 			pos++
 			ev := &e.Event
 			next.clock = ev.Clock

@@ -82,6 +82,10 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 	// inFlight holds the sender's vector at the send for every message sent
 	// and not yet received; the messages of one send share one slice.
 	inFlight := map[msgKey][]uint64{}
+	// dups counts the second deliveries the network still owes (FaultDup
+	// entries follow their send in the sender's log), so a duplicate's
+	// second receive still finds the sender's vector.
+	dups := map[msgKey]int{}
 	advance := func(c *cursor) error {
 		for {
 			c.next, c.ok = c.it.Next()
@@ -91,7 +95,10 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 				}
 				return nil
 			}
-			if !c.next.Arrival {
+			if c.next.Fault.Kind == record.FaultDup {
+				dups[msgKey{c.next.Msg.From, c.next.Msg.Seq}]++
+			}
+			if c.next.IsTick() {
 				return nil
 			}
 		}
@@ -136,7 +143,11 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 			for i, v := range inFlight[k] {
 				pick.vec[i] = max(pick.vec[i], v)
 			}
-			delete(inFlight, k)
+			if dups[k] > 0 {
+				dups[k]--
+			} else {
+				delete(inFlight, k)
+			}
 		}
 		pick.vec[pick.pos]++
 		if ev.Kind == core.KindSend && len(ev.To) > 0 {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // WriteText writes a as compact text for people: a header line with the
@@ -14,9 +13,10 @@ import (
 // jumps, and the messages per pair.
 func WriteText(w io.Writer, a Analysis) error {
 	pw := &textWriter{w: w}
-	pw.printf("run %s  %s  seed %d  %s  %d machines  %s  %s events  %s messages sent  %s still queued  %s in flight\n",
-		a.Run, a.Mode, a.Seed, a.Status, len(a.Machines), a.Duration.Round(time.Millisecond),
-		thousands(a.Events), thousands(a.Sent), thousands(a.Queued), thousands(a.InFlight))
+	pw.printf("%s\n", textHeader(a))
+	if line := faultLine(a); line != "" {
+		pw.printf("%s\n", line)
+	}
 	if len(a.Machines) == 0 {
 		return pw.err
 	}

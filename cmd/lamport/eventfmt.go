@@ -23,6 +23,9 @@ func appendJSONL(b []byte, it timelineItem) []byte {
 		b = appendJSONMsg(b, e.Msg)
 		return append(b, "}\n"...)
 	}
+	if e.Fault.Kind != 0 {
+		return appendJSONFault(b, it)
+	}
 	ev := e.Event
 	b = append(b, `,"index":`...)
 	b = strconv.AppendUint(b, ev.Index, 10)
@@ -69,6 +72,40 @@ func appendJSONL(b []byte, it timelineItem) []byte {
 	return append(b, "}\n"...)
 }
 
+// appendJSONFault writes a fault entry's line after its machine: kind,
+// time, and the fields of that kind, as record.Fault names them.
+func appendJSONFault(b []byte, it timelineItem) []byte {
+	e := it.entry
+	f := e.Fault
+	b = append(b, `,"kind":"`...)
+	b = append(b, f.Kind.String()...)
+	b = append(b, `","time_ns":`...)
+	b = strconv.AppendInt(b, int64(e.At), 10)
+	b = append(b, `,"time":"`...)
+	b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+	b = append(b, '"')
+	switch f.Kind {
+	case record.FaultLost, record.FaultDup:
+		b = append(b, `,"to":`...)
+		b = strconv.AppendUint(b, uint64(f.To), 10)
+		b = appendJSONMsg(b, e.Msg)
+		if f.Kind == record.FaultLost {
+			b = append(b, `,"reason":"`...)
+			b = append(b, f.Reason.String()...)
+			b = append(b, '"')
+		}
+	case record.FaultCrash:
+		b = append(b, `,"queue_lost":`...)
+		b = strconv.AppendInt(b, int64(f.QueueLost), 10)
+	case record.FaultRestart:
+		b = append(b, `,"missed":`...)
+		b = strconv.AppendUint(b, f.Missed, 10)
+		b = append(b, `,"reset_clock":`...)
+		b = strconv.AppendBool(b, f.ResetClock)
+	}
+	return append(b, "}\n"...)
+}
+
 func appendJSONMsg(b []byte, m core.Message) []byte {
 	b = append(b, `,"from":`...)
 	b = strconv.AppendUint(b, uint64(m.From), 10)
@@ -86,9 +123,14 @@ func appendCSV(b []byte, it timelineItem) []byte {
 	e, ev := it.entry, it.entry.Event
 	b = strconv.AppendUint(b, uint64(it.machine), 10)
 	b = append(b, ',')
-	if e.Arrival {
+	switch {
+	case e.Arrival:
 		b = append(b, ",,arrival,,,"...)
-	} else {
+	case e.Fault.Kind != 0:
+		b = append(b, ",,"...)
+		b = append(b, e.Fault.Kind.String()...)
+		b = append(b, ",,,"...)
+	default:
 		b = strconv.AppendUint(b, ev.Index, 10)
 		b = append(b, ',')
 		b = strconv.AppendUint(b, ev.Tick, 10)
@@ -104,11 +146,15 @@ func appendCSV(b []byte, it timelineItem) []byte {
 	b = append(b, ',')
 	b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
 	b = append(b, ',')
-	if !e.Arrival && ev.Kind != core.KindRecv {
+	if e.IsTick() && ev.Kind != core.KindRecv {
 		b = strconv.AppendInt(b, int64(ev.Die), 10)
 	}
 	b = append(b, ',')
-	if ev.Kind == core.KindSend && !e.Arrival {
+	if f := e.Fault; f.Kind == record.FaultLost || f.Kind == record.FaultDup {
+		b = strconv.AppendUint(b, uint64(f.To), 10)
+		b = append(b, ',')
+		b = append(b, e.Msg.ID()...)
+	} else if ev.Kind == core.KindSend && e.IsTick() {
 		for i, to := range ev.To {
 			if i > 0 {
 				b = append(b, ' ')
@@ -143,6 +189,8 @@ func receivedOrArrived(e record.Entry) (core.Message, bool) {
 	switch {
 	case e.Arrival:
 		return e.Msg, true
+	case e.Fault.Kind != 0:
+		return core.Message{}, false
 	case e.Event.Kind == core.KindRecv:
 		return e.Event.Msg, true
 	}
@@ -167,6 +215,12 @@ func appendLog(b []byte, it timelineItem, prefix bool) []byte {
 		b = append(b, m.ID()...)
 		b = append(b, " msg_clock="...)
 		b = strconv.AppendUint(b, m.Clock, 10)
+		return append(b, '\n')
+	}
+	if it.entry.Fault.Kind != 0 {
+		b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+		b = append(b, ' ')
+		b = record.AppendFaultDetails(b, &it.entry)
 		return append(b, '\n')
 	}
 	return live.AppendLogLine(b, it.wall, it.machine, it.entry.Event)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"lamport/core"
+	"lamport/record"
 )
 
 type viewFlags struct {
@@ -38,14 +39,16 @@ func showCommand(e *env, args []string) error {
 	fs := v.register(e, "show", "show RUN|latest [--machine N] [--from I] [--to J]",
 		"Print a run's events, one per line, merged across machines by time:\n"+
 			"machine, event index, seconds since the run started, kind, clock after the event,\n"+
-			"queue length, and the peer, message id and message clock of sends and receives.")
+			"queue length, and the peer, message id and message clock of sends and receives.\n"+
+			"Injected faults (lost and duplicated messages, crashes, restarts) are shown\n"+
+			"between the events, without an index, unless --from or --to narrows the events.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	return streamRun(e, fs, &v, "", func(b []byte, it timelineItem) []byte {
 		b = append(b, 'm')
 		b = strconv.AppendUint(b, uint64(it.machine), 10)
-		if it.entry.Arrival {
+		if !it.entry.IsTick() {
 			b = append(b, "      "...)
 		} else {
 			b = append(b, " #"...)
@@ -55,6 +58,10 @@ func showCommand(e *env, args []string) error {
 		if it.entry.Arrival {
 			m := it.entry.Msg
 			return fmt.Appendf(b, "arrival  from=%d msg=%s msg_clock=%d\n", m.From, m.ID(), m.Clock)
+		}
+		if it.entry.Fault.Kind != 0 {
+			b = record.AppendFaultDetails(b, &it.entry)
+			return append(b, '\n')
 		}
 		b = it.entry.Event.AppendDetails(b, it.machine)
 		return append(b, '\n')

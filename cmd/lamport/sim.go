@@ -17,6 +17,7 @@ const maxSimMachines = 100000
 
 type simOptions struct {
 	setupFlags
+	faultFlags
 	machines int
 	latency  string
 	store    string
@@ -31,10 +32,14 @@ func simCommand(e *env, args []string) error {
 		"Run the same machines in virtual time: a single-threaded discrete-event loop with every\n"+
 			"machine ticking at its drawn rate and a seeded network (latency per message, FIFO links).\n"+
 			"The same seed and parameters give the same trace hash on every run and every host.\n"+
-			"The run is recorded (mode sim) so ls, show, export, replay and diff work on it.")
+			"The run is recorded (mode sim) so ls, show, export, replay and diff work on it.\n\n"+
+			"Faults (--drop, --dup, --spike, --partition, --clog, --crash, --crashes, --swarm) are\n"+
+			"drawn from the seed too, recorded in the run's options and its logs, and replay\n"+
+			"identically. Times are since the run's start.")
 	o.setupFlags.register(fs)
 	fs.IntVar(&o.machines, "machines", 3, "number of machines, ids 1..N in a ring (ignored with --config)")
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency: constant:D, uniform:A-B or exp:MEAN")
+	o.faultFlags.register(fs)
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
 	fs.BoolVar(&o.noRecord, "no-record", false, "only simulate and report; write nothing")
 	fs.BoolVar(&o.verify, "verify", false, "simulate twice and compare trace hashes; exit 1 if they differ")
@@ -54,10 +59,18 @@ func simCommand(e *env, args []string) error {
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
-	spec := replay.SimSpec{Machines: s.cfg.IDs(), Params: s.params, Duration: s.duration, Latency: latency}
+	faults, err := o.faults(fs, s)
+	if err != nil {
+		return err
+	}
+	spec := replay.SimSpec{Machines: s.cfg.IDs(), Params: s.params, Duration: s.duration, Latency: latency, Faults: faults}
 	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "sim")
 	spec.Progress = func(at time.Duration, events uint64) { bar.update(at.Milliseconds(), events) }
-	e.log.Info("simulating", "seed", s.params.Seed, "machines", len(spec.Machines), "duration", s.duration, "latency", latency)
+	logAttrs := []any{"seed", s.params.Seed, "machines", len(spec.Machines), "duration", s.duration, "latency", latency}
+	for _, kv := range faults.Options() {
+		logAttrs = append(logAttrs, kv[0], kv[1])
+	}
+	e.log.Info("simulating", logAttrs...)
 
 	began := time.Now()
 	var res replay.SimResult
@@ -73,6 +86,9 @@ func simCommand(e *env, args []string) error {
 	}
 	wall := time.Since(began)
 	printSimSummary(e, o.store, s.params.Seed, meta, res, s.duration, wall)
+	if faults.Any() {
+		fmt.Fprintln(e.stdout, faultSummary(res))
+	}
 	if o.verify {
 		spec.Progress = nil
 		again, err := replay.Simulate(spec, nil)
@@ -124,6 +140,7 @@ func (o *simOptions) record(s setup, spec replay.SimSpec, latency replay.Latency
 	runID := newRunID(began)
 	opts := s.options()
 	opts["latency"] = latency.String()
+	addFaultOptions(opts, spec.Faults, o.swarm)
 	res, err := replay.RecordSim(st, replay.SimRun{
 		RunID: runID, Config: s.cfg, Spec: spec, Started: began.Round(0).UTC(), Tool: toolVersion, Options: opts,
 	})

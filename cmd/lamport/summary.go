@@ -29,7 +29,7 @@ func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats [
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "machine\trate/s\tevents\tsend\trecv\tinternal\tfinal clock\tleft in queue\t")
 	for _, s := range stats {
-		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.ID, rates[uint32(s.ID)], s.Events, s.Sends, s.Recvs, s.Internals, s.LastClock, s.Arrivals-s.Recvs)
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.ID, rates[uint32(s.ID)], s.Events, s.Sends, s.Recvs, s.Internals, s.LastClock, s.Arrivals-s.Recvs-s.QueueLost)
 	}
 	tw.Flush()
 	if len(meta.Machines) < len(meta.Config) {

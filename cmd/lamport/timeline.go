@@ -87,5 +87,8 @@ func (f timelineFilter) keep(e record.Entry) bool {
 	if e.Arrival {
 		return f.arrivals
 	}
+	if e.Fault.Kind != 0 {
+		return f.from == 0 && f.to == 0
+	}
 	return (f.from == 0 || e.Event.Index >= f.from) && (f.to == 0 || e.Event.Index <= f.to)
 }

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/pflag"
+
+	"lamport/core"
+	"lamport/replay"
+)
+
+// faultFlags are the fault-injection flags of sim.
+type faultFlags struct {
+	drop, dup     float64
+	spike, clog   string
+	partitions    []string
+	crashes       []string
+	randomCrashes string
+	restart       string
+	swarm         bool
+}
+
+func (o *faultFlags) register(fs *pflag.FlagSet) {
+	fs.Float64Var(&o.drop, "drop", 0, "probability that a message is lost (0..1)")
+	fs.Float64Var(&o.dup, "dup", 0, "probability that a message is delivered twice (0..1)")
+	fs.StringVar(&o.spike, "spike", "", "latency spikes `P:EXTRA`: with probability P a message takes EXTRA longer (0.01:500ms)")
+	fs.StringArrayVar(&o.partitions, "partition", nil, "cut a link for a while: `A-B@FROM-TO` both ways, A>B@FROM-TO one way (2-3@10s-20s); repeatable")
+	fs.StringVar(&o.clog, "clog", "", "clog every link at random, `EVERY:FOR` mean times (30s:2s): messages wait for the link")
+	fs.StringArrayVar(&o.crashes, "crash", nil, "crash a machine for a while: `ID@FROM-TO` (2@10s-20s); repeatable")
+	fs.StringVar(&o.randomCrashes, "crashes", "", "crash every machine at random, `EVERY:FOR` mean times (1m:5s)")
+	fs.StringVar(&o.restart, "restart", "keep", "what a machine's clock does when it restarts after a crash: keep or reset")
+	fs.BoolVar(&o.swarm, "swarm", false, "draw the faults themselves from the seed (each kind on or off, and how strong)")
+}
+
+// faults resolves the flags for the run s sets up; every problem is a
+// usage error naming the flag.
+func (o *faultFlags) faults(fs *pflag.FlagSet, s setup) (core.Faults, error) {
+	if o.swarm {
+		for _, name := range []string{"drop", "dup", "spike", "partition", "clog", "crash", "crashes", "restart"} {
+			if fs.Changed(name) {
+				return core.Faults{}, usageErrorf("--swarm draws every fault from the seed; leave out --%s", name)
+			}
+		}
+		return core.Swarm(s.params.Seed, s.duration), nil
+	}
+	f := core.Faults{Drop: o.drop, Dup: o.dup}
+	var err error
+	if o.spike != "" {
+		if f.Spike, err = core.ParseSpike(o.spike); err != nil {
+			return f, usageErrorf("--spike: %v", err)
+		}
+	}
+	if o.clog != "" {
+		if f.Clog, err = core.ParseClog(o.clog); err != nil {
+			return f, usageErrorf("--clog: %v", err)
+		}
+	}
+	if o.randomCrashes != "" {
+		if f.RandomCrashes, err = core.ParseClog(o.randomCrashes); err != nil {
+			return f, usageErrorf("--crashes: %v", err)
+		}
+	}
+	for _, s := range o.partitions {
+		p, err := core.ParsePartition(s)
+		if err != nil {
+			return f, usageErrorf("--partition: %v", err)
+		}
+		f.Partitions = append(f.Partitions, p)
+	}
+	for _, s := range o.crashes {
+		c, err := core.ParseCrash(s)
+		if err != nil {
+			return f, usageErrorf("--crash: %v", err)
+		}
+		f.Crashes = append(f.Crashes, c)
+	}
+	switch o.restart {
+	case "keep":
+	case "reset":
+		f.ResetClock = true
+	default:
+		return f, usageErrorf("--restart: want keep or reset, got %q", o.restart)
+	}
+	if err := f.Validate(s.cfg.IDs()); err != nil {
+		return f, usageErrorf("faults: %v", err)
+	}
+	return f, nil
+}
+
+// addFaultOptions records f in a run's options, as the flags that set it.
+func addFaultOptions(opts map[string]string, f core.Faults, swarm bool) {
+	for _, kv := range f.Options() {
+		opts[kv[0]] = kv[1]
+	}
+	if swarm {
+		opts["swarm"] = "true"
+	}
+}
+
+// faultSummary is the line sim prints about injected faults.
+func faultSummary(res replay.SimResult) string {
+	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s crashes",
+		replay.Thousands(res.Lost), replay.Thousands(res.Duplicated), replay.Thousands(res.Crashes))
+}

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"lamport/record"
+)
+
+// TestSimWithFaultsRecordsAndReplays: the fault flags reach the run's
+// options, the logs hold the faults, and the run replays identically.
+func TestSimWithFaultsRecordsAndReplays(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "f.db")
+	code, out, errOut := lamport(t, "sim", "--seed", "7", "--machines", "4", "--duration", "1m", "--store", store, "--quiet",
+		"--drop", "0.1", "--dup", "0.05", "--spike", "0.02:300ms", "--partition", "1-2@10s-20s", "--partition", "3>4@0s-30s",
+		"--clog", "20s:1s", "--crash", "2@30s-40s", "--crashes", "50s:2s", "--restart", "reset")
+	if code != 0 {
+		t.Fatalf("sim with faults: exit %d, stderr %s", code, errOut)
+	}
+	if !strings.Contains(out, "faults: ") || !strings.Contains(out, "duplicated") {
+		t.Errorf("sim output does not count the faults:\n%s", out)
+	}
+	st, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := st.Resolve("latest")
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"drop": "0.1", "dup": "0.05", "spike": "0.02:300ms", "partition": "1-2@10s-20s,3>4@0s-30s",
+		"clog": "20s:1s", "crash": "2@30s-40s", "crashes": "50s:2s", "restart": "reset"}
+	for k, v := range want {
+		if meta.Options[k] != v {
+			t.Errorf("option %s = %q, want %q", k, meta.Options[k], v)
+		}
+	}
+	code, out, errOut = lamport(t, "replay", "latest", "--store", store)
+	if code != 0 || !strings.HasPrefix(out, "identical") {
+		t.Fatalf("replay of a faulty sim: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = lamport(t, "show", "latest", "--machine", "2", "--store", store)
+	if code != 0 || !strings.Contains(out, " crash    queue_lost=") || !strings.Contains(out, " restart  missed=") {
+		t.Errorf("show does not list machine 2's crash and restart:\n%.2000s", out)
+	}
+	code, out, _ = lamport(t, "report", "latest", "--store", store)
+	if code != 0 || !strings.Contains(out, "\nfaults: ") {
+		t.Errorf("report does not count the faults:\n%.600s", out)
+	}
+}
+
+// TestSwarmIsRecordedAndDeterministic: --swarm draws the faults from the
+// seed; the same seed gives the same options and trace hash.
+func TestSwarmIsRecordedAndDeterministic(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "s.db")
+	var hashes []string
+	for range 2 {
+		code, out, errOut := lamport(t, "sim", "--seed", "12", "--duration", "2m", "--swarm", "--store", store, "--quiet")
+		if code != 0 {
+			t.Fatalf("sim --swarm: exit %d, %s", code, errOut)
+		}
+		i := strings.Index(out, "trace hash ")
+		if i < 0 {
+			t.Fatalf("no trace hash in %s", out)
+		}
+		hashes = append(hashes, strings.Fields(out[i:])[2])
+	}
+	if hashes[0] != hashes[1] {
+		t.Errorf("the same swarm seed gave hashes %s and %s", hashes[0], hashes[1])
+	}
+	st, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	metas, err := st.Runs()
+	if err != nil || len(metas) != 2 {
+		t.Fatalf("runs: %v, %v", metas, err)
+	}
+	if metas[0].Options["swarm"] != "true" || len(metas[0].Options) != len(metas[1].Options) {
+		t.Errorf("swarm options %v and %v", metas[0].Options, metas[1].Options)
+	}
+	for k, v := range metas[0].Options {
+		if metas[1].Options[k] != v {
+			t.Errorf("option %s: %q then %q", k, v, metas[1].Options[k])
+		}
+	}
+}
+
+func TestBadFaultFlags(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "bad.db")
+	for _, c := range []struct {
+		want string
+		args []string
+	}{
+		{"drop must be a probability", []string{"--drop", "1.5"}},
+		{"dup must be a probability", []string{"--dup", "-0.1"}},
+		{"--spike", []string{"--spike", "0.1"}},
+		{"--spike", []string{"--spike", "2:1s"}},
+		{"--partition", []string{"--partition", "1-2"}},
+		{"--partition", []string{"--partition", "1-2@20s-10s"}},
+		{"no machine 9", []string{"--partition", "1-9@1s-2s"}},
+		{"cut from itself", []string{"--partition", "2-2@1s-2s"}},
+		{"--crash", []string{"--crash", "0@1s-2s"}},
+		{"overlap", []string{"--crash", "1@1s-5s", "--crash", "1@4s-6s"}},
+		{"--clog", []string{"--clog", "1s:0s"}},
+		{"--crashes", []string{"--crashes", "10s"}},
+		{"--restart", []string{"--restart", "maybe"}},
+		{"leave out --drop", []string{"--swarm", "--drop", "0.1"}},
+	} {
+		args := append([]string{"sim", "--seed", "1", "--machines", "3", "--duration", "10s", "--store", store, "--quiet"}, c.args...)
+		assertOneLineFailure(t, c.want, args...)
+	}
+	if _, err := os.Stat(store); err == nil {
+		t.Errorf("a refused sim created %s", store)
+	}
+}

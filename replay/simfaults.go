@@ -1,0 +1,74 @@
+package replay
+
+import (
+	"math"
+	"time"
+
+	"lamport/core"
+)
+
+// Stream labels and seed salts of the simulator's fault draws (see
+// Simulate). They are part of what a seed means: changing one changes
+// every faulty simulation.
+const (
+	// FaultStream is the core.StreamRNG label of drops, duplicates and
+	// spikes, drawn in the order messages are sent.
+	FaultStream = 2
+	// clogStream salts the seed of link (a, b)'s clog stream, labelled
+	// a<<32 | b.
+	clogStream = 0x636C6F67 // "clog"
+	// crashStream salts the seed of machine id's random-crash stream,
+	// labelled id.
+	crashStream = 0x6372617368 // "crash"
+)
+
+// simMachine is a machine with the simulator's state about it.
+type simMachine struct {
+	*core.Machine
+	interval time.Duration
+	// down counts the outages the machine is in (planned and random ones
+	// may overlap); it ticks only at 0.
+	down int
+	// missed counts the ticks of its schedule since it went down.
+	missed   uint64
+	crashRNG core.RNG
+}
+
+// simLink is a directed link.
+type simLink struct{ from, to core.MachineID }
+
+// clogState is one link's current or next clog, [start, end).
+type clogState struct {
+	rng        core.RNG
+	start, end time.Duration
+}
+
+type clogTable map[simLink]*clogState
+
+// until returns when a message sent on l at time at may leave: the end of
+// the clog at is in, or at itself. Clogs are drawn lazily per link, as
+// time passes, so a link nobody uses costs nothing.
+func (t clogTable) until(l simLink, at time.Duration, seed uint64, c core.Clog) time.Duration {
+	st := t[l]
+	if st == nil {
+		st = &clogState{rng: core.StreamRNG(seed^clogStream, uint64(l.from)<<32|uint64(l.to))}
+		st.start = expDraw(&st.rng, c.Every)
+		st.end = st.start + expDraw(&st.rng, c.For)
+		t[l] = st
+	}
+	for at >= st.end {
+		st.start = st.end + expDraw(&st.rng, c.Every)
+		st.end = st.start + expDraw(&st.rng, c.For)
+	}
+	if at >= st.start {
+		return st.end
+	}
+	return at
+}
+
+// expDraw draws an exponentially distributed duration of the given mean
+// by inverse transform sampling, at least 1ns so that chains of outages
+// always move forward.
+func expDraw(r *core.RNG, mean time.Duration) time.Duration {
+	return max(time.Duration(-math.Log1p(-r.Float64())*float64(mean)), 1)
+}
