@@ -1,6 +1,7 @@
 package replay_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -450,5 +451,29 @@ func TestSwarmDrawsFaultsFromTheSeed(t *testing.T) {
 		if on[k] == 0 || on[k] == seeds {
 			t.Errorf("swarm turned %s on for %d of %d seeds; want some but not all", k, on[k], seeds)
 		}
+	}
+}
+
+// TestStoppedSimIsInterruptedAndReplays: a simulation told to stop ends
+// with ErrStopped, its recording is interrupted, and the prefix replays.
+func TestStoppedSimIsInterruptedAndReplays(t *testing.T) {
+	st := tempStore(t)
+	asked := 0
+	spec := replay.SimSpec{Params: core.DefaultParams(3), Duration: time.Hour, Latency: mustLatency(t, "exp:1ms"),
+		Stop: func() bool { asked++; return asked == 3 }}
+	res, err := replay.RecordSim(st, replay.SimRun{RunID: "stopped", Config: core.RingConfig(4, "sim", 0), Started: epoch, Spec: spec})
+	if !errors.Is(err, replay.ErrStopped) {
+		t.Fatalf("RecordSim = %v, want ErrStopped", err)
+	}
+	meta, err := st.Run("stopped")
+	if err != nil || meta.Status != record.StatusInterrupted {
+		t.Fatalf("status %q, %v; want interrupted", meta.Status, err)
+	}
+	if res.Events == 0 || res.Events > 3*4096 {
+		t.Fatalf("stopped after %d events, want some and at most 3 x 4096 steps' worth", res.Events)
+	}
+	got, err := replay.Run(st, "stopped", replay.Options{})
+	if err != nil || !got.Identical() || got.Events != res.Events {
+		t.Fatalf("replay of the stopped run: %+v, %v; want identical over %d events", got.First, err, res.Events)
 	}
 }

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -22,7 +23,19 @@ type SimSpec struct {
 	// Progress, if set, is called every ProgressEvery events with the
 	// virtual time reached; it must not touch the simulation.
 	Progress func(at time.Duration, events uint64)
+	// Stop, if set, is asked every stopEvery steps whether to give up (a
+	// Ctrl-C); the simulation then ends with ErrStopped and what it did
+	// so far.
+	Stop func() bool
 }
+
+// ErrStopped is returned by Simulate and RecordSim when SimSpec.Stop asked
+// them to stop; a recording ends interrupted, its prefix replayable.
+var ErrStopped = errors.New("simulation stopped before its end")
+
+// stopEvery is how many steps pass between Stop calls: often enough to
+// stop within milliseconds, rarely enough to cost nothing.
+const stopEvery = 1 << 12
 
 // ProgressEvery is how many events pass between Progress calls.
 const ProgressEvery = 1 << 16
@@ -119,7 +132,12 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		emit(id, &record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: why}})
 	}
 
-	for q.Len() > 0 {
+	var stopped error
+	for steps := uint64(1); q.Len() > 0; steps++ {
+		if spec.Stop != nil && steps%stopEvery == 0 && spec.Stop() {
+			stopped = fmt.Errorf("%w, at %v of virtual time", ErrStopped, q.items[0].at)
+			break
+		}
 		se := q.pop()
 		if se.at > spec.Duration {
 			break
@@ -201,5 +219,5 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		res.Stats = append(res.Stats, *stats[id])
 	}
 	res.Hash = hasher.Sum()
-	return res, nil
+	return res, stopped
 }

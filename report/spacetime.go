@@ -102,6 +102,9 @@ func ParseWindow(s string) (Window, error) {
 		i = strings.IndexByte(t[1:], '-')
 	}
 	if i < 0 {
+		if strings.HasPrefix(t, "-") {
+			return bad("FROM is negative or missing")
+		}
 		return bad("no '-' between FROM and TO")
 	}
 	a, b := strings.TrimSpace(t[:i+1]), strings.TrimSpace(t[i+2:])
@@ -131,6 +134,9 @@ func ParseWindow(s string) (Window, error) {
 	}
 	to, err := time.ParseDuration(b)
 	if err != nil {
+		if digits(b) {
+			return bad(fmt.Sprintf("FROM is a time but TO %q a position; give both as times (10s-20s) or both as positions", b))
+		}
 		return bad(fmt.Sprintf("TO %q is neither a position nor a duration", b))
 	}
 	switch {

@@ -87,7 +87,15 @@ func (h Bucket) label() string {
 
 func textUint(v uint64) string { return strconv.FormatUint(v, 10) }
 
-func textFloat(v float64, prec int) string { return strconv.FormatFloat(v, 'f', prec, 64) }
+// textFloat writes v with prec decimals, and a value that rounds to zero
+// without a sign: "-0.000" reads as a bug.
+func textFloat(v float64, prec int) string {
+	s := strconv.FormatFloat(v, 'f', prec, 64)
+	if strings.HasPrefix(s, "-") && strings.Trim(s, "-0.") == "" {
+		return s[1:]
+	}
+	return s
+}
 
 // textSigned writes v with its sign, and 0 without one.
 func textSigned(v float64, prec int) string {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -44,9 +45,12 @@ func lsCommand(e *env, args []string) error {
 	fs.StringVar(&store, "store", "lamport.db", "bbolt store to read")
 	fs.BoolVar(&asJSON, "json", false, "print a JSON array instead of a table")
 	fs.IntVar(&limit, "limit", 0, "show at most this many runs (0: all)")
-	fs.StringVar(&sweep, "sweep", "", "only the runs of this sweep id")
+	fs.StringVar(&sweep, "sweep", "", "only the runs of this sweep id (or a unique prefix of one), with their variants")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if limit < 0 {
+		return usageErrorf("--limit must be 0 (all) or more, got %d", limit)
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("ls takes no arguments, got %q", fs.Args())
@@ -61,7 +65,11 @@ func lsCommand(e *env, args []string) error {
 		return fmt.Errorf("store %s: %w", store, err)
 	}
 	if sweep != "" {
-		metas = slices.DeleteFunc(metas, func(m record.RunMeta) bool { return m.Options["sweep"] != sweep })
+		id, err := resolveSweep(metas, sweep)
+		if err != nil {
+			return fmt.Errorf("store %s: %w", store, err)
+		}
+		metas = slices.DeleteFunc(metas, func(m record.RunMeta) bool { return m.Options["sweep"] != id })
 	}
 	if limit > 0 && len(metas) > limit {
 		metas = metas[:limit]
@@ -92,9 +100,37 @@ func lsCommand(e *env, args []string) error {
 		return enc.Encode(rows)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tMODE\tSEED\tMACHINES\tEVENTS\tSTATUS\tSTARTED")
+	variant := func(r lsRun) string { return "" }
+	header := "ID\tMODE\tSEED\tMACHINES\tEVENTS\tSTATUS\tSTARTED"
+	if sweep != "" {
+		variant = func(r lsRun) string { return "\t" + r.Variant }
+		header += "\tVARIANT"
+	}
+	fmt.Fprintln(tw, header)
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s\n", r.ID, r.Mode, r.Seed, r.machineCount, r.Events, r.Status, r.Started)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%s\t%s%s\n", r.ID, r.Mode, r.Seed, r.machineCount, r.Events, r.Status, r.Started, variant(r))
 	}
 	return tw.Flush()
+}
+
+// resolveSweep finds the one sweep id among the runs that equals ref or
+// starts with it.
+func resolveSweep(metas []record.RunMeta, ref string) (string, error) {
+	var found []string
+	for _, m := range metas {
+		id := m.Options["sweep"]
+		if id == ref {
+			return id, nil
+		}
+		if id != "" && strings.HasPrefix(id, ref) && !slices.Contains(found, id) {
+			found = append(found, id)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", usageErrorf("no sweep %q (lamport ls --json lists each run's sweep)", ref)
+	case 1:
+		return found[0], nil
+	}
+	return "", usageErrorf("sweep %q is ambiguous: %d sweeps start with it", ref, len(found))
 }

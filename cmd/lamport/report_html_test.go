@@ -82,7 +82,8 @@ func TestReportHTMLUsageErrors(t *testing.T) {
 		{"give --html FILE too", []string{"latest", "--window", "1-10", "--store", store}},
 		{"--json and --html", []string{"latest", "--json", "--html", page, "--store", store}},
 		{"--html needs a file name", []string{"latest", "--html", "", "--store", store}},
-		{"no such file or directory", []string{"latest", "--html", filepath.Join(dir, "absent", "r.html"), "--store", store}},
+		{"no directory " + filepath.Join(dir, "absent") + " to write it in", []string{"latest", "--html", filepath.Join(dir, "absent", "r.html"), "--store", store}},
+		{"is a directory", []string{"latest", "--html", t.TempDir(), "--store", store}},
 		{`run "nope"`, []string{"nope", "--html", page, "--store", store}},
 	} {
 		code, out, errOut := lamportReport(t, c.args...)

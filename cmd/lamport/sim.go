@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -11,9 +16,11 @@ import (
 	"lamport/replay"
 )
 
-// maxSimMachines bounds --machines: far beyond any study, well short of
-// exhausting memory on a typo.
-const maxSimMachines = 100000
+// maxSimMachines bounds --machines. Memory grows with the square of the
+// machine count (every machine lists every peer, and a send to all peers
+// is N-1 messages): 10 000 machines for one virtual second took about
+// 950 MB, 100 000 would exhaust a large host.
+const maxSimMachines = 10000
 
 type simOptions struct {
 	setupFlags
@@ -45,8 +52,12 @@ func simCommand(e *env, args []string) error {
 	fs.BoolVar(&o.verify, "verify", false, "simulate twice and compare trace hashes; exit 1 if they differ")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	_ = fs.MarkHidden("speed") // virtual time has no time-lapse
+	fs.Lookup("duration").Usage = "virtual time to simulate (default 1m)"
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.Changed("speed") {
+		return usageErrorf("sim runs in virtual time; --speed is for live runs")
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("sim takes no arguments, got %q", fs.Args())
@@ -66,6 +77,9 @@ func simCommand(e *env, args []string) error {
 	spec := replay.SimSpec{Machines: s.cfg.IDs(), Params: s.params, Duration: s.duration, Latency: latency, Faults: faults}
 	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "sim")
 	spec.Progress = func(at time.Duration, events uint64) { bar.update(at.Milliseconds(), events) }
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	spec.Stop = func() bool { return ctx.Err() != nil }
 	logAttrs := []any{"seed", s.params.Seed, "machines", len(spec.Machines), "duration", s.duration, "latency", latency}
 	for _, kv := range faults.Options() {
 		logAttrs = append(logAttrs, kv[0], kv[1])
@@ -81,6 +95,9 @@ func simCommand(e *env, args []string) error {
 		res, meta, err = o.record(s, spec, latency, began)
 	}
 	bar.finish()
+	if errors.Is(err, replay.ErrStopped) && meta.ID != "" {
+		return fmt.Errorf("%w; run %s is recorded as interrupted, and its prefix replays", err, meta.ID)
+	}
 	if err != nil {
 		return err
 	}
@@ -144,6 +161,10 @@ func (o *simOptions) record(s setup, spec replay.SimSpec, latency replay.Latency
 	res, err := replay.RecordSim(st, replay.SimRun{
 		RunID: runID, Config: s.cfg, Spec: spec, Started: began.Round(0).UTC(), Tool: toolVersion, Options: opts,
 	})
+	if errors.Is(err, replay.ErrStopped) {
+		meta, _ := st.Run(runID)
+		return res, meta, err
+	}
 	if err != nil {
 		return res, record.RunMeta{}, fmt.Errorf("sim run %s: %w", runID, err)
 	}

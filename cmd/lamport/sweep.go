@@ -93,8 +93,8 @@ func sweepCommand(e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		err = enc.Encode(sweep)
 	default:
-		fmt.Fprintf(out, "sweep %s: %d variants x %d seeds (%d..%d), %s each, mode %s, recorded to %s\n",
-			sweep.ID, len(plan.variants), plan.runs, plan.seed, plan.seed+uint64(plan.runs)-1, plan.duration, plan.mode, o.store)
+		fmt.Fprintf(out, "sweep %s: %s x %s (%d..%d), %s each, mode %s, recorded to %s\n",
+			sweep.ID, plural(len(plan.variants), "variant"), plural(plan.runs, "seed"), plan.seed, plan.seed+uint64(plan.runs)-1, plan.duration, plan.mode, o.store)
 		fmt.Fprintf(out, "runs: lamport ls --sweep %s --store %s\n\n", sweep.ID, o.store)
 		err = report.WriteSweepMarkdown(out, sweep)
 	}
@@ -271,9 +271,18 @@ func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant,
 		return runID, err
 	}
 	opts["latency"] = v.latency.String()
-	spec := replay.SimSpec{Machines: cfg.IDs(), Params: params, Duration: p.duration, Latency: v.latency, Progress: progress}
+	spec := replay.SimSpec{Machines: cfg.IDs(), Params: params, Duration: p.duration, Latency: v.latency, Progress: progress,
+		Stop: func() bool { return ctx.Err() != nil }}
 	_, err := replay.RecordSim(st, replay.SimRun{
 		RunID: runID, Config: cfg, Spec: spec, Started: began.Round(0).UTC(), Tool: toolVersion, Options: opts,
 	})
 	return runID, err
+}
+
+// plural is "1 seed", "2 seeds".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

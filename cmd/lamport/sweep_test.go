@@ -95,6 +95,12 @@ func TestSweepMatchesIndividualReports(t *testing.T) {
 			t.Errorf("recorded run %+v", r)
 		}
 	}
+	// A prefix picks the sweep too, and the table names each run's variant.
+	code, table, _ := lamport(t, "ls", "--sweep", sweep.ID[:len(sweep.ID)-3], "--store", store)
+	if code != 0 || strings.Count(table, "actions=4") != 3 || strings.Count(table, "actions=10") != 3 || !strings.Contains(table, "VARIANT") {
+		t.Errorf("ls --sweep PREFIX: exit %d\n%s", code, table)
+	}
+	assertOneLineFailure(t, `no sweep "sweep-nope"`, "ls", "--sweep", "sweep-nope", "--store", store)
 }
 
 // The same sweep twice gives the same table: only the sweep id differs.
