@@ -162,7 +162,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	stopRun()
 	runErr = errors.Join(runErr, closeLogs(nodes))
 	if err := rec.Close(); err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("record run %s: %w", spec.RunID, err))
+		runErr = errors.Join(runErr, err) // it names the run
 	}
 	if !ticked {
 		// Nothing happened: leave no empty run to block a retry of the same

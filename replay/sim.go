@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -19,7 +20,16 @@ type SimSpec struct {
 	// Progress, if set, is called every ProgressEvery events with the
 	// virtual time reached; it must not touch the simulation.
 	Progress func(at time.Duration, events uint64)
+	// Abort, if set, stops the simulation once it is closed; it is looked
+	// at every ProgressEvery events, and Simulate then returns ErrAborted.
+	// RecordSim closes it when the store can no longer be written, so a
+	// long simulation does not run on to produce events that are dropped.
+	Abort <-chan struct{}
 }
+
+// ErrAborted is returned by Simulate when SimSpec.Abort was closed before
+// the simulation reached its Duration.
+var ErrAborted = errors.New("simulation aborted")
 
 // ProgressEvery is how many events pass between Progress calls.
 const ProgressEvery = 1 << 16
@@ -93,8 +103,15 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		}
 		ev := m.Tick()
 		res.Events++
-		if spec.Progress != nil && res.Events%ProgressEvery == 0 {
-			spec.Progress(se.at, res.Events)
+		if res.Events%ProgressEvery == 0 {
+			if spec.Progress != nil {
+				spec.Progress(se.at, res.Events)
+			}
+			select {
+			case <-spec.Abort:
+				return res, fmt.Errorf("at %v of virtual time: %w", se.at, ErrAborted)
+			default:
+			}
 		}
 		emit(se.machine, &record.Entry{At: se.at, Event: ev})
 		for i, msg := range ev.Sent(se.machine) {
