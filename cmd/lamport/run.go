@@ -102,6 +102,9 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 		return fmt.Errorf("temporary directory for machine stores: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	// If this process is killed the machine processes run on and finish
+	// their stores here, which nobody then merges: say where they are.
+	e.log.Info("machine stores", "dir", tmp, "merge by hand if this process dies", "lamport merge "+o.store+" "+filepath.Join(tmp, "machine-*.db"))
 
 	// The first machine process to fail stops the others: without it they
 	// would wait out --connect-timeout for a peer that is not coming.
