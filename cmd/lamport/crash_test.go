@@ -75,6 +75,9 @@ type child struct {
 func startChild(t *testing.T, args ...string) *child {
 	t.Helper()
 	c := &child{cmd: exec.Command(lamportBin, args...), scanned: make(chan struct{}), first: make(chan struct{}), started: make(chan struct{})}
+	// Its own process group, so that a test that fails half way can stop
+	// the machine processes of a --procs run with it.
+	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	pipe, err := c.cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -353,4 +356,114 @@ func TestKill9OfASim(t *testing.T) {
 		t.Logf("sim kill %d at +%v after the first commit: stored %d events; child had logged %d in %d commits (+%d committed after its last line)",
 			i+1, delay.Round(time.Millisecond), o.storedEvents, c.events, c.commits, o.storedEvents-c.events)
 	}
+}
+
+// procWithArgs finds the pid of the process whose command line holds all
+// of args, by /proc; 0 if there is none.
+func procWithArgs(t *testing.T, args ...string) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		have := map[string]bool{}
+		for _, a := range strings.Split(string(b), "\x00") {
+			have[a] = true
+		}
+		all := true
+		for _, a := range args {
+			all = all && have[a]
+		}
+		if all {
+			return pid
+		}
+	}
+	return 0
+}
+
+var machineStoresLine = regexp.MustCompile(`msg="machine stores" dir=(\S+)`)
+
+// kill -9 of one machine process of 'run --procs': the parent must see it,
+// stop the others, merge, and leave one interrupted run that passes Check.
+// Its machines are cut at different moments, so its replay may diverge
+// (docs/RELIABILITY-crash.md); it must not fail with an error.
+func TestKill9OfAMachineProcessOfAProcsRun(t *testing.T) {
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("needs /proc to find the machine process")
+	}
+	dir := t.TempDir()
+	store := filepath.Join(dir, "lamport.db")
+	logs := filepath.Join(dir, "logs")
+	config := writeConfig(t, dir, freePorts(t, 3))
+	rng := rand.New(rand.NewPCG(crashSeed(t), 3))
+	c := startChild(t, "run", "--procs", "--config", config, "--store", store, "--log-dir", logs,
+		"--duration", "60s", "--speed", "20", "--seed", "9", "--quiet")
+	defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+
+	// Machine 2 is ticking once its log file has a line; its store is in
+	// the directory the parent logs.
+	var machineStore string
+	for range 2400 {
+		if m := machineStoresLine.FindStringSubmatch(c.output()); m != nil && machineStore == "" {
+			machineStore = filepath.Join(m[1], "machine-2.db")
+		}
+		if fi, err := os.Stat(filepath.Join(logs, "log_2.txt")); err == nil && fi.Size() > 0 && machineStore != "" {
+			break
+		}
+		select {
+		case <-c.scanned:
+			t.Fatalf("run --procs ended before machine 2 ticked:\n%s", c.output())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	pid := procWithArgs(t, lamportBin, "machine", "--store", machineStore)
+	if pid == 0 {
+		t.Fatalf("no machine process with --store %s:\n%s", machineStore, c.output())
+	}
+	delay := time.Duration(200+rng.Int64N(1000)) * time.Millisecond
+	time.Sleep(delay)
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-c.scanned
+	err := c.cmd.Wait()
+	if code := c.cmd.ProcessState.ExitCode(); code != 2 || !strings.Contains(c.output(), "lamport: machine 2 process: signal: killed") {
+		t.Fatalf("run --procs after its machine 2 was killed: exit %d (%v), want 2 naming it:\n%s", code, err, c.output())
+	}
+
+	st, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Check(); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := st.Resolve("latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stats, err := st.Stats(meta.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if meta.Status != record.StatusInterrupted || len(stats) != 3 || stats[1].Events == 0 {
+		t.Fatalf("merged run %s: status %s, %d machine logs %+v; want interrupted with all 3, machine 2's not empty", meta.ID, meta.Status, len(stats), stats)
+	}
+	code, rp, errOut := lamport(t, "replay", meta.ID, "--store", store)
+	if code == 2 {
+		t.Fatalf("replay of the merged run failed: %s", errOut)
+	}
+	t.Logf("machine 2 killed %v after its first log line: merged %s with %d/%d/%d events; replay exit %d: %s",
+		delay, meta.Status, stats[0].Events, stats[1].Events, stats[2].Events, code, lastLine(strings.SplitN(rp, "\n", 3)[0]))
 }
