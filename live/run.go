@@ -147,10 +147,22 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, errors.Join(err, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
 	}
 
-	ticked, runErr := runNodes(ctx, spec, nodes, rec, addrs)
+	// A store that cannot be written (disk full, I/O error) ends the run
+	// at once: the recorder drops everything after its first failed
+	// commit, so ticking on would only produce events that are lost.
+	runCtx, stopRun := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-rec.Failed():
+			stopRun()
+		case <-runCtx.Done():
+		}
+	}()
+	ticked, runErr := runNodes(runCtx, spec, nodes, rec, addrs)
+	stopRun()
 	runErr = errors.Join(runErr, closeLogs(nodes))
 	if err := rec.Close(); err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("record run %s: %w", spec.RunID, err))
+		runErr = errors.Join(runErr, err) // it names the run
 	}
 	if !ticked {
 		// Nothing happened: leave no empty run to block a retry of the same
@@ -166,8 +178,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		status = record.StatusInterrupted
 	}
 	ended := start.Round(0).Add(spec.Clock.Now().Sub(start))
-	if err := spec.Store.FinishRun(spec.RunID, status, ended); err != nil {
-		runErr = errors.Join(runErr, fmt.Errorf("finish run %s: %w", spec.RunID, err))
+	finishErr := spec.Store.FinishRun(spec.RunID, status, ended)
+	if finishErr != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("finish run %s: %w", spec.RunID, finishErr))
 	}
 
 	res := Result{MaxLateness: map[core.MachineID]time.Duration{}}
@@ -175,6 +188,10 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		res.MaxLateness[n.self] = n.maxLate
 	}
 	if m, err := spec.Store.Run(spec.RunID); err == nil {
+		if finishErr != nil && m.Status == record.StatusRunning {
+			// What the next Open of the store will read it as.
+			m.Status = record.StatusInterrupted
+		}
 		res.Meta = m
 	}
 	if st, err := spec.Store.Stats(spec.RunID); err == nil {

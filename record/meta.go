@@ -13,13 +13,15 @@ import (
 type Status string
 
 const (
-	// StatusRunning: BeginRun was called and FinishRun not yet; also what a
-	// run that crashed without FinishRun is left in.
+	// StatusRunning: BeginRun was called and FinishRun not yet. A run whose
+	// process died without FinishRun stays so on disk until the next Open,
+	// which reads it as StatusInterrupted (see OptionRecovered).
 	StatusRunning Status = "running"
 	// StatusComplete: the run ended as planned (duration reached, or a
 	// clean Ctrl-C) and every entry was flushed.
 	StatusComplete Status = "complete"
-	// StatusInterrupted: the run ended early on an error.
+	// StatusInterrupted: the run ended early on an error, or its recording
+	// process died (then Options[OptionRecovered] says so).
 	StatusInterrupted Status = "interrupted"
 )
 

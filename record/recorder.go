@@ -31,6 +31,18 @@ type RecorderOptions struct {
 	// entries are pending, bounding memory when a fast driver (the
 	// simulator) appends faster than FlushEvery drains.
 	FlushEntries int
+	// OnCommit, if set, is called after every batch that committed, with
+	// the totals this Recorder has committed so far. bbolt has synced the
+	// file by then, so a process may report these numbers as durable: the
+	// crash test holds the store to them. Calls are in commit order and
+	// never concurrent; a slow OnCommit delays the next flush.
+	OnCommit func(Committed)
+}
+
+// Committed counts what a Recorder has committed: Entries of all kinds,
+// and Events, the tick entries among them.
+type Committed struct {
+	Entries, Events uint64
 }
 
 func (o *RecorderOptions) setDefaults() {
@@ -69,6 +81,9 @@ type Recorder struct {
 	// err is the first error; once set, no further batch is written, so a
 	// log never has a hole in the middle.
 	err error
+	// failed is closed when err is first set by a failed commit.
+	failed    chan struct{}
+	committed Committed // guarded by flushMu
 
 	kick chan struct{} // wakes loop early; buffered, sends never block
 	stop chan struct{}
@@ -102,6 +117,7 @@ func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error
 	r := &Recorder{
 		s: s, runID: runID, opt: opt,
 		pending: batch{},
+		failed:  make(chan struct{}),
 		kick:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -187,15 +203,31 @@ func (r *Recorder) Flush() error {
 	r.mu.Unlock()
 
 	err := r.s.update(func(tx *bolt.Tx) error { return r.s.appendBatch(tx, r.runID, b, r.opt.ChunkEntries) })
+	if err == nil {
+		for _, p := range b {
+			r.committed.Entries += p.delta.Entries
+			r.committed.Events += p.delta.Events
+		}
+	}
 
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.recycle(b)
 	if err != nil && r.err == nil {
 		r.err = fmt.Errorf("record run %s: %w", r.runID, err)
+		close(r.failed)
 	}
-	return r.err
+	err = r.err
+	r.mu.Unlock()
+	if err == nil && r.opt.OnCommit != nil {
+		r.opt.OnCommit(r.committed)
+	}
+	return err
 }
+
+// Failed is closed when a commit fails. From then on the Recorder drops
+// every entry (Err says why), so a driver should stop its run rather than
+// carry on producing events that cannot be kept.
+func (r *Recorder) Failed() <-chan struct{} { return r.failed }
 
 // takeSpare returns an empty batch for appending. r.mu is held.
 func (r *Recorder) takeSpare() batch {

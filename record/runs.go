@@ -99,6 +99,9 @@ func (s *Store) decodeMetaAt(id string, v []byte) (RunMeta, error) {
 	if m.ID != id {
 		return RunMeta{}, s.corruptf("run %s: meta names run %q", id, m.ID)
 	}
+	if r, ok := s.recovered[id]; ok && m.Status == StatusRunning {
+		return r, nil
+	}
 	return m, nil
 }
 

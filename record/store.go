@@ -42,6 +42,11 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
+	// recovered holds, on a read-only store, the runs that were left
+	// running by a dead process, as they read: interrupted. It is set once
+	// by Open and never changes: while this store holds the shared lock no
+	// writer can open the file. A writable Open writes them instead.
+	recovered map[string]RunMeta
 }
 
 // Open opens the store at path, creating the file and its buckets unless
@@ -72,11 +77,13 @@ func Open(path string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// init checks the schema version and, when writable, creates what a fresh
-// file lacks. It writes only when something is missing, so opening an
-// existing store costs no commit.
+// init checks the schema version, finds the runs a dead process left
+// running (recoverRuns), and, when writable, marks them interrupted and
+// creates what a fresh file lacks. It writes only when something is
+// missing or recovered, so opening a healthy store costs no commit.
 func (s *Store) init() error {
 	var fresh, missing bool
+	var recovered map[string]RunMeta
 	err := s.db.View(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
@@ -95,11 +102,22 @@ func (s *Store) init() error {
 			return err
 		}
 		missing = tx.Bucket(bucketRuns) == nil || tx.Bucket(bucketData) == nil || v < SchemaVersion
+		recovered = s.recoverRuns(tx)
 		return nil
 	})
-	if err != nil || s.readOnly || !(fresh || missing) {
-		// A read-only empty file reads as an empty store.
+	if err != nil {
 		return err
+	}
+	if s.readOnly {
+		// A read-only empty file reads as an empty store.
+		s.recovered = recovered
+		return nil
+	}
+	if err := s.persistRecovered(recovered); err != nil {
+		return err
+	}
+	if !(fresh || missing) {
+		return nil
 	}
 	err = s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketRuns, bucketData} {

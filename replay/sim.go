@@ -27,6 +27,11 @@ type SimSpec struct {
 	// Ctrl-C); the simulation then ends with ErrStopped and what it did
 	// so far.
 	Stop func() bool
+	// Abort, if set, stops the simulation once it is closed; it is looked
+	// at every ProgressEvery events, and Simulate then returns ErrAborted.
+	// RecordSim closes it when the store can no longer be written, so a
+	// long simulation does not run on to produce events that are dropped.
+	Abort <-chan struct{}
 }
 
 // ErrStopped is returned by Simulate and RecordSim when SimSpec.Stop asked
@@ -36,6 +41,10 @@ var ErrStopped = errors.New("simulation stopped before its end")
 // stopEvery is how many steps pass between Stop calls: often enough to
 // stop within milliseconds, rarely enough to cost nothing.
 const stopEvery = 1 << 12
+
+// ErrAborted is returned by Simulate when SimSpec.Abort was closed before
+// the simulation reached its Duration.
+var ErrAborted = errors.New("simulation aborted")
 
 // ProgressEvery is how many events pass between Progress calls.
 const ProgressEvery = 1 << 16
@@ -180,8 +189,15 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		}
 		ev := m.Tick()
 		res.Events++
-		if spec.Progress != nil && res.Events%ProgressEvery == 0 {
-			spec.Progress(se.at, res.Events)
+		if res.Events%ProgressEvery == 0 {
+			if spec.Progress != nil {
+				spec.Progress(se.at, res.Events)
+			}
+			select {
+			case <-spec.Abort:
+				return res, fmt.Errorf("at %v of virtual time: %w", se.at, ErrAborted)
+			default:
+			}
 		}
 		emit(se.machine, &record.Entry{At: se.at, Event: ev})
 		for i, msg := range ev.Sent(se.machine) {

@@ -45,12 +45,24 @@ func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
 	if err != nil {
 		return SimResult{}, errors.Join(err, st.FinishRun(run.RunID, record.StatusInterrupted, run.Started))
 	}
+	spec.Abort = rec.Failed()
 	res, simErr := Simulate(spec, func(id core.MachineID, e *record.Entry) { rec.Append(id, *e) })
 	recErr := rec.Close()
-	status := record.StatusComplete
-	if simErr != nil || recErr != nil {
-		status = record.StatusInterrupted
+	if recErr != nil && errors.Is(simErr, ErrAborted) {
+		simErr = nil // the recorder's error says why
 	}
-	finErr := st.FinishRun(run.RunID, status, run.Started.Add(spec.Duration))
+	status, ended := record.StatusComplete, run.Started.Add(spec.Duration)
+	if simErr != nil || recErr != nil {
+		// It ended at the last entry the store kept, not at Duration.
+		status, ended = record.StatusInterrupted, run.Started
+		if stats, err := st.Stats(run.RunID); err == nil {
+			for _, s := range stats {
+				if at := run.Started.Add(s.LastAt); at.After(ended) {
+					ended = at
+				}
+			}
+		}
+	}
+	finErr := st.FinishRun(run.RunID, status, ended)
 	return res, errors.Join(simErr, recErr, finErr)
 }

@@ -25,6 +25,7 @@ type runOptions struct {
 	procs          bool
 	connectTimeout time.Duration
 	quiet          bool
+	commitLog
 }
 
 func runCommand(e *env, args []string) error {
@@ -38,6 +39,7 @@ func runCommand(e *env, args []string) error {
 	fs.BoolVar(&o.procs, "procs", false, "start one OS process per machine ('lamport machine --id N') and merge their stores")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
+	o.commitLog.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -74,6 +76,7 @@ func runCommand(e *env, args []string) error {
 	res, runErr := live.Run(ctx, live.Spec{
 		RunID: runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
 		Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout, Tool: toolVersion, Options: s.options(),
+		Recorder: o.recorderOptions(e, runID),
 		Progress: func(elapsed time.Duration, events uint64) { bar.update(elapsed.Milliseconds(), events) },
 	})
 	bar.finish()
@@ -99,6 +102,9 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 		return fmt.Errorf("temporary directory for machine stores: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	// If this process is killed the machine processes run on and finish
+	// their stores here, which nobody then merges: say where they are.
+	e.log.Info("machine stores", "dir", tmp, "merge by hand if this process dies", "lamport merge "+o.store+" "+filepath.Join(tmp, "machine-*.db"))
 
 	// The first machine process to fail stops the others: without it they
 	// would wait out --connect-timeout for a peer that is not coming.

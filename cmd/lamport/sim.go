@@ -31,6 +31,7 @@ type simOptions struct {
 	noRecord bool
 	verify   bool
 	quiet    bool
+	commitLog
 }
 
 func simCommand(e *env, args []string) error {
@@ -53,6 +54,7 @@ func simCommand(e *env, args []string) error {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	_ = fs.MarkHidden("speed") // virtual time has no time-lapse
 	fs.Lookup("duration").Usage = "virtual time to simulate (default 1m)"
+	o.commitLog.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -92,7 +94,7 @@ func simCommand(e *env, args []string) error {
 	if o.noRecord {
 		res, err = replay.Simulate(spec, nil)
 	} else {
-		res, meta, err = o.record(s, spec, latency, began)
+		res, meta, err = o.record(e, s, spec, latency, began)
 	}
 	bar.finish()
 	if errors.Is(err, replay.ErrStopped) && meta.ID != "" {
@@ -148,7 +150,7 @@ func (o *simOptions) simSetup(fs *pflag.FlagSet) (setup, error) {
 	return s, nil
 }
 
-func (o *simOptions) record(s setup, spec replay.SimSpec, latency replay.Latency, began time.Time) (replay.SimResult, record.RunMeta, error) {
+func (o *simOptions) record(e *env, s setup, spec replay.SimSpec, latency replay.Latency, began time.Time) (replay.SimResult, record.RunMeta, error) {
 	st, err := openStore(o.store, false)
 	if err != nil {
 		return replay.SimResult{}, record.RunMeta{}, err
@@ -160,6 +162,7 @@ func (o *simOptions) record(s setup, spec replay.SimSpec, latency replay.Latency
 	addFaultOptions(opts, spec.Faults, o.swarm)
 	res, err := replay.RecordSim(st, replay.SimRun{
 		RunID: runID, Config: s.cfg, Spec: spec, Started: began.Round(0).UTC(), Tool: toolVersion, Options: opts,
+		Recorder: o.recorderOptions(e, runID),
 	})
 	if errors.Is(err, replay.ErrStopped) {
 		meta, _ := st.Run(runID)
