@@ -43,6 +43,15 @@ type node struct {
 	logBuf  []byte
 	logErr  error
 
+	// Send-side faults (run --drop, --partition, --delay). faultRNG is
+	// drawn under mu; delayers, one per peer when delay is set, are filled
+	// with links; fates belongs to the tick goroutine.
+	faults   core.Faults
+	faultRNG core.RNG
+	delay    core.Latency
+	delayers map[core.MachineID]*delayer
+	fates    []sendFate
+
 	// maxLate is the worst tick lateness seen; tick goroutine only.
 	maxLate time.Duration
 	// ticks mirrors machine.Ticks() for readers outside the lock.
@@ -115,6 +124,8 @@ func (n *node) tick() {
 	ev := n.machine.Tick()
 	at := n.clock.Now().Sub(n.start)
 	n.rec.Append(n.self, record.Entry{At: at, Event: ev})
+	sent := ev.Sent(n.self)
+	n.fates = n.decideFates(ev, sent, at, n.fates)
 	n.mu.Unlock()
 	n.ticks.Add(1)
 
@@ -124,7 +135,14 @@ func (n *node) tick() {
 			n.logErr = fmt.Errorf("machine %d log: %w", n.self, err)
 		}
 	}
-	for i, msg := range ev.Sent(n.self) {
+	for i, msg := range sent {
+		if n.fates[i] == fateLost {
+			continue
+		}
+		if d := n.delayers[ev.To[i]]; d != nil {
+			d.push(msg, n.delay.Draw(&n.faultRNG))
+			continue
+		}
 		// Send fails only after Close, which happens after the last tick.
 		if err := n.links[ev.To[i]].Send(msg); err != nil {
 			panic(fmt.Sprintf("live: send on a closed link from %d to %d: %v", n.self, ev.To[i], err))

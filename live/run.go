@@ -42,6 +42,12 @@ type Spec struct {
 	Recorder     record.RecorderOptions
 	Tool         string
 	Options      map[string]string
+	// Faults are injected at the sending side: drops and partitions (the
+	// rest are the simulator's; Run refuses them). Every loss is recorded.
+	Faults core.Faults
+	// Delay, if set, is an extra latency drawn per message before it is
+	// handed to its link; links stay FIFO.
+	Delay core.Latency
 	// Progress, if set, is called about four times a second while the
 	// machines tick, with the time since they started and the events so far.
 	Progress func(elapsed time.Duration, events uint64)
@@ -71,6 +77,9 @@ func (s *Spec) validate() error {
 	}
 	if s.RunID == "" {
 		return errors.New("run id is empty")
+	}
+	if err := checkLiveFaults(s.Faults, s.Config.IDs()); err != nil {
+		return err
 	}
 	for _, id := range s.Local {
 		if _, ok := s.Config.Machine(id); !ok {
@@ -132,6 +141,8 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 			return Result{}, err
 		}
 		n.server = servers[id]
+		n.faults, n.delay = spec.Faults, spec.Delay
+		n.faultRNG = core.StreamRNG(spec.Params.Seed^faultStream, uint64(id))
 		nodes = append(nodes, n)
 		meta.Machines = append(meta.Machines, record.MachineMeta{ID: id, Rate: n.machine.Rate(), StartWall: start.Round(0)})
 	}
@@ -272,6 +283,14 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 		_ = closeLinks(nodes, 0)
 		return false, nil
 	}
+	if spec.Delay != (core.Latency{}) {
+		for _, n := range nodes {
+			n.delayers = map[core.MachineID]*delayer{}
+			for peer, l := range n.links {
+				n.delayers[peer] = newDelayer(l, spec.Clock)
+			}
+		}
+	}
 	begin := spec.Clock.Now()
 	var until time.Time
 	if spec.Duration > 0 {
@@ -286,10 +305,20 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 		defer stopProgress()
 	}
 	ticking.Wait()
-	// Messages still unsent when a peer has already stopped are in flight
-	// at the end of the run, which the model allows: warn, do not fail.
+	for _, n := range nodes {
+		for _, d := range n.delayers {
+			d.close()
+		}
+	}
+	// Messages still unsent when a peer is down or has already stopped are
+	// lost at the end of the run, which the model allows: each is recorded
+	// as lost (reason down) in its sender's log; warn, do not fail.
 	if err := closeLinks(nodes, spec.DrainTimeout); err != nil {
-		slog.Warn("some messages were not delivered before the run ended", "err", err)
+		lost := 0
+		for _, n := range nodes {
+			lost += n.recordUndelivered()
+		}
+		slog.Warn("some messages were not delivered before the run ended; recorded as lost", "messages", lost, "err", err)
 	}
 	for _, n := range nodes {
 		n.stopRecording()

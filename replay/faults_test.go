@@ -477,3 +477,32 @@ func TestStoppedSimIsInterruptedAndReplays(t *testing.T) {
 		t.Fatalf("replay of the stopped run: %+v, %v; want identical over %d events", got.First, err, res.Events)
 	}
 }
+
+// TestCutTailOfAKilledMachine: in an interrupted run, a machine whose log
+// ends early (its process was killed before its last commit) may have
+// sent messages that others recorded arriving; replay takes those as
+// recorded and counts them. In a complete run the same gap is a
+// divergence.
+func TestCutTailOfAKilledMachine(t *testing.T) {
+	st := tempStore(t)
+	recordSim(t, st, "whole", 3, core.DefaultParams(5), time.Minute, "exp:1ms")
+	const cut = 30 * time.Second
+	dropTail := func(id core.MachineID, e *record.Entry) bool { return id != 2 || e.At <= cut }
+	copyRun(t, st, "whole", "killed", record.StatusInterrupted, dropTail)
+	copyRun(t, st, "whole", "complete", record.StatusComplete, dropTail)
+
+	res, err := replay.Run(st, "killed", replay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Identical() || res.Unverified == 0 {
+		t.Fatalf("interrupted run with machine 2 cut at %v: identical %v (%+v), %d unverified; want identical with some unverified", cut, res.Identical(), res.First, res.Unverified)
+	}
+	res, err = replay.Run(st, "complete", replay.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Identical() || res.Unverified != 0 {
+		t.Fatalf("complete run with a machine's log cut: identical %v, %d unverified; want a divergence", res.Identical(), res.Unverified)
+	}
+}

@@ -12,6 +12,9 @@ func WriteReport(w io.Writer, r Result) error {
 	pw := &errWriter{w: w}
 	if r.Identical() {
 		pw.printf("identical: %d machines, %s events, %s arrivals\n", r.Machines, Thousands(r.Events), Thousands(r.Arrivals))
+		if r.Unverified > 0 {
+			pw.printf("%s messages came from the unrecorded tail of a machine whose process died; taken as recorded\n", Thousands(r.Unverified))
+		}
 		pw.printf("trace hash %s\n", r.Hash)
 		return pw.err
 	}

@@ -218,7 +218,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 				emit(se.machine, &record.Entry{At: se.at, Msg: msg, Fault: record.Fault{Kind: record.FaultDup, To: to}})
 			}
 			for range copies {
-				at := se.at + spec.Latency.draw(&net)
+				at := se.at + spec.Latency.Draw(&net)
 				if f.Spike.P > 0 && faultRNG.Float64() < f.Spike.P {
 					at += f.Spike.Extra
 				}

@@ -56,9 +56,9 @@ type Link struct {
 	// write blocked on a peer that does not read; nil while redialing.
 	nc net.Conn
 	// failed is why the writer stopped before sending everything; from
-	// then on Send drops messages and counts them in dropped.
-	failed  error
-	dropped int
+	// then on Send drops messages and keeps them in undelivered.
+	failed      error
+	undelivered []core.Message
 }
 
 func newLink(nc net.Conn, addr string, hello Hello, b Backoff) *Link {
@@ -92,7 +92,7 @@ func (l *Link) Send(m core.Message) error {
 	case l.closing:
 		return fmt.Errorf("send to %s: %w", l.addr, ErrClosed)
 	case l.failed != nil:
-		l.dropped++
+		l.undelivered = append(l.undelivered, m)
 		return nil
 	}
 	l.queue = append(l.queue, m)
@@ -134,9 +134,20 @@ func (l *Link) Close(timeout time.Duration) error {
 	defer l.mu.Unlock()
 	l.timer.Stop()
 	if l.failed != nil {
-		return fmt.Errorf("link to %s: %d messages not sent: %w", l.addr, l.dropped, l.failed)
+		return fmt.Errorf("link to %s: %d messages not sent: %w", l.addr, len(l.undelivered), l.failed)
 	}
 	return nil
+}
+
+// Undelivered lists, once Close has returned, the messages the link never
+// wrote because it failed (the peer was down until Close gave up, or
+// refused a redial), in the order they were sent. Messages whose bytes all
+// reached a connection that then dropped count as sent: the network may
+// lose those, as the model allows.
+func (l *Link) Undelivered() []core.Message {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.undelivered
 }
 
 // session is one established connection of the link.
@@ -231,7 +242,7 @@ func (l *Link) run(s *session) {
 			if s == nil {
 				var err error
 				if s, err = l.redial(); err != nil {
-					l.fail(err, len(pending))
+					l.fail(err, pending)
 					return
 				}
 			}
@@ -329,11 +340,11 @@ func (l *Link) expired() bool {
 }
 
 // fail stops the link for good: what is pending and queued is dropped and
-// counted, and so is every later Send until Close reports it.
-func (l *Link) fail(err error, unsent int) {
+// kept as undelivered, and so is every later Send.
+func (l *Link) fail(err error, pending []core.Message) {
 	l.mu.Lock()
 	l.failed = err
-	l.dropped += unsent + len(l.queue)
+	l.undelivered = append(append(l.undelivered, pending...), l.queue...)
 	l.queue = nil
 	closing := l.closing
 	l.mu.Unlock()

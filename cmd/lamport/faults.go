@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/spf13/pflag"
 
@@ -101,4 +102,65 @@ func addFaultOptions(opts map[string]string, f core.Faults, swarm bool) {
 func faultSummary(res replay.SimResult) string {
 	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s crashes",
 		replay.Thousands(res.Lost), replay.Thousands(res.Duplicated), replay.Thousands(res.Crashes))
+}
+
+// liveFaultFlags are the faults run and machine inject at the sending
+// side; duplicates, spikes, clogs and crashes are the simulator's (a live
+// machine is crashed with kill -9).
+type liveFaultFlags struct {
+	drop       float64
+	partitions []string
+	delay      string
+}
+
+func (o *liveFaultFlags) register(fs *pflag.FlagSet) {
+	fs.Float64Var(&o.drop, "drop", 0, "probability that a sent message is lost, decided at the sender (0..1)")
+	fs.StringArrayVar(&o.partitions, "partition", nil, "cut a link for a while, times since the run's start: `A-B@FROM-TO` both ways, A>B one way; repeatable")
+	fs.StringVar(&o.delay, "delay", "", "extra latency per message before it is sent: constant:D, uniform:A-B or exp:MEAN (links stay FIFO)")
+}
+
+// faults resolves the flags for the run s sets up.
+func (o *liveFaultFlags) faults(s setup) (core.Faults, core.Latency, error) {
+	f := core.Faults{Drop: o.drop}
+	for _, p := range o.partitions {
+		part, err := core.ParsePartition(p)
+		if err != nil {
+			return f, core.Latency{}, usageErrorf("--partition: %v", err)
+		}
+		f.Partitions = append(f.Partitions, part)
+	}
+	if err := f.Validate(s.cfg.IDs()); err != nil {
+		return f, core.Latency{}, usageErrorf("faults: %v", err)
+	}
+	var delay core.Latency
+	if o.delay != "" {
+		var err error
+		if delay, err = core.ParseLatency(o.delay); err != nil {
+			return f, delay, usageErrorf("--delay: %v", err)
+		}
+	}
+	return f, delay, nil
+}
+
+// args repeats the flags for a 'lamport machine' child process.
+func (o *liveFaultFlags) args() []string {
+	var out []string
+	if o.drop > 0 {
+		out = append(out, "--drop", strconv.FormatFloat(o.drop, 'g', -1, 64))
+	}
+	for _, p := range o.partitions {
+		out = append(out, "--partition", p)
+	}
+	if o.delay != "" {
+		out = append(out, "--delay", o.delay)
+	}
+	return out
+}
+
+// addLiveFaultOptions records the send-side faults in a run's options.
+func addLiveFaultOptions(opts map[string]string, f core.Faults, delay core.Latency) {
+	addFaultOptions(opts, f, false)
+	if delay != (core.Latency{}) {
+		opts["delay"] = delay.String()
+	}
 }

@@ -118,3 +118,54 @@ func TestBadFaultFlags(t *testing.T) {
 		t.Errorf("a refused sim created %s", store)
 	}
 }
+
+// TestRunWithSendSideFaults: run --drop --delay --partition records its
+// faults and options and replays identically; sim-only faults and bad
+// values are refused before anything starts.
+func TestRunWithSendSideFaults(t *testing.T) {
+	dir := t.TempDir()
+	store := filepath.Join(dir, "live.db")
+	config := writeConfig(t, dir, []int{0, 0, 0})
+	code, out, errOut := lamport(t, "run", "--config", config, "--store", store, "--log-dir", "", "--duration", "2s", "--speed", "20",
+		"--seed", "4", "--drop", "0.2", "--delay", "uniform:1ms-5ms", "--partition", "2>3@0s-1s", "--quiet")
+	if code != 0 {
+		t.Fatalf("run with faults: exit %d\n%s%s", code, out, errOut)
+	}
+	st, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := st.Resolve("latest")
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range map[string]string{"drop": "0.2", "delay": "uniform:1ms-5ms", "partition": "2>3@0s-1s"} {
+		if meta.Options[k] != v {
+			t.Errorf("option %s = %q, want %q", k, meta.Options[k], v)
+		}
+	}
+	code, out, _ = lamport(t, "report", "latest", "--store", store)
+	if code != 0 || !strings.Contains(out, "\nfaults: ") {
+		t.Errorf("report of the faulty live run does not count its losses:\n%.500s", out)
+	}
+	code, out, errOut = lamport(t, "replay", "latest", "--store", store)
+	if code != 0 || !strings.HasPrefix(out, "identical") {
+		t.Fatalf("replay: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, c := range []struct {
+		want string
+		args []string
+	}{
+		{"drop must be a probability", []string{"--drop", "-1"}},
+		{"no machine 7", []string{"--partition", "1-7@0s-1s"}},
+		{"--delay", []string{"--delay", "soon"}},
+		{"unknown flag: --crash", []string{"--crash", "1@0s-1s"}},
+	} {
+		args := append([]string{"run", "--config", config, "--store", filepath.Join(dir, "refused.db"), "--duration", "1s"}, c.args...)
+		assertOneLineFailure(t, c.want, args...)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "refused.db")); err == nil {
+		t.Error("a refused run created its store")
+	}
+}

@@ -18,6 +18,7 @@ type machineOptions struct {
 	store          string
 	logDir         string
 	connectTimeout time.Duration
+	liveFaultFlags
 }
 
 func machineCommand(e *env, args []string) error {
@@ -33,6 +34,7 @@ func machineCommand(e *env, args []string) error {
 	fs.StringVar(&o.store, "store", "", "this machine's store file (default machine-<id>.db)")
 	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt (\"\" for none)")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
+	o.liveFaultFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -52,6 +54,10 @@ func machineCommand(e *env, args []string) error {
 	if !s.seedChosen {
 		return usageErrorf("machine needs --seed (or \"seed\" in the config) so every machine of the run agrees")
 	}
+	faults, delay, err := o.liveFaultFlags.faults(s)
+	if err != nil {
+		return err
+	}
 	id := core.MachineID(o.id)
 	if _, ok := s.cfg.Machine(id); !ok {
 		return usageErrorf("machine %d is not in %s (ids: %s)", id, o.config, machineIDs(s.cfg.IDs()))
@@ -70,11 +76,13 @@ func machineCommand(e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	opts := s.options()
+	addLiveFaultOptions(opts, faults, delay)
 	e.log.Info("starting machine", "machine", id, "run", o.runID, "seed", s.params.Seed, "store", o.store)
 	res, runErr := live.Run(ctx, live.Spec{
 		RunID: o.runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
 		Local: []core.MachineID{id}, Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout,
-		Tool: toolVersion, Options: s.options(),
+		Faults: faults, Delay: delay, Tool: toolVersion, Options: opts,
 	})
 	if res.Meta.ID != "" {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)

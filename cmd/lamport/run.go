@@ -26,6 +26,7 @@ type runOptions struct {
 	connectTimeout time.Duration
 	quiet          bool
 	commitLog
+	liveFaultFlags
 }
 
 func runCommand(e *env, args []string) error {
@@ -39,6 +40,7 @@ func runCommand(e *env, args []string) error {
 	fs.BoolVar(&o.procs, "procs", false, "start one OS process per machine ('lamport machine --id N') and merge their stores")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
+	o.liveFaultFlags.register(fs)
 	o.commitLog.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -47,6 +49,10 @@ func runCommand(e *env, args []string) error {
 		return usageErrorf("run takes no arguments, got %q", fs.Args())
 	}
 	s, err := o.resolve(fs)
+	if err != nil {
+		return err
+	}
+	faults, delay, err := o.liveFaultFlags.faults(s)
 	if err != nil {
 		return err
 	}
@@ -73,9 +79,12 @@ func runCommand(e *env, args []string) error {
 	}
 	defer st.Close()
 	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "run")
+	opts := s.options()
+	addLiveFaultOptions(opts, faults, delay)
 	res, runErr := live.Run(ctx, live.Spec{
 		RunID: runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
-		Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout, Tool: toolVersion, Options: s.options(),
+		Faults: faults, Delay: delay,
+		Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout, Tool: toolVersion, Options: opts,
 		Recorder: o.recorderOptions(e, runID),
 		Progress: func(elapsed time.Duration, events uint64) { bar.update(elapsed.Milliseconds(), events) },
 	})
@@ -134,15 +143,29 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 			"--speed", strconv.FormatFloat(s.speed, 'g', -1, 64),
 			"--actions", strconv.Itoa(s.params.Actions), "--min-rate", strconv.Itoa(s.params.MinRate),
 			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
+		cmd.Args = append(cmd.Args, o.liveFaultFlags.args()...)
 		cmd.Stderr = e.stderr
 		if err := cmd.Start(); err != nil {
 			fail(fmt.Errorf("start machine %d: %w", id, err))
 			break
 		}
 		wg.Go(func() {
-			if err := waitChild(childCtx, cmd); err != nil && ctx.Err() == nil {
-				fail(fmt.Errorf("machine %d process: %w", id, err))
+			err := waitChild(childCtx, cmd)
+			if err == nil || ctx.Err() != nil {
+				return
 			}
+			err = fmt.Errorf("machine %d process: %w", id, err)
+			if killed(err) {
+				// A machine that crashed is a fault the others live
+				// through, as in a real system: their sends to it are
+				// recorded as lost, and the run goes on.
+				e.log.Warn("a machine process was killed; the others run on", "machine", id, "err", err)
+				mu.Lock()
+				failed = append(failed, err)
+				mu.Unlock()
+				return
+			}
+			fail(err)
 		})
 	}
 	wg.Wait()
@@ -179,6 +202,17 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 	}
 	printRunSummary(e.stdout, o.store, meta, stats)
 	return failure
+}
+
+// killed reports whether err is a process's death by a signal it did not
+// ask for (kill -9, a crash), as opposed to its own failure.
+func killed(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() != syscall.SIGTERM
 }
 
 // waitChild waits for a machine process, passing on a stop request as

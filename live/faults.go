@@ -1,0 +1,175 @@
+package live
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"lamport/core"
+	"lamport/record"
+	"lamport/wire"
+)
+
+// faultStream salts the seed of a machine's stream of live fault draws
+// (drops and delays), labelled by its id: the decisions are recorded, so
+// they need not be reproducible, but a seeded stream keeps global rand out.
+const faultStream = 0x6C697665 // "live"
+
+// checkLiveFaults refuses what a live run cannot inject: duplicates,
+// spikes, clogs and crashes are the simulator's (a live machine is crashed
+// for real, with kill -9).
+func checkLiveFaults(f core.Faults, ids []core.MachineID) error {
+	if f.Dup > 0 || f.Spike.P > 0 || f.Clog.Every > 0 || len(f.Crashes) > 0 || f.RandomCrashes.Every > 0 {
+		return fmt.Errorf("live runs inject only drops, delays and partitions; duplicates, spikes, clogs and crashes are for sim")
+	}
+	return f.Validate(ids)
+}
+
+// sendFate is what the sending side decided for one message.
+type sendFate uint8
+
+const (
+	fateSend sendFate = iota
+	fateLost
+)
+
+// decideFates applies the send-side faults to the messages of event ev,
+// sent at offset at, recording a FaultLost entry for each message lost.
+// It runs under n.mu, right after the event is recorded, so the loss
+// follows its send in the log.
+func (n *node) decideFates(ev core.Event, sent []core.Message, at time.Duration, fates []sendFate) []sendFate {
+	fates = fates[:0]
+	for i, msg := range sent {
+		to := ev.To[i]
+		reason := record.LostReason(0)
+		switch {
+		case n.faults.Cut(n.self, to, at):
+			reason = record.LostPartition
+		case n.faults.Drop > 0 && n.faultRNG.Float64() < n.faults.Drop:
+			reason = record.LostDrop
+		}
+		if reason == 0 {
+			fates = append(fates, fateSend)
+			continue
+		}
+		fates = append(fates, fateLost)
+		n.rec.Append(n.self, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: reason}})
+	}
+	return fates
+}
+
+// recordUndelivered records, after the links have closed, every message a
+// link never wrote because its peer was down or refused it, as lost with
+// reason down in the sender's log.
+func (n *node) recordUndelivered() int {
+	lost := 0
+	at := n.clock.Now().Sub(n.start)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, peer := range n.machine.Peers() {
+		l := n.links[peer]
+		if l == nil {
+			continue
+		}
+		for _, msg := range l.Undelivered() {
+			n.rec.Append(n.self, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: peer, Reason: record.LostDown}})
+			lost++
+		}
+	}
+	return lost
+}
+
+// delayer holds one link's messages for their injected delay (run
+// --delay) and sends each when it is due. Due times never decrease, so
+// the link stays FIFO, like the TCP connection under it.
+type delayer struct {
+	link  *wire.Link
+	clock core.Clock
+
+	mu     sync.Mutex
+	queue  []delayed
+	last   time.Time
+	closed bool
+	wake   chan struct{}
+	done   chan struct{}
+}
+
+type delayed struct {
+	msg core.Message
+	due time.Time
+}
+
+func newDelayer(link *wire.Link, clock core.Clock) *delayer {
+	d := &delayer{link: link, clock: clock, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go d.run()
+	return d
+}
+
+// push queues msg to leave after delay, and never before the message
+// queued before it.
+func (d *delayer) push(msg core.Message, delay time.Duration) {
+	d.mu.Lock()
+	due := d.clock.Now().Add(delay)
+	if due.Before(d.last) {
+		due = d.last
+	}
+	d.last = due
+	d.queue = append(d.queue, delayed{msg, due})
+	d.mu.Unlock()
+	d.signal()
+}
+
+func (d *delayer) signal() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// close hands what is still held to the link at once (the run is over,
+// the messages were already on their way) and waits for the goroutine.
+func (d *delayer) close() {
+	d.mu.Lock()
+	d.closed = true
+	d.mu.Unlock()
+	d.signal()
+	<-d.done
+}
+
+func (d *delayer) run() {
+	defer close(d.done)
+	for {
+		d.mu.Lock()
+		closed := d.closed
+		var next *delayed
+		if len(d.queue) > 0 {
+			next = &d.queue[0]
+		}
+		var wait time.Duration
+		if next != nil && !closed {
+			wait = next.due.Sub(d.clock.Now())
+		}
+		if next != nil && wait <= 0 {
+			msg := next.msg
+			d.queue = d.queue[1:]
+			d.mu.Unlock()
+			// Send fails only after the link's Close, which waits for us.
+			_ = d.link.Send(msg)
+			continue
+		}
+		d.mu.Unlock()
+		if closed {
+			return
+		}
+		if next == nil {
+			<-d.wake
+			continue
+		}
+		t := d.clock.NewTimer(wait)
+		select {
+		case <-t.C():
+		case <-d.wake:
+			t.Stop()
+		}
+	}
+}
