@@ -20,6 +20,7 @@ import (
 
 type runOptions struct {
 	setupFlags
+	secret         secretFlag
 	store          string
 	logDir         string
 	procs          bool
@@ -38,6 +39,7 @@ func runCommand(e *env, args []string) error {
 	fs.BoolVar(&o.procs, "procs", false, "start one OS process per machine ('lamport machine --id N') and merge their stores")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
+	o.secret.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -51,19 +53,23 @@ func runCommand(e *env, args []string) error {
 	if o.connectTimeout <= 0 {
 		return usageErrorf("--connect-timeout must be positive, got %v", o.connectTimeout)
 	}
+	secret, err := o.secret.resolve(fs)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	runID := newRunID(time.Now())
 	e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
-		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store)
+		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
 	if o.procs {
 		for _, m := range s.cfg.Machines {
 			if m.Port == 0 {
 				return usageErrorf("--procs needs a real port for every machine; machine %d has port 0 in %s", m.ID, o.config)
 			}
 		}
-		return o.runProcs(ctx, e, s, runID)
+		return o.runProcs(ctx, e, s, runID, secret)
 	}
 	st, err := openStore(o.store, false)
 	if err != nil {
@@ -74,6 +80,7 @@ func runCommand(e *env, args []string) error {
 	res, runErr := live.Run(ctx, live.Spec{
 		RunID: runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
 		Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout, Tool: toolVersion, Options: s.options(),
+		Secret:   secret,
 		Progress: func(elapsed time.Duration, events uint64) { bar.update(elapsed.Milliseconds(), events) },
 	})
 	bar.finish()
@@ -85,7 +92,7 @@ func runCommand(e *env, args []string) error {
 
 // runProcs is what start_all did: one 'lamport machine' process per
 // machine, each with its own store file, merged into --store at the end.
-func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string) error {
+func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string, secret []byte) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
@@ -129,6 +136,10 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 			"--actions", strconv.Itoa(s.params.Actions), "--min-rate", strconv.Itoa(s.params.MinRate),
 			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
 		cmd.Stderr = e.stderr
+		if secret != nil {
+			// Through the environment, not argv, which any user can read.
+			cmd.Env = append(os.Environ(), secretEnv+"="+string(secret))
+		}
 		if err := cmd.Start(); err != nil {
 			fail(fmt.Errorf("start machine %d: %w", id, err))
 			break
