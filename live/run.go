@@ -43,6 +43,9 @@ type Spec struct {
 	Recorder     record.RecorderOptions
 	Tool         string
 	Options      map[string]string
+	// HandshakeTimeout bounds each inbound connection's handshake; zero
+	// means wire.HandshakeTimeout.
+	HandshakeTimeout time.Duration
 	// Secret, if not empty, is the run's shared secret: every connection
 	// between machines must prove it (wire.DialSecret, Server.Secret). It
 	// is never recorded; the run's Options say only that one was used.
@@ -108,7 +111,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	local = slices.Sorted(slices.Values(local))
 
-	servers, addrs, err := listen(spec.Config, local, spec.Secret)
+	servers, addrs, err := listen(spec.Config, local, spec.Secret, spec.HandshakeTimeout)
 	if err != nil {
 		return Result{}, err
 	}
@@ -201,7 +204,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 // listen binds every local machine's address now, so that port 0 can be
 // resolved before anyone dials, and returns the address to dial for every
 // machine of the config.
-func listen(cfg core.Config, local []core.MachineID, secret []byte) (map[core.MachineID]*wire.Server, map[core.MachineID]string, error) {
+func listen(cfg core.Config, local []core.MachineID, secret []byte, handshakeTimeout time.Duration) (map[core.MachineID]*wire.Server, map[core.MachineID]string, error) {
 	servers := map[core.MachineID]*wire.Server{}
 	addrs := map[core.MachineID]string{}
 	for _, m := range cfg.Machines {
@@ -216,7 +219,7 @@ func listen(cfg core.Config, local []core.MachineID, secret []byte) (map[core.Ma
 			}
 			return nil, nil, fmt.Errorf("machine %d: %w", id, err)
 		}
-		s.Secret = secret
+		s.Secret, s.HandshakeTimeout = secret, handshakeTimeout
 		servers[id] = s
 		if tcp, ok := s.Addr().(*net.TCPAddr); ok {
 			addrs[id] = net.JoinHostPort(spec.Host, strconv.Itoa(tcp.Port))

@@ -132,40 +132,50 @@ func TestHostileHandshakesAreRefusedAndCounted(t *testing.T) {
 }
 
 // A second connection claiming a machine id that is connected is refused
-// (after a grace period for a peer racing its own old connection); once
-// the first has gone, the id may connect again.
+// (after a grace period for a peer racing its own old connection), also
+// when the handshake timeout is shorter than the grace; once the first has
+// gone, the id may connect again.
 func TestDuplicateMachineIDIsRefused(t *testing.T) {
-	captureLogs(t)
-	box := newInbox()
-	s := serve(t, checkFor(1), box)
-	addr := s.Addr().String()
-	first := dial(t, addr, helloFrom(2, 1))
+	for _, timeout := range []time.Duration{0, 200 * time.Millisecond} {
+		t.Run(fmt.Sprintf("handshake timeout %v", timeout), func(t *testing.T) {
+			captureLogs(t)
+			box := newInbox()
+			s, err := wire.Listen("127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.HandshakeTimeout = timeout
+			runServer(t, s, checkFor(1), box)
+			addr := s.Addr().String()
+			first := dial(t, addr, helloFrom(2, 1))
 
-	ctx, cancel := context.WithTimeout(context.Background(), patience)
-	second, err := wire.Dial(ctx, addr, helloFrom(2, 1), wire.Backoff{})
-	cancel()
-	var refused *wire.RefusedError
-	if !errors.As(err, &refused) || !strings.Contains(refused.Reason, "machine 2 is already connected") {
-		if second != nil {
-			second.Close(0)
-		}
-		t.Fatalf("second dial as machine 2: %v, want a refusal naming the duplicate", err)
-	}
-	waitRejected(t, s, map[wire.Reason]uint64{wire.ReasonDuplicate: 1})
+			ctx, cancel := context.WithTimeout(context.Background(), patience)
+			second, err := wire.Dial(ctx, addr, helloFrom(2, 1), wire.Backoff{})
+			cancel()
+			var refused *wire.RefusedError
+			if !errors.As(err, &refused) || !strings.Contains(refused.Reason, "machine 2 is already connected") {
+				if second != nil {
+					second.Close(0)
+				}
+				t.Fatalf("second dial as machine 2: %v, want a refusal naming the duplicate", err)
+			}
+			waitRejected(t, s, map[wire.Reason]uint64{wire.ReasonDuplicate: 1})
 
-	// The first connection still works.
-	if err := first.Send(core.Message{From: 2, Seq: 1, Clock: 1}); err != nil {
-		t.Fatal(err)
-	}
-	box.waitFor(t, 1)
-	closeLink(t, first)
-	again := dial(t, addr, helloFrom(2, 1))
-	if err := again.Send(core.Message{From: 2, Seq: 2, Clock: 2}); err != nil {
-		t.Fatal(err)
-	}
-	closeLink(t, again)
-	if got := box.waitFor(t, 2); got[1].Seq != 2 {
-		t.Errorf("after the first connection closed, machine 2 reconnected but delivered %+v", got)
+			// The first connection still works.
+			if err := first.Send(core.Message{From: 2, Seq: 1, Clock: 1}); err != nil {
+				t.Fatal(err)
+			}
+			box.waitFor(t, 1)
+			closeLink(t, first)
+			again := dial(t, addr, helloFrom(2, 1))
+			if err := again.Send(core.Message{From: 2, Seq: 2, Clock: 2}); err != nil {
+				t.Fatal(err)
+			}
+			closeLink(t, again)
+			if got := box.waitFor(t, 2); got[1].Seq != 2 {
+				t.Errorf("after the first connection closed, machine 2 reconnected but delivered %+v", got)
+			}
+		})
 	}
 }
 

@@ -35,6 +35,9 @@ const (
 // the loss; a real duplicate is refused after the wait.
 const duplicateGrace = time.Second
 
+// refusalWriteTimeout bounds the write of a refusal.
+const refusalWriteTimeout = time.Second
+
 // Server accepts a machine's inbound connections. Each connection carries
 // messages from one peer and is only read from.
 type Server struct {
@@ -373,6 +376,11 @@ func (c *conn) serve() {
 		}
 		c.s.reject(r.Reason, remote, r.Error(), false)
 		if r.reply {
+			// The handshake's deadline may have passed (a duplicate waits out
+			// its grace), but the refusal is still worth a short try: its
+			// few bytes fit any socket buffer, so this cannot hold the
+			// goroutine long.
+			_ = c.nc.SetWriteDeadline(time.Now().Add(refusalWriteTimeout))
 			if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{Reason: r.Error()})); err != nil {
 				slog.Debug("wire: could not send the refusal", "remote", remote, "err", err)
 			}
