@@ -2,15 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"lamport/live"
 	"lamport/record"
+	"lamport/wire"
 )
 
 func TestEmptySecretIsAUsageError(t *testing.T) {
@@ -114,5 +119,48 @@ func TestMachinesWithDifferentSecretsRefuseEachOther(t *testing.T) {
 	}
 	if strings.Contains(all, "alpha-secret") || strings.Contains(all, "bravo-secret") {
 		t.Errorf("a secret was printed:\n%s", all)
+	}
+}
+
+// A run whose machine refused a stranger says so in its summary, from the
+// counts recorded in the run's metadata.
+func TestRunSummaryReportsRefusedConnections(t *testing.T) {
+	dir := t.TempDir()
+	ports := freePorts(t, 3)
+	config := writeConfig(t, dir, ports)
+	type result struct {
+		code     int
+		out, err string
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, out, errOut := lamport(t, "run", "--config", config, "--store", filepath.Join(dir, "l.db"), "--log-dir", "",
+			"--duration", "3s", "--speed", "20", "--seed", "9", "--secret", "summary-secret")
+		done <- result{code, out, errOut}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	// The machine refuses a dialer without the secret before it reads the
+	// rest of the hello, so the stranger need not know the run id.
+	hello := wire.Hello{Version: wire.ProtocolVersion, RunID: "stranger", From: 2, To: 1}
+	l, err := wire.Dial(ctx, fmt.Sprintf("127.0.0.1:%d", ports[0]), hello, wire.Backoff{})
+	var refused *wire.RefusedError
+	if !errors.As(err, &refused) {
+		if l != nil {
+			l.Close(0)
+		}
+		t.Fatalf("a dialer without the secret: %v, want a refusal", err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("run did not finish")
+	}
+	if r.code != 0 || !strings.Contains(r.out, "machine 1 refused connections: auth=1\n") {
+		t.Fatalf("run: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
+	}
+	if strings.Contains(r.out, "machine 2 refused") || strings.Contains(r.out, "machine 3 refused") {
+		t.Errorf("machines nobody dialled report refusals:\n%s", r.out)
 	}
 }
