@@ -164,3 +164,24 @@ func TestRunSummaryReportsRefusedConnections(t *testing.T) {
 		t.Errorf("machines nobody dialled report refusals:\n%s", r.out)
 	}
 }
+
+// A live sweep's runs use the secret (and record that they did); a sim
+// sweep has no sockets to protect, so --secret there is a usage error.
+func TestSweepSecret(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "s.db")
+	assertUsageFailure(t, "--secret applies to --mode live only", "sweep", "--runs", "1", "--secret", "x", "--store", store)
+	code, out, errOut := lamport(t, "sweep", "--mode", "live", "--runs", "1", "--machines", "3", "--duration", "1s",
+		"--speed", "20", "--seed", "5", "--secret", "sweep-secret", "--store", store, "--quiet")
+	if code != 0 {
+		t.Fatalf("live sweep with a secret: exit %d\n%s%s", code, out, errOut)
+	}
+	st, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	meta, err := st.Resolve("latest")
+	if err != nil || meta.Options[live.OptionSecret] != "yes" {
+		t.Errorf("sweep run: %v, options %v; want secret=yes", err, meta.Options)
+	}
+}
