@@ -370,8 +370,8 @@ func (c *conn) serve() {
 		if !errors.As(err, &r) {
 			r = &Refusal{Reason: ReasonRefused, Err: err}
 		}
-		if c.s.stopping.Load() && r.Reason != ReasonRefused {
-			// Our own shutdown cut the handshake short: not the peer's doing.
+		if c.s.stopping.Load() && !r.reply {
+			// Our own shutdown cut the read short: not the peer's doing.
 			return
 		}
 		c.s.reject(r.Reason, remote, r.Error(), false)
