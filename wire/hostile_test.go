@@ -336,3 +336,44 @@ func TestConnectionFloodIsBounded(t *testing.T) {
 	t.Logf("flood of %d: %d connected, %d dial errors, %v rejected, peak pending %d, goroutines %d -> %d, over in %v",
 		flood, connected, dialErrs, fmt.Sprint(st.Rejected), st.PeakPending, baseline, goroutines, elapsed.Round(time.Millisecond))
 }
+
+// The caps are the server's settings: with MaxPending 1 a second silent
+// connection is turned away while the first waits, and with MaxConns 2 a
+// third connection is turned away while two peers are connected.
+func TestConnectionCapsAreConfigurable(t *testing.T) {
+	captureLogs(t)
+	s, err := wire.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.MaxPending, s.MaxConns = 1, 2
+	box := newInbox()
+	runServer(t, s, nil, box)
+	addr := s.Addr().String()
+
+	silent := rawConn(t, addr)
+	// The silent connection takes the only pending slot once accepted.
+	for deadline := time.Now().Add(patience); s.Stats().PeakPending < 1; {
+		if time.Now().After(deadline) {
+			t.Fatal("the silent connection was never accepted")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := waitClosedByServer(t, rawConn(t, addr)); len(got) != 0 {
+		t.Errorf("a busy server wrote %x", got)
+	}
+	waitRejected(t, s, map[wire.Reason]uint64{wire.ReasonBusy: 1})
+	silent.Close()
+
+	a := dial(t, addr, helloFrom(2, 1))
+	b := dial(t, addr, helloFrom(3, 1))
+	waitClosedByServer(t, rawConn(t, addr))
+	if got := s.Stats().Rejected[wire.ReasonBusy]; got < 2 {
+		t.Errorf("a third connection while two are open was not refused as busy: %v", s.Stats().Rejected)
+	}
+	closeLink(t, a)
+	closeLink(t, b)
+	if st := s.Stats(); st.PeakPending != 1 || st.Accepted != 2 {
+		t.Errorf("stats %+v, want a peak of 1 pending and 2 accepted", st)
+	}
+}
