@@ -85,24 +85,24 @@ func (n *node) openLog(dir string) error {
 	return nil
 }
 
-// checkHello admits only peers of this very run.
+// checkHello admits only peers of this very run. The server has already
+// checked the protocol version and the secret; the reasons name what the
+// run's metadata counts the refusal under.
 func (n *node) checkHello(h wire.Hello) error {
 	switch {
-	case h.Version != wire.ProtocolVersion:
-		return fmt.Errorf("protocol version %d, this machine speaks %d", h.Version, wire.ProtocolVersion)
 	case h.RunID != n.runID:
-		return fmt.Errorf("run %q, this machine is in run %q", h.RunID, n.runID)
+		return wire.Refuse(wire.ReasonWrongRun, fmt.Errorf("run %q, this machine is in run %q", h.RunID, n.runID))
 	case h.Fingerprint != n.fingerprint:
-		return fmt.Errorf("config fingerprint %s, this run's is %s (a different config.json or parameters)", h.Fingerprint, n.fingerprint)
+		return wire.Refuse(wire.ReasonWrongConfig, fmt.Errorf("config fingerprint %s, this run's is %s (a different config.json or parameters)", h.Fingerprint, n.fingerprint))
 	case h.To != n.self:
-		return fmt.Errorf("hello for machine %d reached machine %d", h.To, n.self)
+		return wire.Refuse(wire.ReasonWrongTarget, fmt.Errorf("hello for machine %d reached machine %d", h.To, n.self))
 	}
 	for _, p := range n.machine.Peers() {
 		if p == h.From {
 			return nil
 		}
 	}
-	return fmt.Errorf("machine %d is not a peer of machine %d in this run", h.From, n.self)
+	return wire.Refuse(wire.ReasonUnknownPeer, fmt.Errorf("machine %d is not a peer of machine %d in this run", h.From, n.self))
 }
 
 // arrive is the arrival input. It may run on several connection goroutines

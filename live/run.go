@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"slices"
@@ -48,6 +49,13 @@ type Spec struct {
 	// Delay, if set, is an extra latency drawn per message before it is
 	// handed to its link; links stay FIFO.
 	Delay core.Latency
+	// HandshakeTimeout bounds each inbound connection's handshake; zero
+	// means wire.HandshakeTimeout.
+	HandshakeTimeout time.Duration
+	// Secret, if not empty, is the run's shared secret: every connection
+	// between machines must prove it (wire.DialSecret, Server.Secret). It
+	// is never recorded; the run's Options say only that one was used.
+	Secret []byte
 	// Progress, if set, is called about four times a second while the
 	// machines tick, with the time since they started and the events so far.
 	Progress func(elapsed time.Duration, events uint64)
@@ -112,7 +120,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	local = slices.Sorted(slices.Values(local))
 
-	servers, addrs, err := listen(spec.Config, local)
+	servers, addrs, err := listen(spec.Config, local, spec.Secret, spec.HandshakeTimeout)
 	if err != nil {
 		return Result{}, err
 	}
@@ -129,6 +137,13 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		ID: spec.RunID, Seed: spec.Params.Seed, Mode: "live", Params: spec.Params, Speed: spec.Speed,
 		Config: spec.Config.Machines, Fingerprint: fingerprint, Status: record.StatusRunning,
 		Started: start.Round(0), Tool: spec.Tool, Options: spec.Options,
+	}
+	if len(spec.Secret) > 0 {
+		meta.Options = maps.Clone(meta.Options)
+		if meta.Options == nil {
+			meta.Options = map[string]string{}
+		}
+		meta.Options[OptionSecret] = "yes"
 	}
 	for _, id := range local {
 		n, err := newNode(id, ids, spec.Params, spec.RunID, fingerprint, spec.Clock, start)
@@ -184,6 +199,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		}
 		return Result{}, errors.Join(runErr, spec.Store.DeleteRun(spec.RunID))
 	}
+	if err := recordRejections(spec.Store, spec.RunID, nodes); err != nil {
+		runErr = errors.Join(runErr, err)
+	}
 	status := record.StatusComplete
 	if runErr != nil {
 		status = record.StatusInterrupted
@@ -214,7 +232,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 // listen binds every local machine's address now, so that port 0 can be
 // resolved before anyone dials, and returns the address to dial for every
 // machine of the config.
-func listen(cfg core.Config, local []core.MachineID) (map[core.MachineID]*wire.Server, map[core.MachineID]string, error) {
+func listen(cfg core.Config, local []core.MachineID, secret []byte, handshakeTimeout time.Duration) (map[core.MachineID]*wire.Server, map[core.MachineID]string, error) {
 	servers := map[core.MachineID]*wire.Server{}
 	addrs := map[core.MachineID]string{}
 	for _, m := range cfg.Machines {
@@ -229,6 +247,7 @@ func listen(cfg core.Config, local []core.MachineID) (map[core.MachineID]*wire.S
 			}
 			return nil, nil, fmt.Errorf("machine %d: %w", id, err)
 		}
+		s.Secret, s.HandshakeTimeout = secret, handshakeTimeout
 		servers[id] = s
 		if tcp, ok := s.Addr().(*net.TCPAddr); ok {
 			addrs[id] = net.JoinHostPort(spec.Host, strconv.Itoa(tcp.Port))
@@ -340,7 +359,7 @@ func connect(ctx context.Context, spec Spec, nodes []*node, addrs map[core.Machi
 		for _, peer := range n.machine.Peers() {
 			hello := wire.Hello{Version: wire.ProtocolVersion, RunID: n.runID, From: n.self, To: peer, Fingerprint: n.fingerprint}
 			wg.Go(func() {
-				l, err := wire.Dial(dialCtx, addrs[peer], hello, wire.Backoff{})
+				l, err := wire.DialSecret(dialCtx, addrs[peer], hello, wire.Backoff{}, spec.Secret)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"io"
@@ -30,23 +31,36 @@ func (e *RefusedError) Error() string {
 // at once as a *RefusedError, and so does a reply that is not a valid
 // HelloReply (wrapping ErrMalformed), since that peer does not speak this
 // protocol. ctx bounds only the dial: the Link lives until Link.Close.
+//
+// Dial has no secret: a server that requires one refuses it.
 func Dial(ctx context.Context, addr string, hello Hello, b Backoff) (*Link, error) {
+	return DialSecret(ctx, addr, hello, b, nil)
+}
+
+// DialSecret is Dial with a shared secret (none if empty): the handshake
+// proves to the server that this side knows it, without sending it, and
+// requires the server to prove the same in its reply. A server that
+// cannot (it has another secret, or none) ends the dial at once with an
+// error wrapping ErrAuth, or a *RefusedError when the server noticed
+// first. The Link keeps the secret for its redials.
+func DialSecret(ctx context.Context, addr string, hello Hello, b Backoff, secret []byte) (*Link, error) {
 	if err := hello.Validate(); err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	nc, err := connect(ctx, addr, hello, b)
+	secret = append([]byte(nil), secret...)
+	nc, err := connect(ctx, addr, hello, b, secret)
 	if err != nil {
 		return nil, err
 	}
-	return newLink(nc, addr, hello, b), nil
+	return newLink(nc, addr, hello, b, secret), nil
 }
 
 // connect makes handshake attempts until one succeeds, one fails for good,
 // or ctx is done.
-func connect(ctx context.Context, addr string, hello Hello, b Backoff) (net.Conn, error) {
+func connect(ctx context.Context, addr string, hello Hello, b Backoff, secret []byte) (net.Conn, error) {
 	var last error
 	for attempt := 0; ; attempt++ {
-		nc, err := handshake(ctx, addr, hello)
+		nc, err := handshake(ctx, addr, hello, secret)
 		if err == nil {
 			return nc, nil
 		}
@@ -76,15 +90,16 @@ func connect(ctx context.Context, addr string, hello Hello, b Backoff) (net.Conn
 func final(err error) bool {
 	var refused *RefusedError
 	var addrErr *net.AddrError
-	return errors.As(err, &refused) || errors.Is(err, ErrMalformed) ||
+	return errors.As(err, &refused) || errors.Is(err, ErrMalformed) || errors.Is(err, ErrAuth) ||
 		errors.Is(err, ErrFrameTooLarge) || errors.As(err, &addrErr)
 }
 
 // pastDeadline is a deadline that has expired, to wake blocked IO.
 var pastDeadline = time.Unix(1, 0)
 
-// handshake makes one attempt: connect, send the hello, read the reply.
-func handshake(ctx context.Context, addr string, hello Hello) (net.Conn, error) {
+// handshake makes one attempt: connect, then the four frames of the
+// handshake (see auth.go).
+func handshake(ctx context.Context, addr string, hello Hello, secret []byte) (net.Conn, error) {
 	d := net.Dialer{Timeout: HandshakeTimeout}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
@@ -94,7 +109,7 @@ func handshake(ctx context.Context, addr string, hello Hello) (net.Conn, error) 
 	// has the last word.
 	_ = nc.SetDeadline(time.Now().Add(HandshakeTimeout))
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(pastDeadline) })
-	err = exchange(nc, addr, hello)
+	err = exchange(nc, addr, hello, secret)
 	if !stop() && err == nil {
 		err = fmt.Errorf("handshake with %s: %w", addr, ctx.Err())
 	}
@@ -106,16 +121,40 @@ func handshake(ctx context.Context, addr string, hello Hello) (net.Conn, error) 
 	return nc, nil
 }
 
-func exchange(nc net.Conn, addr string, hello Hello) error {
-	if err := WriteFrame(nc, AppendHello(nil, hello)); err != nil {
+func exchange(nc net.Conn, addr string, hello Hello, secret []byte) error {
+	// A fresh nonce per attempt: a server's proof recorded from one
+	// handshake must not pass in another.
+	hello.Nonce = newNonce()
+	hp := AppendHello(nil, hello)
+	if err := WriteFrame(nc, hp); err != nil {
 		return fmt.Errorf("send hello to %s: %w", addr, err)
 	}
-	payload, err := NewFrameReader(nc, MaxFrameSize).Next()
-	if errors.Is(err, io.EOF) {
-		// The peer hung up without a word: a server shutting down, or one
-		// whose backlog overflowed. Worth another try, so not ErrMalformed.
-		err = io.ErrUnexpectedEOF
+	fr := NewFrameReader(nc, maxHandshakeFrame)
+	payload, err := nextReply(fr)
+	if err != nil {
+		return fmt.Errorf("challenge from %s: %w", addr, err)
 	}
+	// A server that refuses the hello itself answers with a reply instead
+	// of a challenge.
+	if r, rerr := DecodeHelloReply(payload); rerr == nil {
+		if r.OK {
+			return fmt.Errorf("challenge from %s: %w", addr, malformed("an OK reply before the proof"))
+		}
+		return &RefusedError{Addr: addr, Reason: r.Reason}
+	}
+	if _, err := DecodeChallenge(payload); err != nil {
+		return fmt.Errorf("challenge from %s: %w", addr, err)
+	}
+	// The reader reuses its buffer, so keep the challenge for the proofs.
+	cp := append([]byte(nil), payload...)
+	var proof []byte
+	if len(secret) > 0 {
+		proof = DialerProof(secret, hp, cp)
+	}
+	if err := WriteFrame(nc, AppendProof(nil, Proof{MAC: proof})); err != nil {
+		return fmt.Errorf("send proof to %s: %w", addr, err)
+	}
+	payload, err = nextReply(fr)
 	if err != nil {
 		return fmt.Errorf("hello reply from %s: %w", addr, err)
 	}
@@ -126,5 +165,23 @@ func exchange(nc net.Conn, addr string, hello Hello) error {
 	if !reply.OK {
 		return &RefusedError{Addr: addr, Reason: reply.Reason}
 	}
+	if len(secret) > 0 && !hmac.Equal(reply.Proof, ServerProof(secret, hp, cp, proof)) {
+		if len(reply.Proof) == 0 {
+			return fmt.Errorf("peer at %s: %w: it has no secret, this machine has one", addr, ErrAuth)
+		}
+		return fmt.Errorf("peer at %s: %w: its proof does not match this machine's secret", addr, ErrAuth)
+	}
 	return nil
+}
+
+// nextReply reads the server's next handshake frame.
+func nextReply(fr *FrameReader) ([]byte, error) {
+	payload, err := fr.Next()
+	if errors.Is(err, io.EOF) {
+		// The peer hung up without a word: a server shutting down, or one
+		// too busy to take another connection. Worth another try, so not
+		// ErrMalformed.
+		err = io.ErrUnexpectedEOF
+	}
+	return payload, err
 }

@@ -18,6 +18,11 @@ var (
 	// wrapped with the detail.
 	ErrMalformed = errors.New("wire: malformed payload")
 
+	// ErrAuth is returned (wrapped) by DialSecret when the server did not
+	// prove that it knows the dialer's secret: it has another one, or
+	// none. Like a refusal it is final.
+	ErrAuth = errors.New("wire: the peer did not prove the shared secret")
+
 	// ErrClosed is returned by Link.Send after Link.Close.
 	ErrClosed = errors.New("wire: link closed")
 )

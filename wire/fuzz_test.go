@@ -52,7 +52,8 @@ func FuzzDecodeHello(f *testing.F) {
 	f.Add(wire.AppendHello(nil, helloFrom(2, 1)))
 	f.Add(wire.AppendHello(nil, wire.Hello{Version: 65535, RunID: strings.Repeat("r", 256), From: 1<<32 - 1, To: 1}))
 	f.Add(wire.AppendHello(nil, wire.Hello{From: 1, To: 2, RunID: strings.Repeat("x", 300)}))
-	for _, h := range []string{"", "95", "9501a0", "9501a00101a0", "9501a00101a000", "9501dbffffffff0101a0"} {
+	for _, h := range []string{"", "95", "9501a0", "9501a00101a0", "9501a00101a000", "9501dbffffffff0101a0",
+		"9602a00101a0c420" + strings.Repeat("00", 32), "9602a00101a0c41f", "9602a00101a0c6ffffffff"} {
 		f.Add(mustHex(f, h))
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
@@ -89,8 +90,57 @@ func FuzzDecodeHelloReply(f *testing.F) {
 			return
 		}
 		back, err := wire.DecodeHelloReply(wire.AppendHelloReply(nil, r))
-		if err != nil || back != r {
+		if err != nil || back.OK != r.OK || back.Reason != r.Reason || !bytes.Equal(back.Proof, r.Proof) {
 			t.Fatalf("%+v re-encoded decodes to %+v, %v", r, back, err)
+		}
+	})
+}
+
+func FuzzDecodeChallenge(f *testing.F) {
+	f.Add(wire.AppendChallenge(nil, wire.Challenge{}))
+	var c wire.Challenge
+	for i := range c.Nonce {
+		c.Nonce[i] = byte(i)
+	}
+	f.Add(wire.AppendChallenge(nil, c))
+	for _, h := range []string{"", "91", "91c4", "91c420", "91c41f", "92c400c400", "91c5002000", "91c6ffffffff", "91a0"} {
+		f.Add(mustHex(f, h))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		c, err := wire.DecodeChallenge(payload)
+		if err != nil {
+			if !errors.Is(err, wire.ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		back, err := wire.DecodeChallenge(wire.AppendChallenge(nil, c))
+		if err != nil || back != c {
+			t.Fatalf("%+v re-encoded decodes to %+v, %v", c, back, err)
+		}
+	})
+}
+
+func FuzzDecodeProof(f *testing.F) {
+	f.Add(wire.AppendProof(nil, wire.Proof{}))
+	f.Add(wire.AppendProof(nil, wire.Proof{MAC: wire.DialerProof([]byte("k"), []byte("hello"), []byte("challenge"))}))
+	for _, h := range []string{"", "91", "91c4", "91c401", "91c41f", "91c421", "91c40000", "91c50000", "91c6ffffffff", "90"} {
+		f.Add(mustHex(f, h))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		p, err := wire.DecodeProof(payload)
+		if err != nil {
+			if !errors.Is(err, wire.ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		if n := len(p.MAC); n != 0 && n != wire.ProofSize {
+			t.Fatalf("decoded a proof of %d bytes", n)
+		}
+		back, err := wire.DecodeProof(wire.AppendProof(nil, p))
+		if err != nil || !bytes.Equal(back.MAC, p.MAC) {
+			t.Fatalf("%x re-encoded decodes to %x, %v", p.MAC, back.MAC, err)
 		}
 	})
 }

@@ -10,9 +10,10 @@ import (
 )
 
 // ProtocolVersion is the version a Hello carries. It changes whenever the
-// payload or frame layout does; servers refuse a version they do not speak
-// (the check passed to Serve decides).
-const ProtocolVersion = 1
+// payload or frame layout does; a server refuses a version it does not
+// speak before anything else. Version 2 added the nonce to the hello, the
+// challenge and proof frames, and the proof to the reply (see auth.go).
+const ProtocolVersion = 2
 
 // Bounds on the handshake's strings, so that a hostile hello or reply can
 // make its reader allocate at most a few kilobytes.
@@ -31,6 +32,9 @@ type Hello struct {
 	From        core.MachineID // the dialing machine
 	To          core.MachineID // the machine it believes it is dialing
 	Fingerprint string         // core.Fingerprint of the run's config and params
+	// Nonce is the dialer's fresh random challenge to the server; Dial
+	// fills it for every attempt, whatever the caller put here.
+	Nonce [NonceSize]byte
 }
 
 // Validate reports whether h can be encoded as a hello that DecodeHello
@@ -51,28 +55,30 @@ func (h Hello) Validate() error {
 }
 
 // AppendHello appends h's payload, the msgpack array
-// [version, runID, from, to, fingerprint], to dst. It encodes h as it is;
-// call Validate first if h may break the limits.
+// [version, runID, from, to, fingerprint, nonce], to dst. It encodes h as
+// it is; call Validate first if h may break the limits.
 func AppendHello(dst []byte, h Hello) []byte {
-	dst = appendArrayHeader(dst, 5)
+	dst = appendArrayHeader(dst, 6)
 	dst = appendUint(dst, uint64(h.Version))
 	dst = appendStr(dst, h.RunID)
 	dst = appendUint(dst, uint64(h.From))
 	dst = appendUint(dst, uint64(h.To))
-	return appendStr(dst, h.Fingerprint)
+	dst = appendStr(dst, h.Fingerprint)
+	return appendBin(dst, h.Nonce[:])
 }
 
-// DecodeHello parses a hello payload: exactly five elements, a version that
-// fits uint16, machine ids in 1..2^32-1, strings within their limits, and no
-// trailing bytes. It does not judge the values; that is the server's check.
-// Errors wrap ErrMalformed.
+// DecodeHello parses a hello payload: exactly six elements, a version that
+// fits uint16, machine ids in 1..2^32-1, strings within their limits, a
+// binary nonce of exactly NonceSize bytes, and no trailing bytes. It does
+// not judge the values; that is the server's check. Errors wrap
+// ErrMalformed.
 func DecodeHello(payload []byte) (Hello, error) {
 	n, rest, err := readArrayLen(payload)
 	if err != nil {
 		return Hello{}, fmt.Errorf("hello: %w", err)
 	}
-	if n != 5 {
-		return Hello{}, fmt.Errorf("hello: %w", malformed("array of %d elements, want 5", n))
+	if n != 6 {
+		return Hello{}, fmt.Errorf("hello: %w", malformed("array of %d elements, want 6", n))
 	}
 	var h Hello
 	version, rest, err := readUint(rest)
@@ -95,6 +101,14 @@ func DecodeHello(payload []byte) (Hello, error) {
 	if h.Fingerprint, rest, err = readStr(rest, MaxFingerprintLen); err != nil {
 		return Hello{}, fmt.Errorf("hello fingerprint: %w", err)
 	}
+	nonce, rest, err := readBin(rest, NonceSize)
+	if err != nil {
+		return Hello{}, fmt.Errorf("hello nonce: %w", err)
+	}
+	if len(nonce) != NonceSize {
+		return Hello{}, fmt.Errorf("hello nonce: %w", malformed("%d bytes, want %d", len(nonce), NonceSize))
+	}
+	copy(h.Nonce[:], nonce)
 	if len(rest) != 0 {
 		return Hello{}, fmt.Errorf("hello: %w", malformed("%d trailing bytes", len(rest)))
 	}
@@ -123,32 +137,39 @@ func readMachineID(b []byte) (core.MachineID, []byte, error) {
 	return core.MachineID(v), rest, nil
 }
 
-// HelloReply is the server's only frame: whether it admits the dialer and,
-// if not, why, in words meant for the person running the dialer.
+// HelloReply is the server's last handshake frame: whether it admits the
+// dialer and, if not, why, in words meant for the person running the
+// dialer. It also ends a handshake early, in place of the challenge, when
+// the hello itself is refused.
 type HelloReply struct {
 	OK     bool
 	Reason string
+	// Proof is the server's proof of the shared secret (ServerProof), or
+	// empty when the server has none or refuses.
+	Proof []byte
 }
 
-// AppendHelloReply appends r's payload, the msgpack array [ok, reason], to
-// dst. A reason longer than MaxReasonLen bytes is cut (at a rune boundary)
-// to fit, since an explanation is worth sending even when shortened.
+// AppendHelloReply appends r's payload, the msgpack array
+// [ok, reason, proof], to dst. A reason longer than MaxReasonLen bytes is
+// cut (at a rune boundary) to fit, since an explanation is worth sending
+// even when shortened.
 func AppendHelloReply(dst []byte, r HelloReply) []byte {
-	dst = appendArrayHeader(dst, 2)
+	dst = appendArrayHeader(dst, 3)
 	dst = appendBool(dst, r.OK)
-	return appendStr(dst, truncateUTF8(r.Reason, MaxReasonLen))
+	dst = appendStr(dst, truncateUTF8(r.Reason, MaxReasonLen))
+	return appendBin(dst, r.Proof)
 }
 
-// DecodeHelloReply parses a reply payload: exactly [bool, string] with the
-// string within MaxReasonLen and no trailing bytes. Errors wrap
-// ErrMalformed.
+// DecodeHelloReply parses a reply payload: exactly [bool, string, bin] with
+// the string within MaxReasonLen, a proof of 0 or ProofSize bytes and no
+// trailing bytes. Errors wrap ErrMalformed.
 func DecodeHelloReply(payload []byte) (HelloReply, error) {
 	n, rest, err := readArrayLen(payload)
 	if err != nil {
 		return HelloReply{}, fmt.Errorf("hello reply: %w", err)
 	}
-	if n != 2 {
-		return HelloReply{}, fmt.Errorf("hello reply: %w", malformed("array of %d elements, want 2", n))
+	if n != 3 {
+		return HelloReply{}, fmt.Errorf("hello reply: %w", malformed("array of %d elements, want 3", n))
 	}
 	var r HelloReply
 	if r.OK, rest, err = readBool(rest); err != nil {
@@ -156,6 +177,9 @@ func DecodeHelloReply(payload []byte) (HelloReply, error) {
 	}
 	if r.Reason, rest, err = readStr(rest, MaxReasonLen); err != nil {
 		return HelloReply{}, fmt.Errorf("hello reply reason: %w", err)
+	}
+	if r.Proof, rest, err = readProof(rest); err != nil {
+		return HelloReply{}, fmt.Errorf("hello reply proof: %w", err)
 	}
 	if len(rest) != 0 {
 		return HelloReply{}, fmt.Errorf("hello reply: %w", malformed("%d trailing bytes", len(rest)))

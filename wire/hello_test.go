@@ -1,6 +1,7 @@
 package wire_test
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"math"
@@ -37,13 +38,20 @@ func TestHelloRoundTrip(t *testing.T) {
 }
 
 func TestHelloBytes(t *testing.T) {
-	h := wire.Hello{Version: 1, RunID: "r7", From: 2, To: 1, Fingerprint: "ab"}
-	want := "95" + "01" + "a27237" + "02" + "01" + "a26162"
+	h := wire.Hello{Version: 2, RunID: "r7", From: 2, To: 1, Fingerprint: "ab"}
+	h.Nonce[0], h.Nonce[31] = 0xaa, 0xbb
+	want := "96" + "02" + "a27237" + "02" + "01" + "a26162" + "c420" + "aa" + strings.Repeat("00", 30) + "bb"
 	if got := hex.EncodeToString(wire.AppendHello(nil, h)); got != want {
 		t.Errorf("hello payload %s, want %s", got, want)
 	}
-	if got := hex.EncodeToString(wire.AppendHelloReply(nil, wire.HelloReply{OK: true})); got != "92c3a0" {
-		t.Errorf("OK reply payload %s, want 92c3a0", got)
+	if got := hex.EncodeToString(wire.AppendHelloReply(nil, wire.HelloReply{OK: true})); got != "93c3a0c400" {
+		t.Errorf("OK reply payload %s, want 93c3a0c400", got)
+	}
+	proof := make([]byte, wire.ProofSize)
+	proof[0] = 0x11
+	want = "93c3a0c420" + "11" + strings.Repeat("00", 31)
+	if got := hex.EncodeToString(wire.AppendHelloReply(nil, wire.HelloReply{OK: true, Proof: proof})); got != want {
+		t.Errorf("OK reply with proof %s, want %s", got, want)
 	}
 }
 
@@ -70,27 +78,34 @@ func TestHelloValidate(t *testing.T) {
 }
 
 func TestDecodeHelloRejects(t *testing.T) {
-	valid := hex.EncodeToString(wire.AppendHello(nil, wire.Hello{Version: 1, RunID: "r", From: 2, To: 1, Fingerprint: "f"}))
+	valid := hex.EncodeToString(wire.AppendHello(nil, wire.Hello{Version: 2, RunID: "r", From: 2, To: 1, Fingerprint: "f"}))
+	nonce := "c420" + strings.Repeat("00", wire.NonceSize)
 	cases := map[string]string{
 		"empty":              "",
 		"not an array":       "a161",
 		"four elements":      "9401a1720201",
-		"six elements":       "96" + "01" + "a172" + "02" + "01" + "a166" + "00",
-		"version too big":    "95" + "ce00010000" + "a172" + "02" + "01" + "a166",
-		"negative version":   "95" + "ff" + "a172" + "02" + "01" + "a166",
-		"run id not str":     "95" + "01" + "c4017202" + "01" + "a166",
-		"from 0":             "95" + "01" + "a172" + "00" + "01" + "a166",
-		"to 0":               "95" + "01" + "a172" + "02" + "00" + "a166",
-		"to over 32 bits":    "95" + "01" + "a172" + "02" + "cf0000000100000000" + "a166",
-		"fingerprint nil":    "95" + "01" + "a172" + "02" + "01" + "c0",
+		"five elements (v1)": "95" + "01" + "a172" + "02" + "01" + "a166",
+		"seven elements":     "97" + "02" + "a172" + "02" + "01" + "a166" + nonce + "00",
+		"version too big":    "96" + "ce00010000" + "a172" + "02" + "01" + "a166" + nonce,
+		"negative version":   "96" + "ff" + "a172" + "02" + "01" + "a166" + nonce,
+		"run id not str":     "96" + "02" + "c4017202" + "01" + "a166" + nonce,
+		"from 0":             "96" + "02" + "a172" + "00" + "01" + "a166" + nonce,
+		"to 0":               "96" + "02" + "a172" + "02" + "00" + "a166" + nonce,
+		"to over 32 bits":    "96" + "02" + "a172" + "02" + "cf0000000100000000" + "a166" + nonce,
+		"fingerprint nil":    "96" + "02" + "a172" + "02" + "01" + "c0" + nonce,
+		"nonce not bin":      "96" + "02" + "a172" + "02" + "01" + "a166" + "a0",
+		"nonce too short":    "96" + "02" + "a172" + "02" + "01" + "a166" + "c41f" + strings.Repeat("00", 31),
+		"nonce too long":     "96" + "02" + "a172" + "02" + "01" + "a166" + "c421" + strings.Repeat("00", 33),
+		"nonce bin32 of 4G":  "96" + "02" + "a172" + "02" + "01" + "a166" + "c6ffffffff",
+		"nonce cut short":    "96" + "02" + "a172" + "02" + "01" + "a166" + "c420" + "0000",
 		"trailing":           valid + "00",
 		"truncated":          valid[:len(valid)-2],
-		"str32 of 4 GiB":     "95" + "01" + "dbffffffff" + "02" + "01" + "a166",
-		"str16 over limit":   "95" + "01" + "da0101" + strings.Repeat("61", 257) + "02" + "01" + "a166",
-		"str8 cut short":     "95" + "01" + "d9" + "10" + "6161",
-		"str16 header cut":   "95" + "01" + "da01",
-		"str32 header cut":   "95" + "01" + "db0000",
-		"str8 header cut":    "95" + "01" + "d9",
+		"str32 of 4 GiB":     "96" + "02" + "dbffffffff" + "02" + "01" + "a166" + nonce,
+		"str16 over limit":   "96" + "02" + "da0101" + strings.Repeat("61", 257) + "02" + "01" + "a166" + nonce,
+		"str8 cut short":     "96" + "02" + "d9" + "10" + "6161",
+		"str16 header cut":   "96" + "02" + "da01",
+		"str32 header cut":   "96" + "02" + "db0000",
+		"str8 header cut":    "96" + "02" + "d9",
 		"array16 header cut": "dc00",
 	}
 	for name, h := range cases {
@@ -111,6 +126,7 @@ func TestHelloReplyRoundTrip(t *testing.T) {
 		{OK: false, Reason: "run \"a\", this machine is in run \"b\""},
 		{OK: false, Reason: strings.Repeat("r", wire.MaxReasonLen)},
 		{OK: true, Reason: "unusual but valid"},
+		{OK: true, Proof: bytes.Repeat([]byte{0xee}, wire.ProofSize)},
 	}
 	for _, r := range cases {
 		got, err := wire.DecodeHelloReply(wire.AppendHelloReply(nil, r))
@@ -118,7 +134,7 @@ func TestHelloReplyRoundTrip(t *testing.T) {
 			t.Errorf("%+v: %v", r, err)
 			continue
 		}
-		if got != r {
+		if got.OK != r.OK || got.Reason != r.Reason || !bytes.Equal(got.Proof, r.Proof) {
 			t.Errorf("decoded %+v, want %+v", got, r)
 		}
 	}
@@ -147,15 +163,19 @@ func TestHelloReplyCutsLongReason(t *testing.T) {
 
 func TestDecodeHelloReplyRejects(t *testing.T) {
 	cases := map[string]string{
-		"empty":            "",
-		"one element":      "91c3",
-		"three elements":   "93c3a000",
-		"ok not bool":      "9201a0",
-		"reason not str":   "92c2c0",
-		"reason too long":  "92c2da0401" + strings.Repeat("61", wire.MaxReasonLen+1),
-		"reason truncated": "92c2a5616263",
-		"trailing":         "92c3a000",
-		"truncated":        "92c3",
+		"empty":             "",
+		"one element":       "91c3",
+		"two elements (v1)": "92c3a0",
+		"four elements":     "94c3a0c40000",
+		"ok not bool":       "9301a0c400",
+		"reason not str":    "93c2c0c400",
+		"reason too long":   "93c2da0401" + strings.Repeat("61", wire.MaxReasonLen+1) + "c400",
+		"reason truncated":  "93c2a5616263",
+		"proof not bin":     "93c3a0a0",
+		"proof of 31 bytes": "93c3a0c41f" + strings.Repeat("00", 31),
+		"proof of 33 bytes": "93c3a0c421" + strings.Repeat("00", 33),
+		"trailing":          "93c3a0c40000",
+		"truncated":         "93c3a0",
 	}
 	for name, h := range cases {
 		payload, err := hex.DecodeString(h)

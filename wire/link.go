@@ -36,6 +36,7 @@ type Link struct {
 	addr    string
 	hello   Hello
 	backoff Backoff
+	secret  []byte
 
 	// ctx ends when Close stops waiting; redials watch it.
 	ctx    context.Context
@@ -61,10 +62,10 @@ type Link struct {
 	undelivered []core.Message
 }
 
-func newLink(nc net.Conn, addr string, hello Hello, b Backoff) *Link {
+func newLink(nc net.Conn, addr string, hello Hello, b Backoff, secret []byte) *Link {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Link{
-		addr: addr, hello: hello, backoff: b,
+		addr: addr, hello: hello, backoff: b, secret: secret,
 		ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
@@ -323,7 +324,7 @@ func (l *Link) redial() (*session, error) {
 	if l.expired() {
 		return nil, errors.New("the close timeout passed while the peer was unreachable")
 	}
-	nc, err := connect(l.ctx, l.addr, l.hello, l.backoff)
+	nc, err := connect(l.ctx, l.addr, l.hello, l.backoff, l.secret)
 	if err != nil {
 		return nil, err
 	}

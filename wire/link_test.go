@@ -153,13 +153,23 @@ func (p *scriptedPeer) wait(t *testing.T) {
 	}
 }
 
-// answerHello reads a hello and replies with r.
+// answerHello plays a server without a secret through the handshake: it
+// reads a hello, sends a challenge, reads the proof and replies with r.
 func answerHello(c net.Conn, fr *wire.FrameReader, r wire.HelloReply) error {
 	p, err := fr.Next()
 	if err != nil {
 		return fmt.Errorf("read hello: %w", err)
 	}
 	if _, err := wire.DecodeHello(p); err != nil {
+		return err
+	}
+	if err := wire.WriteFrame(c, wire.AppendChallenge(nil, wire.Challenge{})); err != nil {
+		return err
+	}
+	if p, err = fr.Next(); err != nil {
+		return fmt.Errorf("read proof: %w", err)
+	}
+	if _, err := wire.DecodeProof(p); err != nil {
 		return err
 	}
 	return wire.WriteFrame(c, wire.AppendHelloReply(nil, r))

@@ -15,6 +15,9 @@ const (
 	mpNil          = 0xc0
 	mpFalse        = 0xc2
 	mpTrue         = 0xc3
+	mpBin8         = 0xc4
+	mpBin16        = 0xc5
+	mpBin32        = 0xc6
 	mpUint8        = 0xcc
 	mpUint16       = 0xcd
 	mpUint32       = 0xce
@@ -69,6 +72,17 @@ func appendStr(dst []byte, s string) []byte {
 		dst = append(dst, mpStr32, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 	}
 	return append(dst, s...)
+}
+
+// appendBin writes b as msgpack binary data. Every binary field of this
+// protocol (nonces, proofs) is short, so bin8 always fits; a longer one is
+// a bug here, not bad input.
+func appendBin(dst []byte, b []byte) []byte {
+	if len(b) > math.MaxUint8 {
+		panic("wire: binary field longer than 255 bytes")
+	}
+	dst = append(dst, mpBin8, byte(len(b)))
+	return append(dst, b...)
 }
 
 func appendBool(dst []byte, b bool) []byte {
@@ -189,6 +203,36 @@ func readStr(b []byte, max int) (string, []byte, error) {
 		return "", nil, malformed("string truncated: want %d bytes, have %d", n, len(rest))
 	}
 	return string(rest[:n]), rest[n:], nil
+}
+
+// readBin reads binary data of at most max bytes and returns a slice of
+// b, not a copy; the length is checked before anything is kept.
+func readBin(b []byte, max int) ([]byte, []byte, error) {
+	if len(b) == 0 {
+		return nil, nil, malformed("want binary data, found the end of the payload")
+	}
+	c := b[0]
+	var n uint64
+	var rest []byte
+	switch {
+	case c == mpBin8 && len(b) >= 2:
+		n, rest = uint64(b[1]), b[2:]
+	case c == mpBin16 && len(b) >= 3:
+		n, rest = uint64(binary.BigEndian.Uint16(b[1:])), b[3:]
+	case c == mpBin32 && len(b) >= 5:
+		n, rest = uint64(binary.BigEndian.Uint32(b[1:])), b[5:]
+	case c == mpBin8 || c == mpBin16 || c == mpBin32:
+		return nil, nil, malformed("binary header truncated")
+	default:
+		return nil, nil, malformed("want binary data, found %s", describe(c))
+	}
+	if n > uint64(max) {
+		return nil, nil, malformed("binary data of %d bytes, limit %d", n, max)
+	}
+	if uint64(len(rest)) < n {
+		return nil, nil, malformed("binary data truncated: want %d bytes, have %d", n, len(rest))
+	}
+	return rest[:n:n], rest[n:], nil
 }
 
 func readBool(b []byte) (bool, []byte, error) {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"io"
@@ -14,17 +15,43 @@ import (
 	"lamport/core"
 )
 
-// HandshakeTimeout bounds each step of a handshake: a dial attempt, and the
-// wait for a hello (server) or a reply (dialer). Without it a silent peer
-// could hold a connection, and its goroutine, forever.
+// HandshakeTimeout bounds each step of a handshake: a dial attempt, the
+// dialer's wait for each server frame, and the server's wait for the whole
+// handshake. Without it a silent peer could hold a connection, and its
+// goroutine, forever.
 const HandshakeTimeout = 5 * time.Second
+
+// Defaults for the Server's connection limits. A machine needs one inbound
+// connection per peer, and handshakes take a round trip on loopback, so
+// these are far above what a run uses and far below what hurts a process.
+const (
+	DefaultMaxPending = 128
+	DefaultMaxConns   = 1024
+)
+
+// duplicateGrace is how long a hello claiming a machine id that is still
+// connected waits for that connection to end before it is refused. A peer
+// that lost its connection and redials races the server's noticing of
+// the loss; a real duplicate is refused after the wait.
+const duplicateGrace = time.Second
+
+// refusalWriteTimeout bounds the write of a refusal.
+const refusalWriteTimeout = time.Second
 
 // Server accepts a machine's inbound connections. Each connection carries
 // messages from one peer and is only read from.
 type Server struct {
-	// HandshakeTimeout is how long a new connection may take to send its
-	// hello; zero means the package's HandshakeTimeout. Set it before Serve.
+	// HandshakeTimeout is how long a new connection may take to complete
+	// its handshake; zero means the package's HandshakeTimeout.
 	HandshakeTimeout time.Duration
+	// Secret, if not empty, must be proved by every dialer (see auth.go);
+	// if empty, a dialer that offers a proof is refused.
+	Secret []byte
+	// MaxPending caps connections still in their handshake, and MaxConns
+	// all connections; a connection over either cap is closed at once,
+	// without a goroutine, and counted as ReasonBusy. Zero means the
+	// defaults. Set these fields before Serve.
+	MaxPending, MaxConns int
 
 	ln       net.Listener
 	stopping atomic.Bool
@@ -39,7 +66,18 @@ type Server struct {
 	// after it is closed at once instead of tracked.
 	shut  bool
 	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	// pending counts tracked connections still in their handshake;
+	// pending <= len(conns).
+	pending, peakPending int
+	// peers maps each authenticated machine id to a channel closed when
+	// its connection ends; one connection per id.
+	peers    map[core.MachineID]chan struct{}
+	accepted uint64
+	// rejected is keyed by the Reason constants (and whatever reasons the
+	// check passes to Refuse), so it stays as small as that list.
+	rejected map[Reason]uint64
+	logs     logLimiter
+	wg       sync.WaitGroup
 }
 
 // Listen binds addr now, before Serve, so that a port 0 is resolved (see
@@ -50,27 +88,60 @@ func Listen(addr string) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	return &Server{ln: ln, stopped: make(chan struct{}), conns: map[net.Conn]struct{}{}}, nil
+	return &Server{
+		ln: ln, stopped: make(chan struct{}), conns: map[net.Conn]struct{}{},
+		peers: map[core.MachineID]chan struct{}{}, rejected: map[Reason]uint64{},
+	}, nil
 }
 
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
+// ServerStats counts what a server did with the connections it accepted.
+type ServerStats struct {
+	// Accepted counts connections that completed the handshake.
+	Accepted uint64
+	// Rejected counts refused or dropped connections by reason; reasons
+	// that never happened are absent.
+	Rejected map[Reason]uint64
+	// PeakPending is the most connections that were in their handshake at
+	// once; it never exceeds MaxPending.
+	PeakPending int
+}
+
+// Stats returns a snapshot of the server's counters.
+func (s *Server) Stats() ServerStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := ServerStats{Accepted: s.accepted, PeakPending: s.peakPending, Rejected: make(map[Reason]uint64, len(s.rejected))}
+	for r, n := range s.rejected {
+		st.Rejected[r] = n
+	}
+	return st
+}
+
 // Serve accepts connections until ctx is done or Close is called, then
 // closes every connection and waits for their goroutines before it returns
 // (nil on such a normal stop).
 //
-// Each connection must open with a Hello frame within HandshakeTimeout.
-// check decides whether to admit it; a refusal (or a malformed hello) is
-// answered with HelloReply{OK: false, Reason}, logged at Warn and the
-// connection closed, while the server goes on. An admitted connection gets
-// HelloReply{OK: true}, and then deliver(h.From, m) is called for each of
-// its messages, in order. A frame that does not decode, or a message whose
-// From is not the hello's, is logged and ends that connection only. No
-// input makes Serve panic.
+// Each connection must complete the handshake (see auth.go) within
+// HandshakeTimeout. The server refuses, in this order: a hello that does
+// not decode or is of another protocol version, a dialer that does not
+// prove Secret (or proves one the server does not have), a hello that
+// check rejects, and a hello claiming a machine id that already has a
+// connection. A refusal is answered with HelloReply{OK: false, Reason},
+// counted (Stats) and logged at Warn, and the connection closed, while the
+// server goes on. A connection that sends garbage, an oversized frame, or
+// nothing in time is closed without a reply, counted and logged the same
+// way. An admitted connection gets HelloReply{OK: true}, and then
+// deliver(h.From, m) is called for each of its messages, in order. A frame
+// that does not decode, or a message whose From is not the hello's, is
+// counted and logged and ends that connection only. No input makes Serve
+// panic.
 //
 // check and deliver run on the connection's goroutine, so they may be
-// called from several goroutines at once; the caller serialises. A nil
+// called from several goroutines at once; the caller serialises. check may
+// wrap its error with Refuse to name the reason it is counted under. A nil
 // check admits every well-formed hello. Serve may be called only once.
 func (s *Server) Serve(ctx context.Context, check func(Hello) error, deliver func(from core.MachineID, m core.Message)) error {
 	if deliver == nil {
@@ -87,7 +158,7 @@ func (s *Server) Serve(ctx context.Context, check func(Hello) error, deliver fun
 	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
 	defer stop()
 
-	c := conn{s: s, check: check, deliver: deliver, timeout: s.HandshakeTimeout}
+	c := conn{s: s, check: check, deliver: deliver, timeout: s.HandshakeTimeout, secret: s.Secret}
 	if c.timeout <= 0 {
 		c.timeout = HandshakeTimeout
 	}
@@ -109,6 +180,13 @@ func (s *Server) Serve(ctx context.Context, check func(Hello) error, deliver fun
 func (s *Server) accept(proto conn) {
 	var backoff Backoff
 	failures := 0
+	maxPending, maxConns := s.MaxPending, s.MaxConns
+	if maxPending <= 0 {
+		maxPending = DefaultMaxPending
+	}
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
 	for {
 		nc, err := s.ln.Accept()
 		if err != nil {
@@ -128,9 +206,17 @@ func (s *Server) accept(proto conn) {
 			continue
 		}
 		failures = 0
-		if !s.track(nc) {
+		switch s.track(nc, maxPending, maxConns) {
+		case trackShut:
 			_ = nc.Close()
 			return
+		case trackBusy:
+			// No reply: a dialer reads the close as a failed attempt and
+			// tries again after its backoff, which is what a real peer
+			// caught in a flood should do.
+			_ = nc.Close()
+			s.reject(ReasonBusy, nc.RemoteAddr().String(), "too many connections", false)
+			continue
 		}
 		c := proto
 		c.nc = nc
@@ -142,15 +228,38 @@ func (s *Server) accept(proto conn) {
 	}
 }
 
-func (s *Server) track(nc net.Conn) bool {
+type trackResult int
+
+const (
+	tracked trackResult = iota
+	trackShut
+	trackBusy
+)
+
+func (s *Server) track(nc net.Conn, maxPending, maxConns int) trackResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.shut {
-		return false
+	switch {
+	case s.shut:
+		return trackShut
+	case s.pending >= maxPending || len(s.conns) >= maxConns:
+		return trackBusy
 	}
 	s.conns[nc] = struct{}{}
+	s.pending++
+	s.peakPending = max(s.peakPending, s.pending)
 	s.wg.Add(1)
-	return true
+	return tracked
+}
+
+// handshakeOver marks a connection's handshake as ended, either way.
+func (s *Server) handshakeOver(ok bool) {
+	s.mu.Lock()
+	s.pending--
+	if ok {
+		s.accepted++
+	}
+	s.mu.Unlock()
 }
 
 func (s *Server) untrack(nc net.Conn) {
@@ -158,6 +267,71 @@ func (s *Server) untrack(nc net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, nc)
 	s.mu.Unlock()
+}
+
+// claim makes nc's connection the one of machine id, or reports that
+// another still is after waiting up to duplicateGrace (and never past
+// deadline) for it to end. gone is closed by release.
+func (s *Server) claim(id core.MachineID, gone chan struct{}, deadline time.Time) bool {
+	for attempt := 0; ; attempt++ {
+		s.mu.Lock()
+		old, taken := s.peers[id]
+		if !taken {
+			s.peers[id] = gone
+		}
+		s.mu.Unlock()
+		if !taken {
+			return true
+		}
+		if attempt > 0 {
+			return false
+		}
+		wait := min(duplicateGrace, time.Until(deadline))
+		if wait <= 0 {
+			return false
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-old:
+		case <-t.C:
+		case <-s.stopped:
+		}
+		t.Stop()
+	}
+}
+
+// release ends machine id's claim made with gone.
+func (s *Server) release(id core.MachineID, gone chan struct{}) {
+	s.mu.Lock()
+	if s.peers[id] == gone {
+		delete(s.peers, id)
+	}
+	s.mu.Unlock()
+	close(gone)
+}
+
+// reject counts a refused or dropped connection and logs it at Warn, or
+// not at all while the log limiter holds its lines back (the count is
+// exact either way).
+func (s *Server) reject(reason Reason, remote, detail string, afterHandshake bool, attrs ...any) {
+	now := time.Now()
+	s.mu.Lock()
+	s.rejected[reason]++
+	total := s.rejected[reason]
+	ok, suppressed := s.logs.allow(now)
+	s.mu.Unlock()
+	if !ok {
+		return
+	}
+	msg := "wire: refused a connection"
+	if afterHandshake {
+		msg = "wire: dropped a peer's connection"
+	}
+	attrs = append([]any{"addr", s.ln.Addr().String(), "remote", remote, "kind", string(reason), "reason", detail, "count", total}, attrs...)
+	if suppressed > 0 {
+		attrs = append(attrs, "not_logged_before", suppressed)
+	}
+	slog.Warn(msg, attrs...)
 }
 
 // Close stops the listener; a running Serve then closes every connection
@@ -180,74 +354,144 @@ type conn struct {
 	check   func(Hello) error
 	deliver func(core.MachineID, core.Message)
 	timeout time.Duration
+	secret  []byte
 }
 
 func (c *conn) serve() {
 	remote := c.nc.RemoteAddr().String()
-	fr := NewFrameReader(c.nc, MaxFrameSize)
-
-	_ = c.nc.SetDeadline(time.Now().Add(c.timeout))
-	payload, err := fr.Next()
+	fr := NewFrameReader(c.nc, maxHandshakeFrame)
+	deadline := time.Now().Add(c.timeout)
+	_ = c.nc.SetDeadline(deadline)
+	gone := make(chan struct{})
+	h, err := c.handshake(fr, deadline, gone)
+	c.s.handshakeOver(err == nil)
 	if err != nil {
-		c.readFailed("no hello", remote, err)
-		return
-	}
-	h, err := DecodeHello(payload)
-	if v, ok := peekVersion(payload); err != nil && ok && v != ProtocolVersion {
-		// A hello of another version may be laid out differently; say so
-		// rather than only that it did not parse.
-		err = fmt.Errorf("protocol version %d, this machine speaks %d: %w", v, ProtocolVersion, err)
-	}
-	if err == nil && c.check != nil {
-		err = c.check(h)
-	}
-	if err != nil {
-		reason := err.Error()
-		slog.Warn("wire: refused a connection", "addr", c.s.ln.Addr().String(), "remote", remote, "reason", reason)
-		if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{Reason: reason})); err != nil {
-			slog.Debug("wire: could not send the refusal", "remote", remote, "err", err)
+		var r *Refusal
+		if !errors.As(err, &r) {
+			r = &Refusal{Reason: ReasonRefused, Err: err}
+		}
+		if c.s.stopping.Load() && !r.reply {
+			// Our own shutdown cut the read short: not the peer's doing.
+			return
+		}
+		c.s.reject(r.Reason, remote, r.Error(), false)
+		if r.reply {
+			// The handshake's deadline may have passed (a duplicate waits out
+			// its grace), but the refusal is still worth a short try: its
+			// few bytes fit any socket buffer, so this cannot hold the
+			// goroutine long.
+			_ = c.nc.SetWriteDeadline(time.Now().Add(refusalWriteTimeout))
+			if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{Reason: r.Error()})); err != nil {
+				slog.Debug("wire: could not send the refusal", "remote", remote, "err", err)
+			}
 		}
 		return
 	}
-	if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{OK: true})); err != nil {
-		c.readFailed("could not accept", remote, err)
-		return
-	}
+	defer c.s.release(h.From, gone)
 	// Peers may stay quiet for long stretches between messages, so after
 	// the handshake only TCP keepalive (on by default) watches the line.
 	_ = c.nc.SetDeadline(time.Time{})
+	// No message frame is longer than MaxMessageSize, so from here on the
+	// reader never needs more than its own buffer.
+	fr.max = MaxMessageSize
 	slog.Debug("wire: accepted a peer", "addr", c.s.ln.Addr().String(), "remote", remote, "from", h.From)
 
 	for {
 		payload, err := fr.Next()
 		if err != nil {
-			c.readFailed("connection ended", remote, err, "from", h.From)
+			c.readFailed(remote, h.From, err)
 			return
 		}
 		m, err := DecodeMessage(payload)
 		if err != nil {
-			slog.Warn("wire: bad message; closing the connection", "remote", remote, "from", h.From, "err", err)
+			c.s.reject(ReasonBadMessage, remote, err.Error(), true, "from", h.From)
 			return
 		}
 		if m.From != h.From {
-			slog.Warn("wire: message from another sender than the hello's; closing the connection",
-				"remote", remote, "from", h.From, "message_from", m.From)
+			c.s.reject(ReasonSpoofed, remote, fmt.Sprintf("message from machine %d on the connection of machine %d", m.From, h.From), true, "from", h.From)
 			return
 		}
 		c.deliver(h.From, m)
 	}
 }
 
-// readFailed logs the end of a connection at a level fitting its cause: a
-// clean close by the peer, or by our own shutdown, is routine; anything
-// else says something is wrong with the peer or the network.
-func (c *conn) readFailed(what, remote string, err error, attrs ...any) {
-	attrs = append([]any{"remote", remote, "err", err}, attrs...)
-	if errors.Is(err, io.EOF) || c.s.stopping.Load() {
-		slog.Debug("wire: "+what, attrs...)
-		return
+// handshake runs the server's side of the handshake up to, and including,
+// the OK reply. Its errors are *Refusal.
+func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}) (Hello, error) {
+	payload, err := fr.Next()
+	if err != nil {
+		return Hello{}, readRefusal("no hello", err)
 	}
-	slog.Warn("wire: "+what+"; closing the connection", attrs...)
+	h, err := DecodeHello(payload)
+	if err != nil {
+		if v, ok := peekVersion(payload); ok && v != ProtocolVersion {
+			// A hello of another version may be laid out differently; say so
+			// rather than only that it did not parse.
+			return Hello{}, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d: %w", v, ProtocolVersion, err))
+		}
+		return Hello{}, replyRefusal(ReasonMalformed, err)
+	}
+	if h.Version != ProtocolVersion {
+		return Hello{}, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d", h.Version, ProtocolVersion))
+	}
+	hp := append([]byte(nil), payload...)
+	cp := AppendChallenge(nil, Challenge{Nonce: newNonce()})
+	if err := WriteFrame(c.nc, cp); err != nil {
+		return Hello{}, readRefusal("could not send the challenge", err)
+	}
+	payload, err = fr.Next()
+	if err != nil {
+		return Hello{}, readRefusal("no proof", err)
+	}
+	p, err := DecodeProof(payload)
+	if err != nil {
+		return Hello{}, replyRefusal(ReasonMalformed, err)
+	}
+	var proof []byte
+	switch {
+	case len(c.secret) == 0 && len(p.MAC) != 0:
+		return Hello{}, replyRefusal(ReasonAuth, errors.New("the dialer has a secret and this machine has none"))
+	case len(c.secret) != 0 && len(p.MAC) == 0:
+		return Hello{}, replyRefusal(ReasonAuth, errors.New("this machine requires the run's secret (--secret or LAMPORT_SECRET) and the dialer has none"))
+	case len(c.secret) != 0:
+		if !hmac.Equal(p.MAC, DialerProof(c.secret, hp, cp)) {
+			return Hello{}, replyRefusal(ReasonAuth, errors.New("wrong secret"))
+		}
+		proof = ServerProof(c.secret, hp, cp, p.MAC)
+	}
+	if c.check != nil {
+		if err := c.check(h); err != nil {
+			var r *Refusal
+			if !errors.As(err, &r) {
+				r = &Refusal{Reason: ReasonRefused, Err: err}
+			}
+			r.reply = true
+			return Hello{}, r
+		}
+	}
+	if !c.s.claim(h.From, gone, deadline) {
+		return Hello{}, replyRefusal(ReasonDuplicate, fmt.Errorf("machine %d is already connected", h.From))
+	}
+	if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{OK: true, Proof: proof})); err != nil {
+		c.s.release(h.From, gone)
+		return Hello{}, readRefusal("could not accept", err)
+	}
+	return h, nil
+}
+
+// readFailed logs the end of an admitted connection at a level fitting its
+// cause: a clean close by the peer, or by our own shutdown, is routine; a
+// frame over the limit is counted; anything else says something is wrong
+// with the peer or the network.
+func (c *conn) readFailed(remote string, from core.MachineID, err error) {
+	switch {
+	case errors.Is(err, io.EOF) || c.s.stopping.Load():
+		slog.Debug("wire: connection ended", "remote", remote, "from", from, "err", err)
+	case errors.Is(err, ErrFrameTooLarge) || errors.Is(err, ErrMalformed):
+		c.s.reject(ReasonBadMessage, remote, err.Error(), true, "from", from)
+	default:
+		slog.Warn("wire: connection ended; closing it", "remote", remote, "from", from, "err", err)
+	}
 }
 
 // WaitIdle waits until no inbound connection is open, or ctx ends, and

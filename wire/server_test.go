@@ -1,6 +1,7 @@
 package wire_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -57,8 +58,8 @@ func TestHandshakeRefusals(t *testing.T) {
 		hello  wire.Hello
 		reason string
 	}{
-		"wrong run":         {wire.Hello{Version: 1, RunID: "other", From: 2, To: 1, Fingerprint: testFingerprint}, "wrong run other"},
-		"wrong fingerprint": {wire.Hello{Version: 1, RunID: testRun, From: 2, To: 1, Fingerprint: "ffff"}, "wrong fingerprint ffff"},
+		"wrong run":         {wire.Hello{Version: wire.ProtocolVersion, RunID: "other", From: 2, To: 1, Fingerprint: testFingerprint}, "wrong run other"},
+		"wrong fingerprint": {wire.Hello{Version: wire.ProtocolVersion, RunID: testRun, From: 2, To: 1, Fingerprint: "ffff"}, "wrong fingerprint ffff"},
 		"wrong target":      {helloFrom(2, 3), "hello is for another machine"},
 	}
 	for name, tc := range cases {
@@ -129,6 +130,25 @@ func rawConn(t *testing.T, addr string) net.Conn {
 	return c
 }
 
+// readFrames splits what a server wrote into frame payloads.
+func readFrames(t *testing.T, b []byte) [][]byte {
+	t.Helper()
+	fr := wire.NewFrameReader(bytes.NewReader(b), 0)
+	var frames [][]byte
+	for range len(b) + 1 {
+		p, err := fr.Next()
+		if err == io.EOF {
+			return frames
+		}
+		if err != nil {
+			t.Fatalf("server wrote %x, which does not split into frames: %v", b, err)
+		}
+		frames = append(frames, bytes.Clone(p))
+	}
+	t.Fatalf("more frames than bytes in %x", b)
+	return nil
+}
+
 // waitClosedByServer reads until the server closes the connection.
 func waitClosedByServer(t *testing.T, c net.Conn) []byte {
 	t.Helper()
@@ -151,8 +171,9 @@ func TestServerSurvivesGarbage(t *testing.T) {
 	box := newInbox()
 	s := serve(t, checkFor(1), box)
 	addr := s.Addr().String()
-	hello := wire.AppendFrame(nil, wire.AppendHello(nil, helloFrom(2, 1)))
-	okReply := wire.AppendFrame(nil, wire.AppendHelloReply(nil, wire.HelloReply{OK: true}))
+	// Without a secret the proof is empty, whatever the challenge, so a raw
+	// client can send it with the hello.
+	hello := wire.AppendFrame(wire.AppendFrame(nil, wire.AppendHello(nil, helloFrom(2, 1))), wire.AppendProof(nil, wire.Proof{}))
 	good := core.Message{From: 2, Seq: 1, Clock: 1}
 
 	cases := map[string]struct {
@@ -171,7 +192,8 @@ func TestServerSurvivesGarbage(t *testing.T) {
 		"huge frame after ok":   {append(append([]byte{}, hello...), 0xff, 0xff, 0xff, 0x7f), "ok"},
 		"impostor message":      {wire.AppendMessageFrame(append([]byte{}, hello...), core.Message{From: 3, Seq: 1, Clock: 1}), "ok"},
 		"message then cut":      {append(wire.AppendMessageFrame(append([]byte{}, hello...), good), 0x04, 0x93), "ok"},
-		"hello frame then none": {hello[:len(hello)-3], ""},
+		"hello frame then none": {hello[:len(hello)-6], ""},
+		"hello then no proof":   {hello[:len(hello)-3], "challenge"},
 	}
 	for name, tc := range cases {
 		c := rawConn(t, addr)
@@ -186,9 +208,27 @@ func TestServerSurvivesGarbage(t *testing.T) {
 			if len(reply) != 0 {
 				t.Errorf("%s: server wrote %x", name, reply)
 			}
-		case "ok":
-			if string(reply) != string(okReply) {
-				t.Errorf("%s: server wrote %x, want the OK reply %x", name, reply, okReply)
+		case "ok", "challenge":
+			frames := readFrames(t, reply)
+			if len(frames) == 0 {
+				t.Errorf("%s: server wrote %x, want a challenge", name, reply)
+				continue
+			}
+			if _, err := wire.DecodeChallenge(frames[0]); err != nil {
+				t.Errorf("%s: first frame %x: %v, want a challenge", name, frames[0], err)
+			}
+			if tc.wantReply == "challenge" {
+				if len(frames) != 1 {
+					t.Errorf("%s: server wrote %d frames after a hello without a proof, want only the challenge", name, len(frames))
+				}
+				continue
+			}
+			if len(frames) != 2 {
+				t.Errorf("%s: server wrote %d frames, want a challenge and a reply", name, len(frames))
+				continue
+			}
+			if r, err := wire.DecodeHelloReply(frames[1]); err != nil || !r.OK || len(r.Proof) != 0 {
+				t.Errorf("%s: reply %+v, %v; want OK without a proof", name, r, err)
 			}
 		case "refused":
 			p, err := wire.NewFrameReader(strings.NewReader(string(reply)), 0).Next()
@@ -299,13 +339,14 @@ func TestListenReportsBusyAddress(t *testing.T) {
 func TestMalformedHelloOfAnotherVersionNamesIt(t *testing.T) {
 	s := serve(t, checkFor(1), newInbox())
 	c := rawConn(t, s.Addr().String())
-	writeRaw(t, c, wire.AppendFrame(nil, []byte{0x96, 0x02, 0xa1, 0x72, 0x02, 0x01, 0xa0, 0x00}))
+	// A version 1 hello: five elements, no nonce.
+	writeRaw(t, c, wire.AppendFrame(nil, []byte{0x95, 0x01, 0xa1, 0x72, 0x02, 0x01, 0xa0}))
 	p, err := wire.NewFrameReader(c, 0).Next()
 	if err != nil {
 		t.Fatal(err)
 	}
 	r, err := wire.DecodeHelloReply(p)
-	if err != nil || r.OK || !strings.Contains(r.Reason, "protocol version 2, this machine speaks 1") {
+	if err != nil || r.OK || !strings.Contains(r.Reason, "protocol version 1, this machine speaks 2") {
 		t.Errorf("reply %+v, %v; want a refusal naming the versions", r, err)
 	}
 }

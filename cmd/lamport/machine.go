@@ -13,6 +13,7 @@ import (
 
 type machineOptions struct {
 	setupFlags
+	secret         secretFlag
 	id             uint32
 	runID          string
 	store          string
@@ -35,6 +36,7 @@ func machineCommand(e *env, args []string) error {
 	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt (\"\" for none)")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
 	o.liveFaultFlags.register(fs)
+	o.secret.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -50,6 +52,10 @@ func machineCommand(e *env, args []string) error {
 	}
 	if o.connectTimeout <= 0 {
 		return usageErrorf("--connect-timeout must be positive, got %v", o.connectTimeout)
+	}
+	secret, err := o.secret.resolve(fs)
+	if err != nil {
+		return err
 	}
 	if !s.seedChosen {
 		return usageErrorf("machine needs --seed (or \"seed\" in the config) so every machine of the run agrees")
@@ -82,7 +88,7 @@ func machineCommand(e *env, args []string) error {
 	res, runErr := live.Run(ctx, live.Spec{
 		RunID: o.runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
 		Local: []core.MachineID{id}, Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout,
-		Faults: faults, Delay: delay, Tool: toolVersion, Options: opts,
+		Faults: faults, Delay: delay, Tool: toolVersion, Options: opts, Secret: secret,
 	})
 	if res.Meta.ID != "" {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)

@@ -20,6 +20,7 @@ import (
 
 type runOptions struct {
 	setupFlags
+	secret         secretFlag
 	store          string
 	logDir         string
 	procs          bool
@@ -42,6 +43,7 @@ func runCommand(e *env, args []string) error {
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	o.liveFaultFlags.register(fs)
 	o.commitLog.register(fs)
+	o.secret.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,19 +61,23 @@ func runCommand(e *env, args []string) error {
 	if o.connectTimeout <= 0 {
 		return usageErrorf("--connect-timeout must be positive, got %v", o.connectTimeout)
 	}
+	secret, err := o.secret.resolve(fs)
+	if err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	runID := newRunID(time.Now())
 	e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
-		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store)
+		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
 	if o.procs {
 		for _, m := range s.cfg.Machines {
 			if m.Port == 0 {
 				return usageErrorf("--procs needs a real port for every machine; machine %d has port 0 in %s", m.ID, o.config)
 			}
 		}
-		return o.runProcs(ctx, e, s, runID)
+		return o.runProcs(ctx, e, s, runID, secret)
 	}
 	st, err := openStore(o.store, false)
 	if err != nil {
@@ -86,6 +92,7 @@ func runCommand(e *env, args []string) error {
 		Faults: faults, Delay: delay,
 		Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout, Tool: toolVersion, Options: opts,
 		Recorder: o.recorderOptions(e, runID),
+		Secret:   secret,
 		Progress: func(elapsed time.Duration, events uint64) { bar.update(elapsed.Milliseconds(), events) },
 	})
 	bar.finish()
@@ -97,7 +104,7 @@ func runCommand(e *env, args []string) error {
 
 // runProcs is what start_all did: one 'lamport machine' process per
 // machine, each with its own store file, merged into --store at the end.
-func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string) error {
+func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string, secret []byte) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("find own executable: %w", err)
@@ -145,6 +152,10 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
 		cmd.Args = append(cmd.Args, o.liveFaultFlags.args()...)
 		cmd.Stderr = e.stderr
+		if secret != nil {
+			// Through the environment, not argv, which any user can read.
+			cmd.Env = append(os.Environ(), secretEnv+"="+string(secret))
+		}
 		if err := cmd.Start(); err != nil {
 			fail(fmt.Errorf("start machine %d: %w", id, err))
 			break

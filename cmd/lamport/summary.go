@@ -32,6 +32,7 @@ func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats [
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", s.ID, rates[uint32(s.ID)], s.Events, s.Sends, s.Recvs, s.Internals, s.LastClock, s.Arrivals-s.Recvs-s.QueueLost)
 	}
 	tw.Flush()
+	printRefusals(w, meta)
 	if len(meta.Machines) < len(meta.Config) {
 		fmt.Fprintf(w, "this store holds part of the run; merge every machine's store before replaying it:\n  lamport merge lamport.db machine-*.db && lamport replay %s\n", meta.ID)
 		return

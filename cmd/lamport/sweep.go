@@ -34,6 +34,7 @@ type sweepOptions struct {
 	asJSON   bool
 	html     string
 	quiet    bool
+	secret   secretFlag
 }
 
 func sweepCommand(e *env, args []string) error {
@@ -62,6 +63,8 @@ func sweepCommand(e *env, args []string) error {
 	fs.BoolVar(&o.asJSON, "json", false, "print the sweep as JSON: every variant with its runs' figures")
 	fs.StringVar(&o.html, "html", "", "also write the table and a bar chart per figure (variants side by side) to this HTML file")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
+	o.secret.register(fs)
+	fs.Lookup("secret").Usage = "--mode live: " + fs.Lookup("secret").Usage
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -122,6 +125,8 @@ type sweepPlan struct {
 	// cfg is the live machines file's config; nil runs a ring of each
 	// variant's machine count.
 	cfg *core.Config
+	// secret is the live runs' shared secret; nil for none.
+	secret []byte
 }
 
 // plan checks every flag and every variant before anything runs, so a bad
@@ -130,6 +135,18 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 	p := sweepPlan{mode: o.mode, runs: o.runs}
 	if o.mode != "sim" && o.mode != "live" {
 		return p, usageErrorf("--mode must be sim or live, got %q", o.mode)
+	}
+	var err error
+	if p.secret, err = o.secret.resolve(fs); err != nil {
+		return p, err
+	}
+	if o.mode != "live" {
+		// LAMPORT_SECRET may be exported for live runs; only an explicit
+		// flag is a mistake here.
+		if fs.Changed("secret") {
+			return p, usageErrorf("--secret applies to --mode live only; a sim opens no sockets")
+		}
+		p.secret = nil
 	}
 	if o.runs < 1 || o.runs > 100000 {
 		return p, usageErrorf("--runs must be in 1..100000, got %d", o.runs)
@@ -263,7 +280,7 @@ func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant,
 	if p.mode == "live" {
 		res, err := live.Run(ctx, live.Spec{
 			RunID: runID, Config: cfg, Params: params, Speed: p.speed, Duration: p.duration,
-			Store: st, Tool: toolVersion, Options: opts, Progress: progress,
+			Store: st, Tool: toolVersion, Options: opts, Progress: progress, Secret: p.secret,
 		})
 		if err == nil && res.Meta.Status != record.StatusComplete {
 			err = fmt.Errorf("run %s ended %s", runID, res.Meta.Status)
