@@ -118,7 +118,11 @@ func TestCrashAndRestart(t *testing.T) {
 		if n := m.Crash(); n != 2 || m.QueueLen() != 0 {
 			t.Fatalf("crash lost %d, queue %d; want 2 and 0", n, m.QueueLen())
 		}
-		m.Restart(7, reset)
+		lastSeq := m.LastSeq()
+		m.Restart(7, reset, 100)
+		if m.LastSeq() != lastSeq+100 {
+			t.Errorf("restart skipping 100 message numbers: last seq %d, was %d", m.LastSeq(), lastSeq)
+		}
 		ev := m.Tick()
 		want := before + 1
 		if reset {

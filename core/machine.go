@@ -113,9 +113,12 @@ func (m *Machine) Crash() int {
 // counting the schedule while Event.Index stays contiguous. With resetClock
 // the clock starts again from 0. A restart brings back the same machine,
 // not a new one: its RNG stream and message sequence numbers carry on, so
-// (From, Seq) still names one message.
-func (m *Machine) Restart(missed uint64, resetClock bool) {
+// (From, Seq) still names one message. seqSkip numbers are passed over
+// first: a live process that died may have sent messages it never
+// recorded, and their numbers must not be used twice.
+func (m *Machine) Restart(missed uint64, resetClock bool, seqSkip uint64) {
 	m.ticks += missed
+	m.lastSeq += seqSkip
 	if resetClock {
 		m.clock = 0
 	}

@@ -52,6 +52,11 @@ type node struct {
 	delayers map[core.MachineID]*delayer
 	fates    []sendFate
 
+	// A machine restarted into its run (Spec.Resume) ticks its schedule
+	// from resumeBegin, starting with tick firstTick.
+	resumeBegin time.Time
+	firstTick   int64
+
 	// maxLate is the worst tick lateness seen; tick goroutine only.
 	maxLate time.Duration
 	// ticks mirrors machine.Ticks() for readers outside the lock.
@@ -69,7 +74,7 @@ func newNode(self core.MachineID, ids []core.MachineID, p core.Params, runID, fi
 	}, nil
 }
 
-func (n *node) openLog(dir string) error {
+func (n *node) openLog(dir string, appendTo bool) error {
 	if dir == "" {
 		return nil
 	}
@@ -77,7 +82,11 @@ func (n *node) openLog(dir string) error {
 		return fmt.Errorf("log directory: %w", err)
 	}
 	path := filepath.Join(dir, "log_"+strconv.FormatUint(uint64(n.self), 10)+".txt")
-	f, err := os.Create(path)
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if appendTo {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
 	if err != nil {
 		return fmt.Errorf("machine %d log: %w", n.self, err)
 	}
@@ -154,9 +163,8 @@ func (n *node) tick() {
 // until ctx ends). Tick k is due at begin + k*interval; a late tick is
 // taken at once rather than skipped, so the count of ticks follows the rate.
 func (n *node) tickLoop(ctx context.Context, speed float64, begin, until time.Time) {
-	interval := time.Duration(float64(time.Second) / (float64(n.machine.Rate()) * speed))
-	interval = max(interval, time.Nanosecond)
-	for k := int64(1); ; k++ {
+	interval := tickInterval(n.machine.Rate(), speed)
+	for k := max(n.firstTick, 1); ; k++ {
 		due := begin.Add(time.Duration(k) * interval)
 		if !until.IsZero() && due.After(until) {
 			return

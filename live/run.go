@@ -43,6 +43,11 @@ type Spec struct {
 	Recorder     record.RecorderOptions
 	Tool         string
 	Options      map[string]string
+	// Resume restarts the one Local machine into run RunID, which Store
+	// already holds (its process was killed): the machine's state is
+	// rebuilt from its recorded log, a crash and a restart are recorded,
+	// and it ticks on to the end of the run's schedule.
+	Resume bool
 	// Faults are injected at the sending side: drops and partitions (the
 	// rest are the simulator's; Run refuses them). Every loss is recorded.
 	Faults core.Faults
@@ -85,6 +90,9 @@ func (s *Spec) validate() error {
 	}
 	if s.RunID == "" {
 		return errors.New("run id is empty")
+	}
+	if s.Resume && len(s.Local) != 1 {
+		return errors.New("resume restarts one machine; give exactly one local machine")
 	}
 	if err := checkLiveFaults(s.Faults, s.Config.IDs()); err != nil {
 		return err
@@ -148,7 +156,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	for _, id := range local {
 		n, err := newNode(id, ids, spec.Params, spec.RunID, fingerprint, spec.Clock, start)
 		if err == nil {
-			err = n.openLog(spec.LogDir)
+			err = n.openLog(spec.LogDir, spec.Resume)
 		}
 		if err != nil {
 			closeServers()
@@ -161,16 +169,28 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		nodes = append(nodes, n)
 		meta.Machines = append(meta.Machines, record.MachineMeta{ID: id, Rate: n.machine.Rate(), StartWall: start.Round(0)})
 	}
-	if err := spec.Store.BeginRun(meta); err != nil {
+	var restart []record.Entry
+	if spec.Resume {
+		restart, err = resumeNode(spec, nodes[0])
+	} else {
+		err = spec.Store.BeginRun(meta)
+		if err != nil {
+			err = fmt.Errorf("record run %s: %w", spec.RunID, err)
+		}
+	}
+	if err != nil {
 		closeServers()
 		closeLogs(nodes)
-		return Result{}, fmt.Errorf("record run %s: %w", spec.RunID, err)
+		return Result{}, err
 	}
 	rec, err := spec.Store.NewRecorder(spec.RunID, spec.Recorder)
 	if err != nil {
 		closeServers()
 		closeLogs(nodes)
 		return Result{}, errors.Join(err, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
+	}
+	for _, e := range restart {
+		rec.Append(nodes[0].self, e)
 	}
 
 	// A store that cannot be written (disk full, I/O error) ends the run
@@ -189,6 +209,14 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	runErr = errors.Join(runErr, closeLogs(nodes))
 	if err := rec.Close(); err != nil {
 		runErr = errors.Join(runErr, err) // it names the run
+	}
+	if !ticked && spec.Resume {
+		// The rejoin recorded its crash and restart; the run stays as
+		// interrupted as it was.
+		if runErr == nil {
+			runErr = ErrNotStarted
+		}
+		return Result{}, errors.Join(runErr, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
 	}
 	if !ticked {
 		// Nothing happened: leave no empty run to block a retry of the same
@@ -317,7 +345,14 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 	}
 	var ticking sync.WaitGroup
 	for _, n := range nodes {
-		ticking.Go(func() { n.tickLoop(ctx, spec.Speed, begin, until) })
+		b, u := begin, until
+		if !n.resumeBegin.IsZero() {
+			b = n.resumeBegin
+			if spec.Duration > 0 {
+				u = b.Add(spec.Duration)
+			}
+		}
+		ticking.Go(func() { n.tickLoop(ctx, spec.Speed, b, u) })
 	}
 	if spec.Progress != nil {
 		stopProgress := reportProgress(spec, nodes, begin)

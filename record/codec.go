@@ -26,12 +26,12 @@ const (
 	formLost    = 5 // [5, at, reason, to, from, seq, clock]
 	formDup     = 6 // [6, at, to, from, seq, clock]
 	formCrash   = 7 // [7, at, queue_lost]
-	formRestart = 8 // [8, at, missed, reset_clock (0 or 1)]
+	formRestart = 8 // [8, at, missed, reset_clock (0 or 1), seq_skip]
 )
 
 // formLen is each form's array length, form included.
 var formLen = [...]int{formArrival: 5, formRecv: 9, formSend: 8, formInternal: 6, formTick: 13,
-	formLost: 7, formDup: 6, formCrash: 3, formRestart: 4}
+	formLost: 7, formDup: 6, formCrash: 3, formRestart: 5}
 
 // Stored kind numbers of formTick: 1 recv, 2 send, 3 internal. They equal
 // core's today; should core renumber, these two functions keep the stored
@@ -115,10 +115,12 @@ func appendEntry(b []byte, e *Entry) []byte {
 		return appendInt(b, int64(f.QueueLost))
 	case formRestart:
 		b = appendUint(b, f.Missed)
+		reset := uint64(0)
 		if f.ResetClock {
-			return appendUint(b, 1)
+			reset = 1
 		}
-		return appendUint(b, 0)
+		b = appendUint(b, reset)
+		return appendUint(b, f.SeqSkip)
 	}
 	ev := &e.Event
 	b = appendUint(b, ev.Index)
@@ -301,6 +303,9 @@ func decodeFault(d *decoder, form uint64, e *Entry) error {
 		return fmt.Errorf("reset clock: %w", err)
 	}
 	f.ResetClock = reset == 1
+	if f.SeqSkip, err = d.uint(); err != nil {
+		return fmt.Errorf("seq skip: %w", err)
+	}
 	return nil
 }
 

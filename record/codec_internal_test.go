@@ -51,7 +51,7 @@ var oddEntries = []struct {
 	{"dup", Entry{At: 8, Msg: core.Message{From: 2, Seq: math.MaxUint64, Clock: 1}, Fault: Fault{Kind: FaultDup, To: math.MaxUint32}}, formDup},
 	{"crash", Entry{At: 9, Fault: Fault{Kind: FaultCrash, QueueLost: 17}}, formCrash},
 	{"restart keep", Entry{At: 10, Fault: Fault{Kind: FaultRestart, Missed: 41}}, formRestart},
-	{"restart reset", Entry{At: 11, Fault: Fault{Kind: FaultRestart, Missed: math.MaxUint64, ResetClock: true}}, formRestart},
+	{"restart reset", Entry{At: 11, Fault: Fault{Kind: FaultRestart, Missed: math.MaxUint64, ResetClock: true, SeqSkip: 1 << 32}}, formRestart},
 }
 
 func TestEntryRoundTrip(t *testing.T) {

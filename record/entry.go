@@ -53,7 +53,9 @@ const (
 	// until its FaultRestart.
 	FaultCrash
 	// FaultRestart: the machine came back after Fault.Missed ticks of its
-	// schedule, with its clock reset to 0 if Fault.ResetClock.
+	// schedule, with its clock reset to 0 if Fault.ResetClock, its message
+	// numbers moved on by Fault.SeqSkip past any it may have sent without
+	// recording them.
 	FaultRestart
 )
 
@@ -104,6 +106,7 @@ type Fault struct {
 	QueueLost  int
 	Missed     uint64
 	ResetClock bool
+	SeqSkip    uint64
 }
 
 // MachineStats are counts over one machine's log, kept up to date by every

@@ -38,6 +38,10 @@ func AppendFaultDetails(b []byte, e *Entry) []byte {
 		} else {
 			b = append(b, " clock=kept"...)
 		}
+		if f.SeqSkip > 0 {
+			b = append(b, " seq_skip="...)
+			b = strconv.AppendUint(b, f.SeqSkip, 10)
+		}
 	}
 	return b
 }

@@ -15,7 +15,7 @@ type Model interface {
 	Deliver(core.Message)
 	Tick() core.Event
 	Crash() int
-	Restart(missed uint64, resetClock bool)
+	Restart(missed uint64, resetClock bool, seqSkip uint64)
 }
 
 // Options change how a recording is replayed.
@@ -88,8 +88,12 @@ type machineReplay struct {
 
 	// recent holds the last Context recorded events, oldest first.
 	recent []core.Event
-	// lastSeq is the Seq of the last message the replayed machine sent.
-	lastSeq  uint64
+	// lastSeq is the Seq of the last message the replayed machine sent,
+	// or skipped at a restart.
+	lastSeq uint64
+	// skipped are the message numbers restarts passed over: a live
+	// process that died may have sent those without recording them.
+	skipped  []seqRange
 	events   uint64
 	diverged uint64
 	first    *Divergence
@@ -184,7 +188,7 @@ func run(r *record.Reader, opt Options) (Result, error) {
 	for _, m := range ms {
 		byID[m.id] = m
 	}
-	cut := meta.Status == record.StatusInterrupted
+	interrupted := meta.Status == record.StatusInterrupted
 
 	for {
 		progressed := false
@@ -200,9 +204,9 @@ func run(r *record.Reader, opt Options) (Result, error) {
 				progressed = true
 			}
 		}
-		if !progressed && cut {
+		if !progressed {
 			for _, m := range ms {
-				if m.hasNext && m.fromCutTail(byID) {
+				if m.hasNext && m.fromCutTail(byID, interrupted) {
 					if err := m.acceptFromCutTail(hasher, &res); err != nil {
 						return res, err
 					}
@@ -341,7 +345,11 @@ func (m *machineReplay) fault(out produced, h *TraceHasher) (bool, error) {
 		}
 		e.Fault.QueueLost = lost
 	case record.FaultRestart:
-		m.model.Restart(f.Missed, f.ResetClock)
+		m.model.Restart(f.Missed, f.ResetClock, f.SeqSkip)
+		if f.SeqSkip > 0 {
+			m.skipped = append(m.skipped, seqRange{m.lastSeq, m.lastSeq + f.SeqSkip})
+			m.lastSeq += f.SeqSkip
+		}
 	default:
 		return false, fmt.Errorf("machine %d: entry at %v is a fault of unknown kind %v", m.id, e.At, f.Kind)
 	}
@@ -354,14 +362,29 @@ func (m *machineReplay) fault(out produced, h *TraceHasher) (bool, error) {
 // ends at its own last commit, so a message sent in the sender's lost tail
 // (after its last recorded event, which replay has reached) can have
 // arrived in another's recorded log.
-func (m *machineReplay) fromCutTail(byID map[core.MachineID]*machineReplay) bool {
+//
+// A sender that was restarted into the same run skipped the numbers its
+// lost tail may have used (FaultRestart.SeqSkip); a message numbered in a
+// skipped range is from such a tail, whatever the run's status.
+func (m *machineReplay) fromCutTail(byID map[core.MachineID]*machineReplay, interrupted bool) bool {
 	e := &m.next
 	if !e.Arrival && e.Fault.Kind != record.FaultLost {
 		return false
 	}
 	sender, ok := byID[e.Msg.From]
-	return ok && !sender.hasNext && e.Msg.Seq > sender.lastSeq
+	if !ok {
+		return false
+	}
+	for _, r := range sender.skipped {
+		if e.Msg.Seq > r.after && e.Msg.Seq <= r.last {
+			return true
+		}
+	}
+	return interrupted && !sender.hasNext && e.Msg.Seq > sender.lastSeq
 }
+
+// seqRange is the message numbers after..last, after excluded.
+type seqRange struct{ after, last uint64 }
 
 // acceptFromCutTail takes m's next entry, a message from a sender's cut
 // tail, as recorded: it cannot be checked against a send that is not in

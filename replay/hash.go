@@ -21,8 +21,8 @@ import (
 // An entry is hashed as fixed-width little-endian fields: arrival
 // (0, at_ns, from, seq, clock); tick (1, at_ns, index, tick, kind, die,
 // clock, queue, first_seq, len(to), to..., msg from, seq, clock); fault
-// (2, at_ns, kind, reason, to, queue_lost, missed, reset_clock, msg from,
-// seq, clock).
+// (2, at_ns, kind, reason, to, queue_lost, missed, reset_clock, seq_skip,
+// msg from, seq, clock).
 type TraceHasher struct {
 	machines map[core.MachineID]hash.Hash
 	buf      []byte
@@ -62,6 +62,7 @@ func (h *TraceHasher) Add(m core.MachineID, e *record.Entry) {
 		} else {
 			u(0)
 		}
+		u(f.SeqSkip)
 		u(uint64(e.Msg.From))
 		u(e.Msg.Seq)
 		u(e.Msg.Clock)

@@ -176,7 +176,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 				q.schedule(simEvent{at: se.at + expDraw(&m.crashRNG, f.RandomCrashes.Every), machine: se.machine, kind: simRandomCrash})
 			}
 			if m.down--; m.down == 0 {
-				m.Restart(m.missed, f.ResetClock)
+				m.Restart(m.missed, f.ResetClock, 0)
 				emit(se.machine, &record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
 				m.missed = 0
 			}

@@ -102,6 +102,8 @@ func appendJSONFault(b []byte, it timelineItem) []byte {
 		b = strconv.AppendUint(b, f.Missed, 10)
 		b = append(b, `,"reset_clock":`...)
 		b = strconv.AppendBool(b, f.ResetClock)
+		b = append(b, `,"seq_skip":`...)
+		b = strconv.AppendUint(b, f.SeqSkip, 10)
 	}
 	return append(b, "}\n"...)
 }

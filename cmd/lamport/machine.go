@@ -27,7 +27,10 @@ func machineCommand(e *env, args []string) error {
 	fs := newFlagSet(e, "machine", "machine --id N [flags]",
 		"Run one machine of the config in this process: listen on its address, connect to its peers,\n"+
 			"tick and record to its own store. Start one per machine, in separate terminals or on\n"+
-			"separate hosts, with the same config, seed and parameters; then 'lamport merge' the stores.")
+			"separate hosts, with the same config, seed and parameters; then 'lamport merge' the stores.\n\n"+
+			"If its store already holds the run (the process was killed), the same command rejoins\n"+
+			"it: the machine is rebuilt from its recorded log, a crash and a restart are recorded,\n"+
+			"and it ticks on to the end of the run while its peers reconnect.")
 	fs.Uint32Var(&o.id, "id", 0, "which machine of the config this process is (required)")
 	o.setupFlags.register(fs)
 	fs.Lookup("seed").Usage = "run seed, the same for every machine of the run (required: here or \"seed\" in the config)"
@@ -84,11 +87,16 @@ func machineCommand(e *env, args []string) error {
 	defer st.Close()
 	opts := s.options()
 	addLiveFaultOptions(opts, faults, delay)
+	_, err = st.Run(o.runID)
+	resume := err == nil
+	if resume {
+		e.log.Info("the store holds this run already: rejoining it", "machine", id, "run", o.runID)
+	}
 	e.log.Info("starting machine", "machine", id, "run", o.runID, "seed", s.params.Seed, "store", o.store)
 	res, runErr := live.Run(ctx, live.Spec{
 		RunID: o.runID, Config: s.cfg, Params: s.params, Speed: s.speed, Duration: s.duration,
 		Local: []core.MachineID{id}, Store: st, LogDir: o.logDir, ConnectTimeout: o.connectTimeout,
-		Faults: faults, Delay: delay, Tool: toolVersion, Options: opts, Secret: secret,
+		Faults: faults, Delay: delay, Tool: toolVersion, Options: opts, Secret: secret, Resume: resume,
 	})
 	if res.Meta.ID != "" {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
