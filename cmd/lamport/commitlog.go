@@ -9,7 +9,7 @@ import (
 // commitLog is the hidden --log-commits flag of the commands that record.
 // It exists for the crash tests: a line is logged only after bbolt has
 // synced the batch, so a test that kills the process may hold the store to
-// every number it read (docs/RELIABILITY-crash.md).
+// every number it read (docs/RELIABILITY.md).
 type commitLog struct{ enabled bool }
 
 func (c *commitLog) register(fs *pflag.FlagSet) {

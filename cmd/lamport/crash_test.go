@@ -395,7 +395,7 @@ var machineStoresLine = regexp.MustCompile(`msg="machine stores" dir=(\S+)`)
 // kill -9 of one machine process of 'run --procs': the parent must see it,
 // stop the others, merge, and leave one interrupted run that passes Check.
 // Its machines are cut at different moments, so its replay may diverge
-// (docs/RELIABILITY-crash.md); it must not fail with an error.
+// (docs/RELIABILITY.md); it must not fail with an error.
 func TestKill9OfAMachineProcessOfAProcsRun(t *testing.T) {
 	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
 		t.Skip("needs /proc to find the machine process")
