@@ -138,6 +138,14 @@ func (p *page) write() {
 	p.do(WriteHTMLFoot(p.w))
 }
 
+// messages is "1 message", "2 messages".
+func messages(n int) string {
+	if n == 1 {
+		return "1 message"
+	}
+	return strconv.Itoa(n) + " messages"
+}
+
 // faultLine is WriteText's line about injected faults, "" when the run
 // had none.
 func faultLine(a Analysis) string {
@@ -288,9 +296,9 @@ func (p *page) windowCaption(sp spaceTime) string {
 		fmt.Fprintf(&b, "; only the first %d are drawn", n)
 	}
 	fmt.Fprintf(&b, ". Each line is a machine, each dot an event labelled with the clock after it; "+
-		"%d messages sent and received in the window are arrows from the send to the receive (the receive is when the message leaves the queue), "+
-		"and %d messages with one end outside the window are dashed stubs. Choose another window with --window (positions 100-160, or times 10s-20s).",
-		sp.Full, sp.Stubs)
+		"%s sent and received in the window are arrows from the send to the receive (the receive is when the message leaves the queue), "+
+		"and %s with one end outside the window are dashed stubs. Choose another window with --window (positions 100-160, or times 10s-20s).",
+		messages(sp.Full), messages(sp.Stubs))
 	return b.String()
 }
 

@@ -3,6 +3,7 @@ package report
 import (
 	"math"
 	"slices"
+	"time"
 )
 
 // RunFigures are the few numbers of one run that a sweep compares across
@@ -108,9 +109,11 @@ type Variant struct {
 
 // Sweep is a grid of variants run with the same seeds.
 type Sweep struct {
-	ID       string    `json:"id"`
-	Mode     string    `json:"mode"`
-	Variants []Variant `json:"variants"`
+	ID   string `json:"id"`
+	Mode string `json:"mode"`
+	// Duration is each run's length (virtual time in sim mode).
+	Duration time.Duration `json:"duration_ns"`
+	Variants []Variant     `json:"variants"`
 }
 
 // sweepFigure names one figure of a run for the tables and plots.

@@ -21,8 +21,15 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 	for _, v := range s.Variants {
 		runs += len(v.Runs)
 	}
-	pw.printf("<h1>Sweep %s</h1>\n<p class=\"note\">%d variants, %d runs, mode %s. Each figure is the mean across the variant's seeds, with [min, max].</p>\n",
-		Esc(s.ID), len(s.Variants), runs, Esc(s.Mode))
+	var seeds []string
+	if len(s.Variants) > 0 {
+		for _, r := range s.Variants[0].Runs {
+			seeds = append(seeds, textUint(r.Seed))
+		}
+	}
+	pw.printf("<h1>Sweep %s</h1>\n<p class=\"note\">%d variants, %d runs of %s each, mode %s, seeds %s (the same for every variant). "+
+		"Each figure is the mean across the variant's seeds, with [min, max]. lamport ls --sweep %s lists the runs.</p>\n",
+		Esc(s.ID), len(s.Variants), runs, s.Duration, Esc(s.Mode), Esc(strings.Join(seeds, ", ")), Esc(s.ID))
 
 	labels := sweepLabels(s.Variants)
 	pw.printf("<table id=\"sweep-table\">\n<tr><th>label</th><th>variant</th><th>runs</th>")
@@ -34,7 +41,7 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 		v := &s.Variants[i]
 		pw.printf("<tr><td style=\"text-align: left\">%s</td><td style=\"text-align: left\">%s</td><td>%d</td>", Esc(labels[i]), Esc(v.Name), len(v.Runs))
 		for _, fig := range sweepFigures {
-			pw.printf("<td>%s</td>", Esc(fig.spread(v).format(fig.digits)))
+			pw.printf("<td style=\"white-space: nowrap\">%s</td>", Esc(fig.spread(v).format(fig.digits)))
 		}
 		pw.printf("</tr>\n")
 	}

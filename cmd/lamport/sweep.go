@@ -230,7 +230,7 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 	runMillis := p.duration.Milliseconds()
 	bar := newProgress(e, quiet, int64(total)*runMillis, "sweep")
 	defer bar.finish()
-	sweep := report.Sweep{ID: p.id, Mode: p.mode}
+	sweep := report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration}
 	var events uint64
 	done := 0
 	for _, v := range p.variants {
