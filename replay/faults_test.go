@@ -25,29 +25,6 @@ func recordFaultySim(t testing.TB, st *record.Store, id string, machines int, se
 	return res
 }
 
-// entries returns every machine's log of run id.
-func entries(t testing.TB, st *record.Store, id string) map[core.MachineID][]record.Entry {
-	t.Helper()
-	out := map[core.MachineID][]record.Entry{}
-	err := st.View(id, func(r *record.Reader) error {
-		for _, m := range r.Machines() {
-			it := r.Entries(m)
-			for e, ok := it.Next(); ok; e, ok = it.Next() {
-				e.Event.To = append([]core.MachineID(nil), e.Event.To...)
-				out[m] = append(out[m], e)
-			}
-			if err := it.Err(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func mustPartition(t testing.TB, s string) core.Partition {
 	t.Helper()
 	p, err := core.ParsePartition(s)
@@ -146,7 +123,7 @@ func TestDropLosesItsShare(t *testing.T) {
 	st := tempStore(t)
 	const drop = 0.3
 	res := recordFaultySim(t, st, "drop", 3, 11, 30*time.Minute, "exp:1ms", core.Faults{Drop: drop})
-	logs := entries(t, st, "drop")
+	logs := entriesOf(t, st, "drop")
 	var sent uint64
 	lost := map[core.Message]bool{}
 	for _, log := range logs {
@@ -203,7 +180,7 @@ func TestPartitionCutsItsLinksForItsWindow(t *testing.T) {
 	oneWay := mustPartition(t, "3>1@0s-30s")
 	f := core.Faults{Partitions: []core.Partition{both, oneWay}}
 	res := recordFaultySim(t, st, "part", 3, 5, time.Minute, "constant:1ms", f)
-	logs := entries(t, st, "part")
+	logs := entriesOf(t, st, "part")
 	sent := sendTimes(logs)
 	cut := func(from, to core.MachineID, at time.Duration) bool {
 		in := func(p core.Partition) bool { return at >= p.From && at < p.To }
@@ -239,7 +216,7 @@ func TestPartitionCutsItsLinksForItsWindow(t *testing.T) {
 func TestClogDelaysAndLosesNothing(t *testing.T) {
 	st := tempStore(t)
 	res := recordFaultySim(t, st, "clog", 3, 9, 5*time.Minute, "constant:1ms", core.Faults{Clog: core.Clog{Every: 10 * time.Second, For: 2 * time.Second}})
-	logs := entries(t, st, "clog")
+	logs := entriesOf(t, st, "clog")
 	sent := sendTimes(logs)
 	var held int
 	for _, log := range logs {
@@ -279,7 +256,7 @@ func TestCrashStopsTheMachineAndEmptiesItsQueue(t *testing.T) {
 			var clock uint64
 			var sawCrash, sawRestart, sawLostDown bool
 			firstAfter := true
-			for _, e := range entries(t, st, "crash")[2] {
+			for _, e := range entriesOf(t, st, "crash")[2] {
 				down := sawCrash && !sawRestart
 				switch {
 				case e.Arrival:
@@ -342,7 +319,7 @@ func TestCrashStopsTheMachineAndEmptiesItsQueue(t *testing.T) {
 func TestDuplicatesArriveTwice(t *testing.T) {
 	st := tempStore(t)
 	recordFaultySim(t, st, "dup", 3, 8, 5*time.Minute, "exp:2ms", core.Faults{Dup: 0.25})
-	logs := entries(t, st, "dup")
+	logs := entriesOf(t, st, "dup")
 	dup := map[core.Message]core.MachineID{}
 	arrived := map[core.Message]int{}
 	for id, log := range logs {
@@ -384,7 +361,7 @@ func TestReplayCatchesAWrongCrash(t *testing.T) {
 	var queued int
 	for seed := uint64(1); seed <= 50 && queued == 0; seed++ {
 		recordFaultySim(t, st, fmt.Sprint("crash", seed), 3, seed, 20*time.Second, "constant:400ms", f)
-		for _, e := range entries(t, st, fmt.Sprint("crash", seed))[3] {
+		for _, e := range entriesOf(t, st, fmt.Sprint("crash", seed))[3] {
 			if e.Fault.Kind == record.FaultCrash && e.Fault.QueueLost > 0 {
 				queued = e.Fault.QueueLost
 				copyRun(t, st, fmt.Sprint("crash", seed), "crash", record.StatusComplete, func(core.MachineID, *record.Entry) bool { return true })
@@ -420,7 +397,7 @@ func TestDiffOfFaultyAndCleanRun(t *testing.T) {
 		t.Fatal("a crashed run diffs identical to its clean twin")
 	}
 	var at time.Duration = -1
-	for _, e := range entries(t, st, "clean")[d.First.Machine] {
+	for _, e := range entriesOf(t, st, "clean")[d.First.Machine] {
 		if e.IsTick() && e.Event.Index == d.First.Index {
 			at = e.At
 		}

@@ -22,15 +22,7 @@ func TestSimWithFaultsRecordsAndReplays(t *testing.T) {
 	if !strings.Contains(out, "faults: ") || !strings.Contains(out, "duplicated") {
 		t.Errorf("sim output does not count the faults:\n%s", out)
 	}
-	st, err := record.Open(store, record.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := st.Resolve("latest")
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := latestRun(t, store)
 	want := map[string]string{"drop": "0.1", "dup": "0.05", "spike": "0.02:300ms", "partition": "1-2@10s-20s,3>4@0s-30s",
 		"clog": "20s:1s", "crash": "2@30s-40s", "crashes": "50s:2s", "restart": "reset"}
 	for k, v := range want {
@@ -131,15 +123,7 @@ func TestRunWithSendSideFaults(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run with faults: exit %d\n%s%s", code, out, errOut)
 	}
-	st, err := record.Open(store, record.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := st.Resolve("latest")
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := latestRun(t, store)
 	for k, v := range map[string]string{"drop": "0.2", "delay": "uniform:1ms-5ms", "partition": "2>3@0s-1s"} {
 		if meta.Options[k] != v {
 			t.Errorf("option %s = %q, want %q", k, meta.Options[k], v)
@@ -168,4 +152,19 @@ func TestRunWithSendSideFaults(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "refused.db")); err == nil {
 		t.Error("a refused run created its store")
 	}
+}
+
+// latestRun is the metadata of the newest run in store.
+func latestRun(t *testing.T, store string) record.RunMeta {
+	t.Helper()
+	st, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	meta, err := st.Resolve("latest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return meta
 }

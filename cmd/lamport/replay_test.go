@@ -70,15 +70,7 @@ func TestKilledLiveRunPrefixReplaysCleanly(t *testing.T) {
 	}
 	_ = cmd.Wait()
 
-	st, err := record.Open(store, record.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := st.Resolve("latest")
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := latestRun(t, store)
 	if meta.Status != record.StatusInterrupted {
 		t.Fatalf("a killed run has status %s", meta.Status)
 	}

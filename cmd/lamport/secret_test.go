@@ -57,15 +57,7 @@ func TestProcsRunPassesTheSecretToItsMachines(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run --procs with a secret: %v\n%s", err, out)
 	}
-	st, err := record.Open(store, record.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := st.Resolve("latest")
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	meta := latestRun(t, store)
 	if meta.Status != record.StatusComplete || meta.Options[live.OptionSecret] != "yes" {
 		t.Errorf("merged run: status %s, options %v; want complete with secret=yes", meta.Status, meta.Options)
 	}
