@@ -57,6 +57,15 @@ func simCommand(e *env, args []string) error {
 	spec := replay.SimSpec{Machines: s.cfg.IDs(), Params: s.params, Duration: s.duration, Latency: latency}
 	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "sim")
 	spec.Progress = func(at time.Duration, events uint64) { bar.update(at.Milliseconds(), events) }
+	// The store is opened before the first log line, so a bad one is
+	// refused in one line.
+	var st *record.Store
+	if !o.noRecord {
+		if st, err = openStore(o.store, false); err != nil {
+			return err
+		}
+		defer st.Close()
+	}
 	e.log.Info("simulating", "seed", s.params.Seed, "machines", len(spec.Machines), "duration", s.duration, "latency", latency)
 
 	began := time.Now()
@@ -65,7 +74,7 @@ func simCommand(e *env, args []string) error {
 	if o.noRecord {
 		res, err = replay.Simulate(spec, nil)
 	} else {
-		res, meta, err = o.record(s, spec, latency, began)
+		res, meta, err = o.record(st, s, spec, latency, began)
 	}
 	bar.finish()
 	if err != nil {
@@ -112,15 +121,10 @@ func (o *simOptions) simSetup(fs *pflag.FlagSet) (setup, error) {
 	if s.duration == 0 {
 		return s, usageErrorf("sim needs a --duration of virtual time above 0")
 	}
-	return s, nil
+	return s, checkSimBudget(s.duration, len(s.cfg.Machines), s.params.MaxRate)
 }
 
-func (o *simOptions) record(s setup, spec replay.SimSpec, latency replay.Latency, began time.Time) (replay.SimResult, record.RunMeta, error) {
-	st, err := openStore(o.store, false)
-	if err != nil {
-		return replay.SimResult{}, record.RunMeta{}, err
-	}
-	defer st.Close()
+func (o *simOptions) record(st *record.Store, s setup, spec replay.SimSpec, latency replay.Latency, began time.Time) (replay.SimResult, record.RunMeta, error) {
 	runID := newRunID(began)
 	opts := s.options()
 	opts["latency"] = latency.String()
