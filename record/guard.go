@@ -16,9 +16,10 @@ import (
 // which kill the process unless SetPanicOnFault turns them into panics).
 // There is no better way: bbolt has no option to verify pages as it reads
 // them, and a full tx.Check on every open would read the whole file. The
-// recover is confined to this boundary, the only place that hands bbolt
-// pages to code; bbolt rolls the transaction back on the way out, so a
-// failed write leaves the file as it was.
+// recover is confined to this boundary, around bbolt's transactions; bbolt
+// rolls the transaction back on the way out, so a failed write leaves the
+// file as it was. The price: a panic in a caller's callback run inside
+// View is reported the same way, with its value in the message.
 func (s *Store) guard(fn func() error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
