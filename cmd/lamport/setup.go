@@ -93,8 +93,8 @@ func (f *setupFlags) resolveConfig(fs *pflag.FlagSet, cfg core.Config) (setup, e
 	if err := p.Validate(); err != nil {
 		var where string
 		for name, v := range map[string]*int{"actions": cfg.Actions, "min-rate": cfg.MinRate, "max-rate": cfg.MaxRate} {
-			if v != nil && !fs.Changed(name) && strings.Contains(err.Error(), name) {
-				where = " (from config " + f.config + ")"
+			if v != nil && from(name) != "" && strings.Contains(err.Error(), name) {
+				where = from(name)
 			}
 		}
 		return setup{}, usageErrorf("%v%s", err, where)
