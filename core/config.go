@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // MachineSpec is one machine of a config: where it listens.
@@ -46,8 +47,15 @@ type rawMachine struct {
 }
 
 // ParseConfig reads and validates a config document. Unknown fields are
-// errors, so a typo is not silently ignored.
+// errors, so a typo is not silently ignored. A document over MaxConfigBytes
+// or with more than MaxMachines machines is refused before it is decoded.
 func ParseConfig(data []byte) (Config, error) {
+	if len(data) > MaxConfigBytes {
+		return Config{}, fmt.Errorf("config is over the limit of %d bytes (%d machines at most)", MaxConfigBytes, MaxMachines)
+	}
+	if n := countMachines(data, MaxMachines); n > MaxMachines {
+		return Config{}, fmt.Errorf("more than %d machines; the limit is %d", MaxMachines, MaxMachines)
+	}
 	var raw struct {
 		Machines []rawMachine `json:"machines"`
 		Seed     *uint64      `json:"seed"`
@@ -70,6 +78,13 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	if raw.Machines == nil {
 		return Config{}, errors.New(`missing "machines"`)
+	}
+	// Checked even when a flag will override it: a config is valid or not
+	// on its own.
+	if raw.Duration != nil {
+		if d, err := time.ParseDuration(*raw.Duration); err != nil || d < 0 {
+			return Config{}, fmt.Errorf("\"duration\" must be a non-negative duration such as \"90s\" or \"5m\", got %q", *raw.Duration)
+		}
 	}
 	cfg := Config{Seed: raw.Seed, Actions: raw.Actions, MinRate: raw.MinRate, MaxRate: raw.MaxRate, Speed: raw.Speed, Duration: raw.Duration}
 	for i, m := range raw.Machines {
@@ -182,6 +197,10 @@ func describeJSONError(data []byte, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
+	case err == io.EOF:
+		return errors.New("the document is empty; want a JSON object with \"machines\"")
+	case err == io.ErrUnexpectedEOF:
+		off, err = int64(len(data)), errors.New("unexpected end of the document")
 	case errors.As(err, &se):
 		off = se.Offset
 	case errors.As(err, &te):

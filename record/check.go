@@ -27,6 +27,10 @@ import (
 //     known;
 //   - the stored stats equal a recount.
 func (s *Store) Check() error {
+	return s.guard(s.checkAll)
+}
+
+func (s *Store) checkAll() error {
 	// A writable transaction excludes writers for the duration, which
 	// bbolt's check needs; it is rolled back, so nothing is written.
 	tx, err := s.db.Begin(!s.readOnly)

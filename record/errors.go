@@ -22,6 +22,11 @@ var (
 	// version the store has and which this package reads.
 	ErrSchema = errors.New("unsupported store schema")
 
+	// ErrNotStore is returned by Open when the file is not a bbolt file at
+	// all: a directory, an empty file, text, or anything else without
+	// bbolt's header. The message names the path.
+	ErrNotStore = errors.New("not a lamport store")
+
 	// ErrExists is returned by BeginRun when a run with the same id is
 	// already in the store.
 	ErrExists = errors.New("run already exists")

@@ -36,7 +36,7 @@ func Merge(out *Store, ins ...*Store) error {
 	return out.update(func(tx *bolt.Tx) error {
 		m.tx = tx
 		for _, in := range ins {
-			if err := in.db.View(func(itx *bolt.Tx) error { return m.mergeStore(in, itx) }); err != nil {
+			if err := in.view(func(itx *bolt.Tx) error { return m.mergeStore(in, itx) }); err != nil {
 				return err
 			}
 		}

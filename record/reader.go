@@ -21,7 +21,7 @@ type Reader struct {
 // View runs fn with a Reader over run runID, all in one read transaction,
 // so fn sees one consistent state even while a Recorder commits.
 func (s *Store) View(runID string, fn func(*Reader) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		meta, err := s.getMeta(tx, runID)
 		if err != nil {
 			return err

@@ -139,7 +139,7 @@ func newestFirst(a, b RunMeta) int {
 // descending).
 func (s *Store) Runs() ([]RunMeta, error) {
 	var out []RunMeta
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		out, err = s.allMeta(tx)
 		return err
@@ -154,7 +154,7 @@ func (s *Store) Runs() ([]RunMeta, error) {
 // Run returns one run's metadata; ErrNotFound if there is no such run.
 func (s *Store) Run(id string) (RunMeta, error) {
 	var m RunMeta
-	err := s.db.View(func(tx *bolt.Tx) (err error) {
+	err := s.view(func(tx *bolt.Tx) (err error) {
 		m, err = s.getMeta(tx, id)
 		return err
 	})

@@ -62,10 +62,17 @@ func Open(path string, opt Options) (*Store, error) {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
+	if err := checkFile(path); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly})
 	switch {
 	case errors.Is(err, bolt.ErrTimeout):
 		return nil, fmt.Errorf("open store %s: %w (lock not acquired within %v)", path, ErrLocked, opt.LockTimeout)
+	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch):
+		return nil, fmt.Errorf("store %s is not a bbolt file this lamport reads (%v): %w", path, err, ErrNotStore)
+	case errors.Is(err, bolt.ErrChecksum):
+		return nil, fmt.Errorf("store %s: %w: %v", path, ErrCorrupt, err)
 	case err != nil:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
@@ -84,7 +91,7 @@ func Open(path string, opt Options) (*Store, error) {
 func (s *Store) init() error {
 	var fresh, missing bool
 	var recovered map[string]RunMeta
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			empty := true
@@ -119,7 +126,7 @@ func (s *Store) init() error {
 	if !(fresh || missing) {
 		return nil
 	}
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketMeta, bucketRuns, bucketData} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
@@ -165,7 +172,7 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("store %s: %w", s.path, ErrReadOnly)
 	}
-	return s.db.Update(fn)
+	return s.guard(func() error { return s.db.Update(fn) })
 }
 
 // corruptf builds an ErrCorrupt error naming the store.

@@ -349,7 +349,7 @@ func TestKill9OfASim(t *testing.T) {
 	rng := rand.New(rand.NewPCG(crashSeed(t), 1))
 	for i := range min(crashKills(t), 3) {
 		delay := time.Duration(rng.Int64N(int64(700 * time.Millisecond)))
-		c := startChild(t, "sim", "--machines", "3", "--duration", "100000h", "--store", store,
+		c := startChild(t, "sim", "--machines", "3", "--duration", "10000h", "--store", store,
 			"--seed", strconv.Itoa(200+i), "--quiet", "--log-commits")
 		c.killAfter(t, c.first, delay)
 		o, _ := checkKilledRun(t, store, c)

@@ -55,6 +55,9 @@ func lsCommand(e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("ls takes no arguments, got %q", fs.Args())
 	}
+	if limit < 0 {
+		return usageErrorf("--limit must not be negative, got %d", limit)
+	}
 	st, err := openStore(store, true)
 	if err != nil {
 		return err

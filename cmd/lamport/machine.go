@@ -71,6 +71,13 @@ func machineCommand(e *env, args []string) error {
 	if _, ok := s.cfg.Machine(id); !ok {
 		return usageErrorf("machine %d is not in %s (ids: %s)", id, o.config, machineIDs(s.cfg.IDs()))
 	}
+	// Checked here, not only in live.Run, so the refusal comes before the
+	// store is created.
+	for _, m := range s.cfg.Machines {
+		if m.ID != id && m.Port == 0 {
+			return usageErrorf("config %s: machine %d has port 0 (any free port), but machine %d must know where to reach it; give it a real port", o.config, m.ID, id)
+		}
+	}
 	if o.runID == "" {
 		o.runID = "seed" + uint64String(s.params.Seed) + "-" + core.Fingerprint(s.cfg.Machines, s.params)[:8]
 	}

@@ -34,6 +34,9 @@ func replayCommand(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if context < 0 {
+		return usageErrorf("--context must not be negative, got %d", context)
+	}
 	st, meta, filter, err := v.open(fs)
 	if err != nil {
 		return err

@@ -68,15 +68,22 @@ func runCommand(e *env, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	runID := newRunID(time.Now())
-	e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
-		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
+	// Everything that can be refused is refused before the first log line,
+	// so a refusal is one line on stderr.
 	if o.procs {
 		for _, m := range s.cfg.Machines {
 			if m.Port == 0 {
 				return usageErrorf("--procs needs a real port for every machine; machine %d has port 0 in %s", m.ID, o.config)
 			}
 		}
+		if err := checkExistingStore(o.store); err != nil {
+			return err
+		}
+	}
+	runID := newRunID(time.Now())
+	if o.procs {
+		e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
+			"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
 		return o.runProcs(ctx, e, s, runID, secret)
 	}
 	st, err := openStore(o.store, false)
@@ -84,6 +91,8 @@ func runCommand(e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
+	e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
+		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
 	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "run")
 	opts := s.options()
 	addLiveFaultOptions(opts, faults, delay)

@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -47,9 +47,9 @@ func (f *setupFlags) register(fs *pflag.FlagSet) {
 
 // resolve reads --config and applies the flags over it.
 func (f *setupFlags) resolve(fs *pflag.FlagSet) (setup, error) {
-	data, err := os.ReadFile(f.config)
+	data, err := readConfigFile(f.config)
 	if err != nil {
-		return setup{}, fmt.Errorf("config %s: %w", f.config, err)
+		return setup{}, err
 	}
 	cfg, err := core.ParseConfig(data)
 	if err != nil {
@@ -71,7 +71,7 @@ func (f *setupFlags) resolveConfig(fs *pflag.FlagSet, cfg core.Config) (setup, e
 	}
 	if !fs.Changed("duration") && cfg.Duration != nil {
 		if s.duration, err = time.ParseDuration(*cfg.Duration); err != nil {
-			return setup{}, fmt.Errorf("config: duration: %w", err)
+			return setup{}, fmt.Errorf("config %s: duration: %w", f.config, err)
 		}
 	}
 	switch {
@@ -82,14 +82,36 @@ func (f *setupFlags) resolveConfig(fs *pflag.FlagSet, cfg core.Config) (setup, e
 	default:
 		p.Seed = randomSeed()
 	}
+	// A value taken from the config file is named as such, so the user
+	// knows to look there rather than at the command line.
+	from := func(name string) string {
+		if fs.Changed(name) {
+			return ""
+		}
+		return " (from config " + f.config + ")"
+	}
 	if err := p.Validate(); err != nil {
-		return setup{}, usageErrorf("%v", err)
+		var where string
+		for name, v := range map[string]*int{"actions": cfg.Actions, "min-rate": cfg.MinRate, "max-rate": cfg.MaxRate} {
+			if v != nil && from(name) != "" && strings.Contains(err.Error(), name) {
+				where = from(name)
+			}
+		}
+		return setup{}, usageErrorf("%v%s", err, where)
 	}
 	if !(s.speed > 0) || s.speed > 1e6 {
-		return setup{}, usageErrorf("speed must be in (0, 1000000], got %v", s.speed)
+		var where string
+		if cfg.Speed != nil {
+			where = from("speed")
+		}
+		return setup{}, usageErrorf("speed must be in (0, 1000000], got %v%s", s.speed, where)
 	}
 	if s.duration < 0 {
-		return setup{}, usageErrorf("duration must not be negative, got %v", s.duration)
+		var where string
+		if cfg.Duration != nil {
+			where = from("duration")
+		}
+		return setup{}, usageErrorf("duration must not be negative, got %v%s", s.duration, where)
 	}
 	s.params = p
 	return s, nil

@@ -82,6 +82,15 @@ func simCommand(e *env, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	spec.Stop = func() bool { return ctx.Err() != nil }
+	// The store is opened before the first log line, so a bad one is
+	// refused in one line.
+	var st *record.Store
+	if !o.noRecord {
+		if st, err = openStore(o.store, false); err != nil {
+			return err
+		}
+		defer st.Close()
+	}
 	logAttrs := []any{"seed", s.params.Seed, "machines", len(spec.Machines), "duration", s.duration, "latency", latency}
 	for _, kv := range faults.Options() {
 		logAttrs = append(logAttrs, kv[0], kv[1])
@@ -94,7 +103,7 @@ func simCommand(e *env, args []string) error {
 	if o.noRecord {
 		res, err = replay.Simulate(spec, nil)
 	} else {
-		res, meta, err = o.record(e, s, spec, latency, began)
+		res, meta, err = o.record(e, st, s, spec, latency, began)
 	}
 	bar.finish()
 	if errors.Is(err, replay.ErrStopped) && meta.ID != "" {
@@ -147,15 +156,10 @@ func (o *simOptions) simSetup(fs *pflag.FlagSet) (setup, error) {
 	if s.duration == 0 {
 		return s, usageErrorf("sim needs a --duration of virtual time above 0")
 	}
-	return s, nil
+	return s, checkSimBudget(s.duration, len(s.cfg.Machines), s.params.MaxRate)
 }
 
-func (o *simOptions) record(e *env, s setup, spec replay.SimSpec, latency replay.Latency, began time.Time) (replay.SimResult, record.RunMeta, error) {
-	st, err := openStore(o.store, false)
-	if err != nil {
-		return replay.SimResult{}, record.RunMeta{}, err
-	}
-	defer st.Close()
+func (o *simOptions) record(e *env, st *record.Store, s setup, spec replay.SimSpec, latency replay.Latency, began time.Time) (replay.SimResult, record.RunMeta, error) {
 	runID := newRunID(began)
 	opts := s.options()
 	opts["latency"] = latency.String()

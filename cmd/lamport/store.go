@@ -15,6 +15,15 @@ import (
 func openStore(path string, readOnly bool) (*record.Store, error) {
 	st, err := record.Open(path, record.Options{ReadOnly: readOnly})
 	switch {
+	case err == nil && !readOnly:
+		// A command that writes reads the run list first, so a store
+		// damaged where every write goes is refused before anything runs
+		// or is logged (record.Open reads only the header and meta).
+		if _, err := st.Runs(); err != nil {
+			st.Close()
+			return nil, err
+		}
+		return st, nil
 	case err == nil:
 		return st, nil
 	case errors.Is(err, record.ErrLocked):

@@ -39,7 +39,8 @@ func assertOneErrorLine(t *testing.T, what string, code int, stderr string, want
 // regular file; a read-only directory is tried too when not root.
 func TestUnwritableStorePathIsOneClearError(t *testing.T) {
 	dir := t.TempDir()
-	config := writeConfig(t, dir, []int{0, 0, 0})
+	// Real ports: 'machine' refuses peers on port 0 before it opens a store.
+	config := writeConfig(t, dir, freePorts(t, 3))
 	file := filepath.Join(dir, "a-file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)

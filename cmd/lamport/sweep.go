@@ -217,6 +217,11 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		if err != nil {
 			return p, err
 		}
+		if o.mode == "sim" {
+			if err := checkSimBudget(p.duration, v.machines, v.params.MaxRate); err != nil {
+				return p, usageErrorf("variant %q: %v", v.name, err)
+			}
+		}
 		p.variants = append(p.variants, v)
 	}
 	p.id = "sweep-" + newRunID(time.Now())
