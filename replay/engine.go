@@ -290,7 +290,7 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 	same := sameEvent(rec, ev)
 	if !same {
 		d := &Divergence{Machine: m.id, Index: rec.Index, Tick: rec.Tick, At: e.At, Wall: m.start.Add(e.At),
-			Recorded: &rec, Replayed: &ev, Recent: slices.Clone(m.recent)}
+			Recorded: ptrTo(rec), Replayed: ptrTo(ev), Recent: slices.Clone(m.recent)}
 		d.Reason = describeDifference(rec, ev)
 		if rec.Kind == core.KindRecv {
 			msg := rec.Msg
@@ -302,9 +302,13 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 	if opt.Trace != nil {
 		opt.Trace(TraceStep{Machine: m.id, At: e.At, Recorded: rec, Replayed: ev, Same: same})
 	}
-	m.recent = append(m.recent, rec)
-	if len(m.recent) > opt.Context {
-		m.recent = m.recent[1:]
+	// A window of the last Context events, shifted in place: appending
+	// and reslicing would reallocate it every few events.
+	if len(m.recent) < opt.Context {
+		m.recent = append(m.recent, rec)
+	} else {
+		copy(m.recent, m.recent[1:])
+		m.recent[len(m.recent)-1] = rec
 	}
 	return true, m.advance()
 }
@@ -450,3 +454,7 @@ func describeDifference(rec, got core.Event) string {
 	}
 	return "event fields differ"
 }
+
+// ptrTo returns a pointer to a copy of v, so that taking an address for a
+// rare divergence does not move v to the heap on every step.
+func ptrTo[T any](v T) *T { return &v }

@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"container/heap"
 	"time"
 
 	"lamport/core"
@@ -32,32 +31,56 @@ type simEvent struct {
 
 // eventQueue orders simulator events by virtual time; events due at the
 // same nanosecond run in the order they were scheduled. That rule, and
-// nothing else (no map order, no goroutines), fixes the simulation.
+// nothing else (no map order, no goroutines), fixes the simulation. It is
+// a binary heap written out for simEvent rather than container/heap, whose
+// interface boxes every event pushed and popped: an allocation per event.
 type eventQueue struct {
 	items []simEvent
 	next  uint64
 }
 
 func (q *eventQueue) Len() int { return len(q.items) }
-func (q *eventQueue) Less(i, j int) bool {
+
+func (q *eventQueue) less(i, j int) bool {
 	a, b := &q.items[i], &q.items[j]
 	if a.at != b.at {
 		return a.at < b.at
 	}
 	return a.order < b.order
 }
-func (q *eventQueue) Swap(i, j int) { q.items[i], q.items[j] = q.items[j], q.items[i] }
-func (q *eventQueue) Push(x any)    { q.items = append(q.items, x.(simEvent)) }
-func (q *eventQueue) Pop() any {
-	last := q.items[len(q.items)-1]
-	q.items = q.items[:len(q.items)-1]
-	return last
-}
 
 func (q *eventQueue) schedule(e simEvent) {
 	e.order = q.next
 	q.next++
-	heap.Push(q, e)
+	q.items = append(q.items, e)
+	for i := len(q.items) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !q.less(i, parent) {
+			break
+		}
+		q.items[i], q.items[parent] = q.items[parent], q.items[i]
+		i = parent
+	}
 }
 
-func (q *eventQueue) pop() simEvent { return heap.Pop(q).(simEvent) }
+func (q *eventQueue) pop() simEvent {
+	top := q.items[0]
+	last := len(q.items) - 1
+	q.items[0] = q.items[last]
+	q.items = q.items[:last]
+	for i := 0; ; {
+		child := 2*i + 1
+		if child >= last {
+			break
+		}
+		if r := child + 1; r < last && q.less(r, child) {
+			child = r
+		}
+		if !q.less(child, i) {
+			break
+		}
+		q.items[i], q.items[child] = q.items[child], q.items[i]
+		i = child
+	}
+	return top
+}

@@ -68,7 +68,7 @@ const NetworkStream core.MachineID = 0
 
 // Simulate runs spec in virtual time, single-threaded, and hands every
 // machine's entries, in the order that machine saw them, to sink (nil: no
-// sink). Machine m ticks at k/rate seconds for k = 1, 2, ...; a message
+// sink); the entry sink gets is valid only during the call. Machine m ticks at k/rate seconds for k = 1, 2, ...; a message
 // arrives after a latency drawn from the network stream, but never before
 // an earlier message on the same link (links are FIFO, like TCP).
 //
@@ -129,16 +129,20 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		clogs = clogTable{}
 	}
 	hasher := NewTraceHasher()
-	emit := func(id core.MachineID, e *record.Entry) {
-		hasher.Add(id, e)
-		stats[id].Add(e)
+	// One entry is reused for every emit, so that the millions of them
+	// cost no allocation; a sink must copy what it keeps.
+	var entry record.Entry
+	emit := func(id core.MachineID, e record.Entry) {
+		entry = e
+		hasher.Add(id, &entry)
+		stats[id].Add(&entry)
 		if sink != nil {
-			sink(id, e)
+			sink(id, &entry)
 		}
 	}
 	lose := func(id core.MachineID, at time.Duration, msg core.Message, to core.MachineID, why record.LostReason) {
 		res.Lost++
-		emit(id, &record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: why}})
+		emit(id, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: why}})
 	}
 
 	var stopped error
@@ -160,7 +164,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			}
 			m.Deliver(se.msg)
 			res.Arrivals++
-			emit(se.machine, &record.Entry{At: se.at, Arrival: true, Msg: se.msg})
+			emit(se.machine, record.Entry{At: se.at, Arrival: true, Msg: se.msg})
 			continue
 		case simCrash, simRandomCrash:
 			if se.kind == simRandomCrash {
@@ -168,7 +172,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			}
 			if m.down++; m.down == 1 {
 				res.Crashes++
-				emit(se.machine, &record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: m.Crash()}})
+				emit(se.machine, record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: m.Crash()}})
 			}
 			continue
 		case simRestart, simRandomRestart:
@@ -177,7 +181,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			}
 			if m.down--; m.down == 0 {
 				m.Restart(m.missed, f.ResetClock, 0)
-				emit(se.machine, &record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
+				emit(se.machine, record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
 				m.missed = 0
 			}
 			continue
@@ -199,7 +203,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			default:
 			}
 		}
-		emit(se.machine, &record.Entry{At: se.at, Event: ev})
+		emit(se.machine, record.Entry{At: se.at, Event: ev})
 		for i, msg := range ev.Sent(se.machine) {
 			to := ev.To[i]
 			if f.Cut(se.machine, to, se.at) {
@@ -215,7 +219,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			if f.Dup > 0 && faultRNG.Float64() < f.Dup {
 				copies = 2
 				res.Duplicated++
-				emit(se.machine, &record.Entry{At: se.at, Msg: msg, Fault: record.Fault{Kind: record.FaultDup, To: to}})
+				emit(se.machine, record.Entry{At: se.at, Msg: msg, Fault: record.Fault{Kind: record.FaultDup, To: to}})
 			}
 			for range copies {
 				at := se.at + spec.Latency.Draw(&net)

@@ -1,0 +1,160 @@
+package replay_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"lamport/core"
+	"lamport/record"
+	"lamport/replay"
+)
+
+// Issue 6's yardstick: 100 machines for an hour of virtual time with the
+// default parameters, about 1.4 M events.
+func spec100(b *testing.B) replay.SimSpec {
+	return replay.SimSpec{Machines: core.RingConfig(100, "sim", 0).IDs(), Params: core.DefaultParams(7),
+		Duration: time.Hour, Latency: mustLatency(b, replay.DefaultLatency)}
+}
+
+func BenchmarkSim100Machines1Hour(b *testing.B) {
+	spec := spec100(b)
+	var events uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := replay.Simulate(spec, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		events = res.Events
+	}
+	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkRecordSim100Machines1Hour records the run to a fresh store each
+// time and reports its size per event; then, in the same benchmark run, it
+// times a raw bbolt append of the very bytes the recorder stored (the
+// same values, committed 128 to a transaction as the recorder's batches
+// are), so the ratio says what the recorder costs above bbolt itself.
+func BenchmarkRecordSim100Machines1Hour(b *testing.B) {
+	dir := b.TempDir()
+	spec := spec100(b)
+	var (
+		events uint64
+		path   string
+	)
+	i := 0
+	for b.Loop() {
+		i++
+		path = filepath.Join(dir, fmt.Sprintf("rec%d.db", i))
+		st, err := record.Open(path, record.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := replay.RecordSim(st, replay.SimRun{RunID: "bench", Config: core.RingConfig(100, "sim", 0), Started: epoch, Spec: spec})
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		events = res.Events
+	}
+	recorded := float64(events) * float64(b.N) / b.Elapsed().Seconds()
+	b.ReportMetric(recorded, "events/s")
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(fi.Size())/float64(events), "file-bytes/event")
+
+	values, size := storedValues(b, path)
+	b.ReportMetric(float64(size)/float64(events), "value-bytes/event")
+	rawSeconds := rawAppend(b, filepath.Join(dir, "raw.db"), values)
+	raw := float64(events) / rawSeconds
+	b.ReportMetric(raw, "raw-bbolt-events/s")
+	b.ReportMetric(recorded/raw, "ratio-to-raw")
+}
+
+// storedValues reads every value under the store's data bucket, in key
+// order, and their total size.
+func storedValues(b *testing.B, path string) ([][]byte, int) {
+	db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	var values [][]byte
+	size := 0
+	var walk func(*bolt.Bucket) error
+	walk = func(bk *bolt.Bucket) error {
+		return bk.ForEach(func(k, v []byte) error {
+			if v == nil {
+				return walk(bk.Bucket(k))
+			}
+			values = append(values, append([]byte(nil), v...))
+			size += len(v)
+			return nil
+		})
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		data := tx.Bucket([]byte("data"))
+		if data == nil {
+			return fmt.Errorf("no data bucket in %s", path)
+		}
+		return walk(data)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return values, size
+}
+
+// rawAppend writes values to a fresh bbolt file under sequential keys,
+// 128 values per transaction, and returns the seconds it took.
+func rawAppend(b *testing.B, path string, values [][]byte) float64 {
+	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	began := time.Now()
+	for i := 0; i < len(values); i += 128 {
+		err := db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("raw"))
+			if err != nil {
+				return err
+			}
+			for j := i; j < min(i+128, len(values)); j++ {
+				key := []byte(fmt.Sprintf("%016x", j))
+				if err := bk.Put(key, values[j]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(began).Seconds()
+}
+
+func BenchmarkReplay100Machines1Hour(b *testing.B) {
+	st := tempStore(b)
+	res, err := replay.RecordSim(st, replay.SimRun{RunID: "r", Config: core.RingConfig(100, "sim", 0), Started: epoch, Spec: spec100(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		got, err := replay.Run(st, "r", replay.Options{})
+		if err != nil || !got.Identical() {
+			b.Fatal(err, got.First)
+		}
+	}
+	b.ReportMetric(float64(res.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
