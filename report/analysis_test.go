@@ -472,3 +472,16 @@ func BenchmarkAnalyze5Machines1Hour(b *testing.B) {
 	}
 	b.ReportMetric(float64(res.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// Issue 6's yardstick for the streaming readers: 100 machines for an hour.
+func BenchmarkAnalyze100Machines1Hour(b *testing.B) {
+	st := analysisStore(b)
+	res := analysisSim(b, st, "hour", 100, core.DefaultParams(7), time.Hour, replay.DefaultLatency)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := report.Analyze(st, "hour"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(res.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
