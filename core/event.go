@@ -74,7 +74,13 @@ func (e Event) Sent(from MachineID) []Message {
 	}
 	out := make([]Message, len(e.To))
 	for i := range e.To {
-		out[i] = Message{From: from, Seq: e.FirstSeq + uint64(i), Clock: e.Clock}
+		out[i] = e.Message(from, i)
 	}
 	return out
+}
+
+// Message is the message a send event produces for its i-th target,
+// without building the whole list (the simulator's hot path).
+func (e Event) Message(from MachineID, i int) Message {
+	return Message{From: from, Seq: e.FirstSeq + uint64(i), Clock: e.Clock}
 }

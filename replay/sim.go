@@ -204,8 +204,8 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			}
 		}
 		emit(se.machine, record.Entry{At: se.at, Event: ev})
-		for i, msg := range ev.Sent(se.machine) {
-			to := ev.To[i]
+		for i, to := range ev.To {
+			msg := ev.Message(se.machine, i)
 			if f.Cut(se.machine, to, se.at) {
 				lose(se.machine, se.at, msg, to, record.LostPartition)
 				continue
