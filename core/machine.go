@@ -27,10 +27,21 @@ type Machine struct {
 // NewMachine builds machine id of a run whose machines are ids. Its first
 // RNG draw fixes its tick rate.
 func NewMachine(id MachineID, ids []MachineID, p Params) (*Machine, error) {
+	ring, err := NewRing(ids)
+	if err != nil {
+		return nil, err
+	}
+	return NewMachineOnRing(id, ring, p)
+}
+
+// NewMachineOnRing is NewMachine for a driver that builds many machines:
+// they share one Ring instead of each sorting the ids and keeping its own
+// list of peers.
+func NewMachineOnRing(id MachineID, ring *Ring, p Params) (*Machine, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	peers, err := Peers(id, ids)
+	peers, err := ring.Peers(id)
 	if err != nil {
 		return nil, err
 	}

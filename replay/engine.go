@@ -154,11 +154,6 @@ func run(r *record.Reader, opt Options) (Result, error) {
 	if opt.Params != nil {
 		params = *opt.Params
 	}
-	if opt.NewModel == nil {
-		opt.NewModel = func(id core.MachineID, ids []core.MachineID, p core.Params) (Model, error) {
-			return core.NewMachine(id, ids, p)
-		}
-	}
 	if opt.Context <= 0 {
 		opt.Context = 5
 	}
@@ -167,6 +162,15 @@ func run(r *record.Reader, opt Options) (Result, error) {
 		ids = append(ids, m.ID)
 	}
 	slices.Sort(ids)
+	if opt.NewModel == nil {
+		ring, err := core.NewRing(ids)
+		if err != nil {
+			return res, fmt.Errorf("run %s: %w", meta.ID, err)
+		}
+		opt.NewModel = func(id core.MachineID, _ []core.MachineID, p core.Params) (Model, error) {
+			return core.NewMachineOnRing(id, ring, p)
+		}
+	}
 
 	var ms []*machineReplay
 	for _, id := range r.Machines() {

@@ -95,11 +95,15 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 	machines := make(map[core.MachineID]*simMachine, len(ids))
 	stats := make(map[core.MachineID]*record.MachineStats, len(ids))
 	q := &eventQueue{}
+	ring, err := core.NewRing(ids)
+	if err != nil {
+		return res, err
+	}
 	for _, id := range ids {
 		if id == NetworkStream {
 			return res, fmt.Errorf("machine id 0 is reserved")
 		}
-		m, err := core.NewMachine(id, ids, spec.Params)
+		m, err := core.NewMachineOnRing(id, ring, spec.Params)
 		if err != nil {
 			return res, fmt.Errorf("machine %d: %w", id, err)
 		}

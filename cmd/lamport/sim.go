@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -186,6 +187,16 @@ func printSimSummary(e *env, store string, seed uint64, meta record.RunMeta, res
 		fmt.Fprintf(e.stdout, "sim (not recorded)  seed %d  %d machines  %s events  %s arrivals\n", seed, len(res.Stats), replay.Thousands(res.Events), replay.Thousands(res.Arrivals))
 	}
 	speedup := virtual.Seconds() / max(wall.Seconds(), 1e-9)
-	fmt.Fprintf(e.stdout, "virtual %s in %s wall (%.0fx real time)\n", virtual, wall.Round(time.Millisecond), speedup)
+	fmt.Fprintf(e.stdout, "virtual %s in %s wall (%sx real time)\n", virtual, wall.Round(time.Millisecond), speedupText(speedup))
 	fmt.Fprintf(e.stdout, "trace hash %s\n", res.Hash)
+}
+
+// speedupText is the speed-up with no decimals when it is large and two
+// significant digits when it is below 10 ("0.18", "3.4"), so a slow
+// simulation does not read "0x".
+func speedupText(x float64) string {
+	if x >= 10 {
+		return strconv.FormatFloat(x, 'f', 0, 64)
+	}
+	return strconv.FormatFloat(x, 'g', 2, 64)
 }
