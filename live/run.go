@@ -91,6 +91,13 @@ func (s *Spec) validate() error {
 	if s.RunID == "" {
 		return errors.New("run id is empty")
 	}
+	local := len(s.Local)
+	if s.Local == nil {
+		local = len(s.Config.Machines)
+	}
+	if err := CheckFileLimit(local, len(s.Config.Machines)); err != nil {
+		return err
+	}
 	if s.Resume && len(s.Local) != 1 {
 		return errors.New("resume restarts one machine; give exactly one local machine")
 	}

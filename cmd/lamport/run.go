@@ -70,6 +70,11 @@ func runCommand(e *env, args []string) error {
 
 	// Everything that can be refused is refused before the first log line,
 	// so a refusal is one line on stderr.
+	if !o.procs {
+		if err := live.CheckFileLimit(len(s.cfg.Machines), len(s.cfg.Machines)); err != nil {
+			return usageErrorf("%v", err)
+		}
+	}
 	if o.procs {
 		for _, m := range s.cfg.Machines {
 			if m.Port == 0 {
