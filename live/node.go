@@ -56,6 +56,10 @@ type node struct {
 	// from resumeBegin, starting with tick firstTick.
 	resumeBegin time.Time
 	firstTick   int64
+	// restart holds the crash and restart entries of a rejoin until the
+	// machine's first input, under mu, so they precede everything it sees
+	// after coming back, and a rejoin that sees nothing records nothing.
+	restart []record.Entry
 
 	// maxLate is the worst tick lateness seen; tick goroutine only.
 	maxLate time.Duration
@@ -122,6 +126,7 @@ func (n *node) arrive(_ core.MachineID, msg core.Message) {
 	if !n.open {
 		return
 	}
+	n.recordRestart()
 	n.machine.Deliver(msg)
 	n.rec.Append(n.self, record.Entry{At: n.clock.Now().Sub(n.start), Arrival: true, Msg: msg})
 }
@@ -130,6 +135,7 @@ func (n *node) arrive(_ core.MachineID, msg core.Message) {
 // the network, so no recorded arrival can lack its recorded send.
 func (n *node) tick() {
 	n.mu.Lock()
+	n.recordRestart()
 	ev := n.machine.Tick()
 	at := n.clock.Now().Sub(n.start)
 	n.rec.Append(n.self, record.Entry{At: at, Event: ev})
@@ -157,6 +163,14 @@ func (n *node) tick() {
 			panic(fmt.Sprintf("live: send on a closed link from %d to %d: %v", n.self, ev.To[i], err))
 		}
 	}
+}
+
+// recordRestart records a rejoin's crash and restart, once; n.mu held.
+func (n *node) recordRestart() {
+	for _, e := range n.restart {
+		n.rec.Append(n.self, e)
+	}
+	n.restart = nil
 }
 
 // tickLoop ticks at rate*speed per second from begin until until (zero:

@@ -81,25 +81,34 @@ func resumeNode(spec Spec, n *node) ([]record.Entry, error) {
 	if due := uint64(at / interval); due > n.machine.Ticks() {
 		missed = due - n.machine.Ticks()
 	}
+	if spec.Duration > 0 && at >= spec.Duration {
+		return nil, fmt.Errorf("rejoin run %s: its schedule ended %v after its start (--duration %v); there is nothing left to run", spec.RunID, spec.Duration, spec.Duration)
+	}
 	crash := record.Entry{At: lastAt, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: n.machine.Crash()}}
 	n.machine.Restart(missed, false, RestartSeqSkip)
 	restart := record.Entry{At: at, Fault: record.Fault{Kind: record.FaultRestart, Missed: missed, SeqSkip: RestartSeqSkip}}
 	n.resumeBegin = n.start
 	n.firstTick = int64(n.machine.Ticks()) + 1
+	return []record.Entry{crash, restart}, nil
+}
 
-	err = spec.Store.UpdateRun(spec.RunID, func(m *record.RunMeta) {
+// markRejoined records, once the rejoined machine has reached its peers,
+// that the run is running again and that it was restarted; a rejoin that
+// cannot connect leaves the run as it was.
+func markRejoined(spec Spec, id core.MachineID) error {
+	err := spec.Store.UpdateRun(spec.RunID, func(m *record.RunMeta) {
 		m.Status, m.Ended = record.StatusRunning, time.Time{}
 		if m.Options == nil {
 			m.Options = map[string]string{}
 		}
-		k := OptionRestarts(n.self)
+		k := OptionRestarts(id)
 		count, _ := strconv.Atoi(m.Options[k])
 		m.Options[k] = strconv.Itoa(count + 1)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("rejoin run %s: %w", spec.RunID, err)
+		return fmt.Errorf("rejoin run %s: %w", spec.RunID, err)
 	}
-	return []record.Entry{crash, restart}, nil
+	return nil
 }
 
 // tickInterval is the time between a machine's ticks at rate*speed.

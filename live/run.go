@@ -196,9 +196,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		closeLogs(nodes)
 		return Result{}, errors.Join(err, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
 	}
-	for _, e := range restart {
-		rec.Append(nodes[0].self, e)
-	}
+	nodes[0].restart = restart
 
 	// A store that cannot be written (disk full, I/O error) ends the run
 	// at once: the recorder drops everything after its first failed
@@ -218,12 +216,12 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		runErr = errors.Join(runErr, err) // it names the run
 	}
 	if !ticked && spec.Resume {
-		// The rejoin recorded its crash and restart; the run stays as
-		// interrupted as it was.
+		// The rejoin never reached its peers: it recorded nothing, and the
+		// run stays as it was.
 		if runErr == nil {
 			runErr = ErrNotStarted
 		}
-		return Result{}, errors.Join(runErr, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
+		return Result{}, runErr
 	}
 	if !ticked {
 		// Nothing happened: leave no empty run to block a retry of the same
@@ -336,6 +334,12 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 	if ctx.Err() != nil {
 		_ = closeLinks(nodes, 0)
 		return false, nil
+	}
+	if spec.Resume {
+		if err := markRejoined(spec, nodes[0].self); err != nil {
+			_ = closeLinks(nodes, 0)
+			return false, err
+		}
 	}
 	if spec.Delay != (core.Latency{}) {
 		for _, n := range nodes {

@@ -51,10 +51,12 @@ import (
 //     To), arrived at the receiver (arrival inputs) and received (receive
 //     events taking them off the queue).
 type Analysis struct {
-	Run    string `json:"run"`
-	Mode   string `json:"mode"`
-	Seed   uint64 `json:"seed"`
-	Status string `json:"status"`
+	Run  string `json:"run"`
+	Mode string `json:"mode"`
+	// Options are the run's recorded settings (duration, latency, faults).
+	Options map[string]string `json:"options,omitempty"`
+	Seed    uint64            `json:"seed"`
+	Status  string            `json:"status"`
 	// Speed multiplies every machine's Rate.
 	Speed   float64   `json:"speed"`
 	Started time.Time `json:"started"`
@@ -214,7 +216,7 @@ func Analyze(st *record.Store, runID string) (Analysis, error) {
 func analyze(r *record.Reader) (Analysis, error) {
 	meta := r.Meta()
 	a := Analysis{
-		Run: meta.ID, Mode: meta.Mode, Seed: meta.Seed, Status: string(meta.Status),
+		Run: meta.ID, Mode: meta.Mode, Options: meta.Options, Seed: meta.Seed, Status: string(meta.Status),
 		Speed: meta.Speed, Started: meta.Started,
 	}
 	// Every machine of the metadata, and any with a log it does not list

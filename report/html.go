@@ -152,8 +152,12 @@ func faultLine(a Analysis) string {
 	if a.Lost == 0 && a.Duplicated == 0 && a.Crashes == 0 {
 		return ""
 	}
-	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s crashes losing %s queued messages",
-		thousands(a.Lost), thousands(a.Duplicated), thousands(a.Crashes), thousands(a.QueueLost))
+	crashes := "crashes"
+	if a.Crashes == 1 {
+		crashes = "crash"
+	}
+	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s %s losing %s queued messages",
+		thousands(a.Lost), thousands(a.Duplicated), thousands(a.Crashes), crashes, thousands(a.QueueLost))
 }
 
 // textHeader is WriteText's first line.
@@ -299,6 +303,9 @@ func (p *page) windowCaption(sp spaceTime) string {
 		"%s sent and received in the window are arrows from the send to the receive (the receive is when the message leaves the queue), "+
 		"and %s with one end outside the window are dashed stubs. Choose another window with --window (positions 100-160, or times 10s-20s).",
 		messages(sp.Full), messages(sp.Stubs))
+	if sp.Lost > 0 {
+		fmt.Fprintf(&b, " Of the stubs, %s lost by injected faults (dotted, reason in the tooltip).", messages(sp.Lost))
+	}
 	return b.String()
 }
 

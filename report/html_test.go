@@ -507,3 +507,36 @@ func BenchmarkWriteHTML5Machines1Hour(b *testing.B) {
 	b.ReportMetric(float64(res.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 	b.ReportMetric(float64(size), "page-bytes")
 }
+
+// TestSpaceTimeMarksLostMessages: a message a fault lost is drawn as lost,
+// with its reason, never as "received outside the window".
+func TestSpaceTimeMarksLostMessages(t *testing.T) {
+	st := analysisStore(t)
+	_, err := replay.RecordSim(st, replay.SimRun{RunID: "lossy", Config: core.RingConfig(3, "sim", 0), Started: time.Unix(0, 0).UTC(),
+		Spec: replay.SimSpec{Params: core.DefaultParams(7), Duration: 20 * time.Second, Latency: mustParseLatency(t), Faults: core.Faults{Drop: 0.5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(writeHTML(t, st, "lossy", report.HTMLOptions{Window: report.Window{First: 1, Last: 60}}))
+	lost := regexp.MustCompile(`class="stub lost" data-msg="([0-9]+:[0-9]+)"[^>]*><title>[^<]*lost \(drop\)</title>`).FindAllStringSubmatch(page, -1)
+	if len(lost) == 0 {
+		t.Fatal("no message of the window is drawn as lost with half of them dropped")
+	}
+	for _, m := range lost {
+		if strings.Count(page, `data-msg="`+m[1]+`"`) != 1 {
+			t.Errorf("lost message %s is drawn more than once", m[1])
+		}
+	}
+	if !strings.Contains(page, "lost by injected faults") {
+		t.Error("the caption does not count the lost messages")
+	}
+}
+
+func mustParseLatency(t *testing.T) core.Latency {
+	t.Helper()
+	l, err := core.ParseLatency("exp:1ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}

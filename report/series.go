@@ -162,6 +162,8 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 			a.lagMax[b] = max(a.lagMax[b], lag)
 			a.lagSum[b] += float64(lag)
 			wc.add(pos, next.id, next.wall, ev)
+		} else if e.Fault.Kind == record.FaultLost {
+			wc.lost(e.Msg, e.Fault.Reason)
 		}
 		if err := next.advance(); err != nil {
 			return runSeries{}, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/record"
 )
 
 // DefaultWindowEvents is how many events the space-time diagram shows when
@@ -169,6 +170,9 @@ type windowEvent struct {
 type windowEvents struct {
 	Window Window // never the zero Window
 	Events []windowEvent
+	// Lost holds why each message sent in the window was lost (run faults),
+	// so the diagram does not show it as received later.
+	Lost map[msgKey]record.LostReason
 	// Selected counts the events the window selects; more than
 	// len(Events) when a window by time held more than MaxWindowEvents.
 	Selected uint64
@@ -179,7 +183,11 @@ type windowEvents struct {
 
 // windowCollector keeps the window's events during the walk, never more
 // than MaxWindowEvents.
-type windowCollector struct{ w windowEvents }
+type windowCollector struct {
+	w windowEvents
+	// sent holds the messages sent by the window's events.
+	sent map[msgKey]bool
+}
 
 func newWindowCollector(w Window) *windowCollector {
 	return &windowCollector{w: windowEvents{Window: w.orDefault()}}
@@ -204,6 +212,27 @@ func (c *windowCollector) add(pos uint64, id core.MachineID, at time.Duration, e
 	e := *ev
 	e.To = slices.Clone(ev.To)
 	c.w.Events = append(c.w.Events, windowEvent{Pos: pos, Machine: id, At: at, Event: e})
+	if e.Kind == core.KindSend {
+		if c.sent == nil {
+			c.sent = map[msgKey]bool{}
+		}
+		for _, m := range e.Sent(id) {
+			c.sent[msgKey{m.From, m.Seq}] = true
+		}
+	}
+}
+
+// lost notes that msg was lost, if it was sent in the window; the others
+// do not matter to the diagram, so the memory stays bounded by it.
+func (c *windowCollector) lost(msg core.Message, why record.LostReason) {
+	k := msgKey{msg.From, msg.Seq}
+	if !c.sent[k] {
+		return
+	}
+	if c.w.Lost == nil {
+		c.w.Lost = map[msgKey]record.LostReason{}
+	}
+	c.w.Lost[k] = why
 }
 
 func (c *windowCollector) result() windowEvents { return c.w }
@@ -219,8 +248,9 @@ type msgKey struct {
 type spaceTime struct {
 	// Full counts messages drawn as arrows (send and receive both in the
 	// window); Stubs those drawn as dashed stubs (one end in the window,
-	// the other outside it or never happening).
-	Full, Stubs int
+	// the other outside it or never happening); Lost those of the stubs
+	// that a fault lost (class "lost").
+	Full, Stubs, Lost int
 }
 
 // writeSpaceTime writes the Lamport space-time diagram of win: one
@@ -373,6 +403,13 @@ func writeSpaceTime(w io.Writer, id string, win windowEvents, ids []core.Machine
 					continue
 				}
 				ex, ey := p.x+stubDX, p.y+0.4*(laneY(ti)-p.y)
+				if why, lost := win.Lost[msgKey{m.From, m.Seq}]; lost {
+					s.printf(`<path class="stub lost" data-msg="%s" d="%s" stroke="%s" stroke-dasharray="1 3"><title>%s</title></path>`+"\n",
+						m.ID(), arrowPath(p.x, p.y, ex, ey, dotR), col, Esc(fmt.Sprintf("message %s from m%d to m%d, clock %d; lost (%s)", m.ID(), m.From, to, m.Clock, why)))
+					st.Stubs++
+					st.Lost++
+					continue
+				}
 				s.printf(`<path class="stub" data-msg="%s" d="%s" stroke="%s" stroke-dasharray="4 3"><title>%s</title></path>`+"\n",
 					m.ID(), arrowPath(p.x, p.y, ex, ey, dotR), col, Esc(fmt.Sprintf("message %s from m%d to m%d, clock %d; received outside the window", m.ID(), m.From, to, m.Clock)))
 				st.Stubs++

@@ -25,7 +25,7 @@ func (o *faultFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.drop, "drop", 0, "probability that a message is lost (0..1)")
 	fs.Float64Var(&o.dup, "dup", 0, "probability that a message is delivered twice (0..1)")
 	fs.StringVar(&o.spike, "spike", "", "latency spikes `P:EXTRA`: with probability P a message takes EXTRA longer (0.01:500ms)")
-	fs.StringArrayVar(&o.partitions, "partition", nil, "cut a link for a while: `A-B@FROM-TO` both ways, A>B@FROM-TO one way (2-3@10s-20s); repeatable")
+	fs.StringArrayVar(&o.partitions, "partition", nil, "cut a link for a while: `A-B@FROM-TO` both ways, 'A>B@FROM-TO' one way (quote the >; 2-3@10s-20s); repeatable")
 	fs.StringVar(&o.clog, "clog", "", "clog every link at random, `EVERY:FOR` mean times (30s:2s): messages wait for the link")
 	fs.StringArrayVar(&o.crashes, "crash", nil, "crash a machine for a while: `ID@FROM-TO` (2@10s-20s); repeatable")
 	fs.StringVar(&o.randomCrashes, "crashes", "", "crash every machine at random, `EVERY:FOR` mean times (1m:5s)")
@@ -100,8 +100,12 @@ func addFaultOptions(opts map[string]string, f core.Faults, swarm bool) {
 
 // faultSummary is the line sim prints about injected faults.
 func faultSummary(res replay.SimResult) string {
-	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s crashes",
-		replay.Thousands(res.Lost), replay.Thousands(res.Duplicated), replay.Thousands(res.Crashes))
+	crashes := "crashes"
+	if res.Crashes == 1 {
+		crashes = "crash"
+	}
+	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s %s",
+		replay.Thousands(res.Lost), replay.Thousands(res.Duplicated), replay.Thousands(res.Crashes), crashes)
 }
 
 // liveFaultFlags are the faults run and machine inject at the sending
@@ -115,7 +119,7 @@ type liveFaultFlags struct {
 
 func (o *liveFaultFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.drop, "drop", 0, "probability that a sent message is lost, decided at the sender (0..1)")
-	fs.StringArrayVar(&o.partitions, "partition", nil, "cut a link for a while, times since the run's start: `A-B@FROM-TO` both ways, A>B one way; repeatable")
+	fs.StringArrayVar(&o.partitions, "partition", nil, "cut a link for a while, times since the run's start: `A-B@FROM-TO` both ways, 'A>B@FROM-TO' one way (quote the >); repeatable")
 	fs.StringVar(&o.delay, "delay", "", "extra latency per message before it is sent: constant:D, uniform:A-B or exp:MEAN (links stay FIFO)")
 }
 

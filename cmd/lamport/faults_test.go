@@ -34,6 +34,10 @@ func TestSimWithFaultsRecordsAndReplays(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "identical") {
 		t.Fatalf("replay of a faulty sim: exit %d\n%s%s", code, out, errOut)
 	}
+	_, lsOut, _ := lamport(t, "ls", "--json", "--store", store)
+	if runs := decodeJSON[[]lsRun](t, "ls --json", lsOut); len(runs) != 1 || runs[0].Options["partition"] != want["partition"] {
+		t.Errorf("ls --json does not show the run's faults: %+v", runs)
+	}
 	code, out, _ = lamport(t, "show", "latest", "--machine", "2", "--store", store)
 	if code != 0 || !strings.Contains(out, " crash    queue_lost=") || !strings.Contains(out, " restart  missed=") {
 		t.Errorf("show does not list machine 2's crash and restart:\n%.2000s", out)

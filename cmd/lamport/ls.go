@@ -24,6 +24,9 @@ type lsRun struct {
 	// Sweep and Variant tie a run to the 'lamport sweep' that made it.
 	Sweep   string `json:"sweep,omitempty"`
 	Variant string `json:"variant,omitempty"`
+	// Options are the run's recorded settings beyond its parameters: its
+	// duration, latency, faults, and what tools noted about it.
+	Options map[string]string `json:"options,omitempty"`
 	// machineCount is the table's MACHINES cell: "3", or "1/3" for a store
 	// that holds part of a run.
 	machineCount string
@@ -84,7 +87,7 @@ func lsCommand(e *env, args []string) error {
 			return fmt.Errorf("store %s run %s: %w", store, m.ID, err)
 		}
 		row := lsRun{ID: m.ID, Seed: m.Seed, Mode: m.Mode, Status: string(m.Status), Started: m.Started.UTC().Format(time.RFC3339), Machines: []lsMachine{},
-			Sweep: m.Options["sweep"], Variant: m.Options["variant"]}
+			Sweep: m.Options["sweep"], Variant: m.Options["variant"], Options: m.Options}
 		for _, s := range stats {
 			row.Events += s.Events
 		}

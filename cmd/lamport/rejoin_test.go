@@ -95,3 +95,53 @@ func TestKilledMachineRejoinsItsRun(t *testing.T) {
 	}
 	t.Logf("replay: %s", strings.ReplaceAll(strings.TrimSpace(out), "\n", "; "))
 }
+
+// TestLateRejoinIsRefused: a machine started again after its run's
+// schedule has ended has nothing to rejoin; it is refused and records
+// nothing.
+func TestLateRejoinIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	config := writeConfig(t, dir, freePorts(t, 3))
+	logs := filepath.Join(dir, "logs")
+	args := func(id int) []string {
+		return []string{"machine", "--id", fmt.Sprint(id), "--config", config, "--seed", "6", "--duration", "3s",
+			"--speed", "10", "--run-id", "late", "--store", filepath.Join(dir, fmt.Sprintf("m%d.db", id)), "--log-dir", logs}
+	}
+	m1, m2, m3 := startChild(t, args(1)...), startChild(t, args(2)...), startChild(t, args(3)...)
+	for _, c := range []*child{m1, m2, m3} {
+		defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+	}
+	log2 := filepath.Join(logs, "log_2.txt")
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if b, err := os.ReadFile(log2); err == nil && strings.Count(string(b), "\n") >= 15 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("machine 2 did not tick within a minute:\n%s", m2.output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Past the first commits (every 200 ms), so its store holds a log.
+	time.Sleep(500 * time.Millisecond)
+	_ = m2.cmd.Process.Kill()
+	_ = m2.cmd.Wait()
+	for _, c := range []*child{m1, m3} {
+		<-c.scanned
+		_ = c.cmd.Wait()
+	}
+	store2 := filepath.Join(dir, "m2.db")
+	_, before, showErr := lamport(t, "show", "late", "--store", store2)
+	if before == "" {
+		t.Fatalf("show of the killed machine's store: %s", showErr)
+	}
+	code, _, errOut := lamport(t, args(2)...)
+	if code != 2 || !strings.Contains(errOut, "nothing left to run") {
+		t.Fatalf("a rejoin after the run's end: exit %d, %s", code, errOut)
+	}
+	// (The store's first writable open records the dead run as
+	// interrupted, so its bytes may change; its log must not.)
+	_, after, _ := lamport(t, "show", "late", "--store", store2)
+	if before == "" || after != before || strings.Contains(after, " restart ") {
+		t.Errorf("the refused rejoin changed machine 2's log:\nbefore:\n%.300s\nafter:\n%.300s", before, after)
+	}
+}

@@ -54,7 +54,8 @@ func simCommand(e *env, args []string) error {
 	fs.BoolVar(&o.verify, "verify", false, "simulate twice and compare trace hashes; exit 1 if they differ")
 	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	_ = fs.MarkHidden("speed") // virtual time has no time-lapse
-	fs.Lookup("duration").Usage = "virtual time to simulate (default 1m)"
+	fs.Lookup("duration").Usage = "virtual time to simulate"
+	fs.Lookup("duration").DefValue = "1m0s"
 	o.commitLog.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err

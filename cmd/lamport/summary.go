@@ -33,8 +33,15 @@ func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats [
 	}
 	tw.Flush()
 	printRefusals(w, meta)
+	var faults uint64
+	for _, s := range stats {
+		faults += s.Faults
+	}
+	if faults > 0 {
+		fmt.Fprintf(w, "faults: %d recorded (lost and duplicated messages, crashes, restarts); lamport report counts them\n", faults)
+	}
 	if len(meta.Machines) < len(meta.Config) {
-		fmt.Fprintf(w, "this store holds part of the run; merge every machine's store before replaying it:\n  lamport merge lamport.db machine-*.db && lamport replay %s\n", meta.ID)
+		fmt.Fprintf(w, "this store holds part of the run; merge every machine's store before replaying it:\n  lamport merge lamport.db %s <the other machines' stores> && lamport replay %s\n", storePath, meta.ID)
 		return
 	}
 	storeFlag := ""
