@@ -31,16 +31,7 @@ func TestKilledMachineRejoinsItsRun(t *testing.T) {
 		defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	// Machine 2 is ticking once its log has a few lines.
-	log2 := filepath.Join(logs, "log_2.txt")
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if b, err := os.ReadFile(log2); err == nil && strings.Count(string(b), "\n") >= 5 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("machine 2 did not tick within a minute:\n%s", m2.output())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForLogLines(t, filepath.Join(logs, "log_2.txt"), 5, m2)
 	if err := m2.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -111,16 +102,7 @@ func TestLateRejoinIsRefused(t *testing.T) {
 	for _, c := range []*child{m1, m2, m3} {
 		defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	}
-	log2 := filepath.Join(logs, "log_2.txt")
-	for deadline := time.Now().Add(60 * time.Second); ; {
-		if b, err := os.ReadFile(log2); err == nil && strings.Count(string(b), "\n") >= 15 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("machine 2 did not tick within a minute:\n%s", m2.output())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitForLogLines(t, filepath.Join(logs, "log_2.txt"), 15, m2)
 	// Past the first commits (every 200 ms), so its store holds a log.
 	time.Sleep(500 * time.Millisecond)
 	_ = m2.cmd.Process.Kill()
@@ -143,5 +125,20 @@ func TestLateRejoinIsRefused(t *testing.T) {
 	_, after, _ := lamport(t, "show", "late", "--store", store2)
 	if before == "" || after != before || strings.Contains(after, " restart ") {
 		t.Errorf("the refused rejoin changed machine 2's log:\nbefore:\n%.300s\nafter:\n%.300s", before, after)
+	}
+}
+
+// waitForLogLines waits, at most a minute, until the machine log at path
+// has n lines.
+func waitForLogLines(t *testing.T, path string, n int, c *child) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; {
+		if b, err := os.ReadFile(path); err == nil && strings.Count(string(b), "\n") >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s has not %d lines after a minute:\n%s", path, n, c.output())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
