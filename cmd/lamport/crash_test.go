@@ -440,22 +440,7 @@ func TestKill9OfAMachineProcessOfAProcsRun(t *testing.T) {
 		t.Fatalf("run --procs after its machine 2 was killed: exit %d (%v), want 2 naming it:\n%s", code, err, c.output())
 	}
 
-	st, err := record.Open(store, record.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Check(); err != nil {
-		t.Fatal(err)
-	}
-	meta, err := st.Resolve("latest")
-	if err != nil {
-		t.Fatal(err)
-	}
-	stats, err := st.Stats(meta.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, meta, stats := checkedLatest(t, store)
 	st.Close()
 	if meta.Status != record.StatusInterrupted || len(stats) != 3 || stats[1].Events == 0 {
 		t.Fatalf("merged run %s: status %s, %d machine logs %+v; want interrupted with all 3, machine 2's not empty", meta.ID, meta.Status, len(stats), stats)

@@ -36,6 +36,31 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// checkedLatest opens store read-only, checks it, and returns it (the
+// caller closes it) with its newest run and that run's stats.
+func checkedLatest(t *testing.T, store string) (*record.Store, record.RunMeta, []record.MachineStats) {
+	t.Helper()
+	st, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Check(); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	meta, err := st.Resolve("latest")
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	stats, err := st.Stats(meta.ID)
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	return st, meta, stats
+}
+
 func writeConfig(t *testing.T, dir string, ports []int) string {
 	t.Helper()
 	cfg := core.Config{}
@@ -214,18 +239,8 @@ func TestProcsRunRecordsAMergedRunThatObeysTheModel(t *testing.T) {
 			if err != nil {
 				t.Fatalf("run --procs: %v\n%s", err, out)
 			}
-			st, err := record.Open(store, record.Options{ReadOnly: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, meta, _ := checkedLatest(t, store)
 			defer st.Close()
-			if err := st.Check(); err != nil {
-				t.Fatal(err)
-			}
-			meta, err := st.Resolve("latest")
-			if err != nil {
-				t.Fatal(err)
-			}
 			if meta.Status != record.StatusComplete || len(meta.Machines) != machines {
 				t.Fatalf("merged run: status %s, %d machines\n%s", meta.Status, len(meta.Machines), out)
 			}

@@ -132,24 +132,10 @@ func TestFullStoreStopsTheRunAndLeavesItInterrupted(t *testing.T) {
 				t.Errorf("the summary calls the run complete:\n%s", out)
 			}
 
-			st, err := record.Open(store, record.Options{ReadOnly: true})
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, meta, stats := checkedLatest(t, store)
 			defer st.Close()
-			if err := st.Check(); err != nil {
-				t.Fatal(err)
-			}
-			meta, err := st.Resolve("latest")
-			if err != nil {
-				t.Fatal(err)
-			}
 			if meta.Status != record.StatusInterrupted {
 				t.Fatalf("run %s on a full store: status %s, want interrupted", meta.ID, meta.Status)
-			}
-			stats, err := st.Stats(meta.ID)
-			if err != nil {
-				t.Fatal(err)
 			}
 			var events uint64
 			for _, s := range stats {
