@@ -21,19 +21,7 @@ func spec100(b *testing.B) replay.SimSpec {
 		Duration: time.Hour, Latency: mustLatency(b, replay.DefaultLatency)}
 }
 
-func BenchmarkSim100Machines1Hour(b *testing.B) {
-	spec := spec100(b)
-	var events uint64
-	b.ReportAllocs()
-	for b.Loop() {
-		res, err := replay.Simulate(spec, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		events = res.Events
-	}
-	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
-}
+func BenchmarkSim100Machines1Hour(b *testing.B) { benchSim(b, spec100(b)) }
 
 // BenchmarkRecordSim100Machines1Hour records the run to a fresh store each
 // time and reports its size per event; then, in the same benchmark run, it

@@ -11,9 +11,14 @@ import (
 
 // The yardstick: a 5-machine, 1-hour simulation.
 func BenchmarkSim5Machines1Hour(b *testing.B) {
-	spec := replay.SimSpec{Machines: core.RingConfig(5, "sim", 0).IDs(), Params: core.DefaultParams(7),
-		Duration: time.Hour, Latency: mustLatency(b, replay.DefaultLatency)}
+	benchSim(b, replay.SimSpec{Machines: core.RingConfig(5, "sim", 0).IDs(), Params: core.DefaultParams(7),
+		Duration: time.Hour, Latency: mustLatency(b, replay.DefaultLatency)})
+}
+
+// benchSim simulates spec without recording and reports events per second.
+func benchSim(b *testing.B, spec replay.SimSpec) {
 	var events uint64
+	b.ReportAllocs()
 	for b.Loop() {
 		res, err := replay.Simulate(spec, nil)
 		if err != nil {

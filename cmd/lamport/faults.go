@@ -61,12 +61,8 @@ func (o *faultFlags) faults(fs *pflag.FlagSet, s setup) (core.Faults, error) {
 			return f, usageErrorf("--crashes: %v", err)
 		}
 	}
-	for _, s := range o.partitions {
-		p, err := core.ParsePartition(s)
-		if err != nil {
-			return f, usageErrorf("--partition: %v", err)
-		}
-		f.Partitions = append(f.Partitions, p)
+	if f.Partitions, err = parsePartitions(o.partitions); err != nil {
+		return f, err
 	}
 	for _, s := range o.crashes {
 		c, err := core.ParseCrash(s)
@@ -86,6 +82,19 @@ func (o *faultFlags) faults(fs *pflag.FlagSet, s setup) (core.Faults, error) {
 		return f, usageErrorf("faults: %v", err)
 	}
 	return f, nil
+}
+
+// parsePartitions reads the --partition values, in order.
+func parsePartitions(values []string) ([]core.Partition, error) {
+	var out []core.Partition
+	for _, v := range values {
+		p, err := core.ParsePartition(v)
+		if err != nil {
+			return nil, usageErrorf("--partition: %v", err)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // addFaultOptions records f in a run's options, as the flags that set it.
@@ -126,19 +135,15 @@ func (o *liveFaultFlags) register(fs *pflag.FlagSet) {
 // faults resolves the flags for the run s sets up.
 func (o *liveFaultFlags) faults(s setup) (core.Faults, core.Latency, error) {
 	f := core.Faults{Drop: o.drop}
-	for _, p := range o.partitions {
-		part, err := core.ParsePartition(p)
-		if err != nil {
-			return f, core.Latency{}, usageErrorf("--partition: %v", err)
-		}
-		f.Partitions = append(f.Partitions, part)
+	var err error
+	if f.Partitions, err = parsePartitions(o.partitions); err != nil {
+		return f, core.Latency{}, err
 	}
 	if err := f.Validate(s.cfg.IDs()); err != nil {
 		return f, core.Latency{}, usageErrorf("faults: %v", err)
 	}
 	var delay core.Latency
 	if o.delay != "" {
-		var err error
 		if delay, err = core.ParseLatency(o.delay); err != nil {
 			return f, delay, usageErrorf("--delay: %v", err)
 		}

@@ -86,9 +86,12 @@ func runCommand(e *env, args []string) error {
 		}
 	}
 	runID := newRunID(time.Now())
-	if o.procs {
+	logStart := func() {
 		e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
 			"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
+	}
+	if o.procs {
+		logStart()
 		return o.runProcs(ctx, e, s, runID, secret)
 	}
 	st, err := openStore(o.store, false)
@@ -96,8 +99,7 @@ func runCommand(e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
-		"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
+	logStart()
 	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "run")
 	opts := s.options()
 	addLiveFaultOptions(opts, faults, delay)

@@ -37,7 +37,8 @@ func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats [
 	for _, s := range stats {
 		faults += s.Faults
 	}
-	if faults > 0 {
+	// sim prints its own, finer line (lost, duplicated, crashes).
+	if faults > 0 && meta.Mode != "sim" {
 		fmt.Fprintf(w, "faults: %d recorded (lost and duplicated messages, crashes, restarts); lamport report counts them\n", faults)
 	}
 	if len(meta.Machines) < len(meta.Config) {
