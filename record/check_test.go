@@ -17,9 +17,7 @@ import (
 )
 
 // TestCheckDetectsCorruption damages a valid store with raw bbolt writes,
-// one way at a time, and expects Check to name the problem. The chunks are
-// rewritten with a stock msgpack library, so this also shows the format is
-// plain msgpack.
+// one way at a time, and expects Check to name the problem.
 func TestCheckDetectsCorruption(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.db")
@@ -38,29 +36,34 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		return tx.Bucket([]byte("data")).Bucket([]byte("r")).Bucket(mkey(id))
 	}
 	chunks := func(tx *bolt.Tx, id uint32) *bolt.Bucket { return machine(tx, id).Bucket([]byte("chunks")) }
-	// editChunk decodes a chunk with msgpack, lets edit change it, and
-	// writes it back.
-	editChunk := func(tx *bolt.Tx, id uint32, n uint64, edit func([][]any)) error {
+	// editLog decodes a machine's whole log, lets edit change its entries,
+	// and writes them back as one chunk.
+	editLog := func(tx *bolt.Tx, id uint32, edit func([]record.Entry)) error {
 		b := chunks(tx, id)
-		var entries [][]any
-		if err := msgpack.Unmarshal(b.Get(ckey(n)), &entries); err != nil {
+		var raw [][]byte
+		if err := b.ForEach(func(_, v []byte) error { raw = append(raw, append([]byte(nil), v...)); return nil }); err != nil {
 			return err
 		}
-		edit(entries)
-		v, err := msgpack.Marshal(entries)
+		es, err := record.DecodeLog(raw)
 		if err != nil {
 			return err
 		}
-		return b.Put(ckey(n), v)
+		edit(es)
+		for n := range raw {
+			if err := b.Delete(ckey(uint64(n + 1))); err != nil {
+				return err
+			}
+		}
+		return b.Put(ckey(1), record.EncodeLog(es))
 	}
 	// firstTick finds the first tick entry at or after entry i.
-	firstTick := func(entries [][]any, i int) int {
-		for ; i < len(entries); i++ {
-			if form := entries[i][0]; asInt(form) != 0 {
+	firstTick := func(es []record.Entry, i int) int {
+		for ; i < len(es); i++ {
+			if es[i].IsTick() {
 				return i
 			}
 		}
-		t.Fatal("no tick entry in chunk")
+		t.Fatal("no tick entry in the log")
 		return -1
 	}
 
@@ -78,7 +81,16 @@ func TestCheckDetectsCorruption(t *testing.T) {
 			}
 			return b.Put(ckey(0), v)
 		}, "machine 2: chunk key 0 where 1 belongs"},
-		{"undecodable chunk", func(tx *bolt.Tx) error { return chunks(tx, 2).Put(ckey(3), []byte{0x91, 0xff, 1, 2, 3, 4, 5}) }, "machine 2 chunk 3: entry 0: want an array"},
+		{"undecodable chunk", func(tx *bolt.Tx) error { return chunks(tx, 2).Put(ckey(3), []byte{0x03, 0x01, 0x00, 0x07, 1, 2, 3, 4, 5}) }, "machine 2 chunk 3: entry 0: unknown entry form 7"},
+		{"undecodable schema 2 chunk", func(tx *bolt.Tx) error {
+			return chunks(tx, 2).Put(ckey(1), []byte{0x91, 0xff, 1, 2, 3, 4, 5})
+		}, "machine 2 chunk 1: entry 0: want an array"},
+		{"chunk carries on from nothing", func(tx *bolt.Tx) error {
+			b := chunks(tx, 1)
+			v := append([]byte(nil), b.Get(ckey(1))...)
+			v[2] = 0 // the count is one byte here: clear the reset flag
+			return b.Put(ckey(1), v)
+		}, "machine 1 chunk 1: delta chunk carries on from a chunk that is not a whole delta chunk"},
 		{"trailing bytes", func(tx *bolt.Tx) error {
 			b := chunks(tx, 3)
 			return b.Put(ckey(1), append(append([]byte(nil), b.Get(ckey(1))...), 0x01))
@@ -98,20 +110,20 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		}, "stored stats"},
 		{"undecodable stats", func(tx *bolt.Tx) error { return machine(tx, 2).Put([]byte("stats"), []byte("{}")) }, "machine 2: stats:"},
 		{"at goes back", func(tx *bolt.Tx) error {
-			return editChunk(tx, 1, 2, func(es [][]any) {
-				es[4][1] = asInt(es[3][1]) - 1
+			return editLog(tx, 1, func(es []record.Entry) {
+				es[14].At = es[13].At - 1
 			})
 		}, "before the previous entry"},
 		{"event index gap", func(tx *bolt.Tx) error {
-			return editChunk(tx, 2, 2, func(es [][]any) {
-				i := firstTick(es, 0)
-				es[i][2] = asInt(es[i][2]) + 1
+			return editLog(tx, 2, func(es []record.Entry) {
+				i := firstTick(es, 12)
+				es[i].Event.Index++
 			})
 		}, "event index"},
 		{"event tick gap", func(tx *bolt.Tx) error {
-			return editChunk(tx, 3, 1, func(es [][]any) {
+			return editLog(tx, 3, func(es []record.Entry) {
 				i := firstTick(es, 0)
-				es[i][3] = asInt(es[i][3]) + 2
+				es[i].Event.Tick += 2
 			})
 		}, "event tick"},
 		{"machine not in meta", func(tx *bolt.Tx) error {

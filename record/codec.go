@@ -400,14 +400,31 @@ func decodeChunk(chunk []byte) ([]Entry, error) {
 	return es, nil
 }
 
-// chunkIter decodes a chunk's entries one at a time.
+// chunkIter decodes a log's chunks, in order, one entry at a time: delta
+// chunks (schema 3), whose state carries from chunk to chunk, and msgpack
+// ones (schemas 1 and 2).
 type chunkIter struct {
-	d    decoder
-	left int // entries not yet decoded
-	pos  int // entries decoded, for error messages
+	d       decoder // msgpack chunks
+	delta   deltaDecoder
+	isDelta bool
+	left    int // entries not yet decoded
+	pos     int // entries decoded, for error messages
 }
 
+// reset starts the log's next chunk, which must follow the one before.
 func (it *chunkIter) reset(chunk []byte) error {
+	if len(chunk) > 0 && chunk[0] == deltaMagic {
+		n, flags, body, err := splitDeltaHeader(chunk)
+		if err != nil {
+			return err
+		}
+		if flags&chunkReset == 0 && !(it.isDelta && it.left == 0) {
+			return errors.New("delta chunk carries on from a chunk that is not a whole delta chunk")
+		}
+		it.delta.startChunk(flags, body)
+		it.isDelta, it.left, it.pos = true, n, 0
+		return nil
+	}
 	n, body, err := splitChunk(chunk)
 	if err != nil {
 		return err
@@ -415,21 +432,32 @@ func (it *chunkIter) reset(chunk []byte) error {
 	if n == 0 {
 		return errors.New("empty chunk")
 	}
-	*it = chunkIter{d: decoder{body}, left: n}
+	it.d, it.isDelta, it.left, it.pos = decoder{body}, false, n, 0
 	return nil
 }
 
 // next decodes the next entry; the caller checks left > 0 first. After the
 // last entry it checks that nothing follows.
 func (it *chunkIter) next() (Entry, error) {
-	e, err := decodeEntry(&it.d)
+	var (
+		e    Entry
+		err  error
+		rest int
+	)
+	if it.isDelta {
+		e, err = it.delta.next()
+		rest = len(it.delta.r.b)
+	} else {
+		e, err = decodeEntry(&it.d)
+		rest = len(it.d.b)
+	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("entry %d: %w", it.pos, err)
 	}
 	it.pos++
 	it.left--
-	if it.left == 0 && len(it.d.b) != 0 {
-		return Entry{}, fmt.Errorf("%d bytes after the last entry", len(it.d.b))
+	if it.left == 0 && rest != 0 {
+		return Entry{}, fmt.Errorf("%d bytes after the last entry", rest)
 	}
 	return e, nil
 }

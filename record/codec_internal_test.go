@@ -148,8 +148,9 @@ func TestDecodeRejects(t *testing.T) {
 	}
 }
 
-// FuzzDecodeChunk: no input panics the decoder, and whatever decodes
-// re-encodes to the same entries (and then to canonical bytes).
+// FuzzDecodeChunk: no input panics the decoder of either chunk format,
+// and whatever decodes re-encodes, in both formats, to the same entries
+// (and, in msgpack, then to canonical bytes).
 func FuzzDecodeChunk(f *testing.F) {
 	var es []Entry
 	for _, tc := range oddEntries {
@@ -161,6 +162,11 @@ func FuzzDecodeChunk(f *testing.F) {
 	}
 	c, _ := appendChunk(nil, es)
 	f.Add(c)
+	f.Add(encodeLog(es, never, never)[0])
+	for _, log := range modelLogs(f, 5, 3, time.Minute) {
+		f.Add(encodeLog(log, never, never)[0])
+	}
+	f.Add([]byte{deltaMagic, 1, chunkReset, dArrival | at4<<atShift, 0xff})
 	f.Add([]byte{})
 	f.Add([]byte{0x90})
 	f.Add([]byte{mpArray32, 0xff, 0xff, 0xff, 0xff})
@@ -185,6 +191,10 @@ func FuzzDecodeChunk(f *testing.F) {
 		re2, _ := appendChunk(nil, es2)
 		if !bytes.Equal(re, re2) {
 			t.Fatalf("encoding is not canonical")
+		}
+		es3, err := decodeChunk(encodeLog(es, never, never)[0])
+		if err != nil || !reflect.DeepEqual(es, es3) {
+			t.Fatalf("delta round trip: %v\n%+v\n%+v", err, es, es3)
 		}
 	})
 }

@@ -1,12 +1,13 @@
 package record_test
 
 import (
+	"encoding/binary"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
-	"github.com/vmihailenco/msgpack/v5"
 	bolt "go.etcd.io/bbolt"
 
 	"lamport/core"
@@ -87,18 +88,29 @@ func TestBatchingMetamorphic(t *testing.T) {
 			if err := st.Close(); err != nil {
 				t.Fatal(err)
 			}
-			// The packing really varied: no chunk exceeds the limit, and
-			// every chunk is full but each machine's last (flushes fill the
-			// last chunk before starting a new one).
+			// The packing really varied: no chunk exceeds either limit,
+			// each Recorder starts its own chunk from a zero state, and a
+			// chunk ends early only for that, at the log's end, or when the
+			// next entry would not fit its bytes (entries here are under 64
+			// bytes).
+			limit := record.ChunkBodyLimit(os.Getpagesize())
 			counts := chunkSizes(t, path, meta.ID)
-			for id, sizes := range counts {
-				total := 0
-				for i, n := range sizes {
-					total += n
-					if n > tc.chunk || n == 0 || (i < len(sizes)-1 && n != tc.chunk) {
-						t.Errorf("machine %d chunk %d holds %d entries (limit %d): %v", id, i+1, n, tc.chunk, sizes)
+			for id, shapes := range counts {
+				total, resets := 0, 0
+				for i, c := range shapes {
+					total += c.entries
+					if c.reset {
+						resets++
+					}
+					last := i == len(shapes)-1
+					endsEarly := c.entries != tc.chunk && !last && !shapes[i+1].reset && c.bytes < limit-64
+					if c.entries > tc.chunk || c.entries == 0 || c.bytes > limit+8 || endsEarly || (i == 0 && !c.reset) {
+						t.Errorf("machine %d chunk %d: %+v (limits %d entries, %d bytes): %+v", id, i+1, c, tc.chunk, limit, shapes)
 						break
 					}
+				}
+				if resets != recorders {
+					t.Errorf("machine %d: %d chunks start from zero, want one per Recorder (%d)", id, resets, recorders)
 				}
 				if total != len(want[id]) {
 					t.Errorf("machine %d: chunks hold %d entries, want %d", id, total, len(want[id]))
@@ -108,26 +120,30 @@ func TestBatchingMetamorphic(t *testing.T) {
 	}
 }
 
-// chunkSizes reads the layout with bbolt and a stock msgpack decoder, not
-// with this package, and returns each machine's chunk entry counts.
-func chunkSizes(t *testing.T, path, runID string) map[core.MachineID][]int {
+// chunkSizes reads the layout with bbolt and encoding/binary, not with
+// this package, and returns each machine's chunks: entry count, size and
+// whether it starts from a zero state.
+func chunkSizes(t *testing.T, path, runID string) map[core.MachineID][]chunkShape {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	out := map[core.MachineID][]int{}
+	out := map[core.MachineID][]chunkShape{}
 	err = db.View(func(tx *bolt.Tx) error {
 		run := tx.Bucket([]byte("data")).Bucket([]byte(runID))
 		return run.ForEachBucket(func(mk []byte) error {
-			id := core.MachineID(uint32(mk[0])<<24 | uint32(mk[1])<<16 | uint32(mk[2])<<8 | uint32(mk[3]))
+			id := core.MachineID(binary.BigEndian.Uint32(mk))
 			return run.Bucket(mk).Bucket([]byte("chunks")).ForEach(func(k, v []byte) error {
-				var entries []any
-				if err := msgpack.Unmarshal(v, &entries); err != nil {
-					t.Fatalf("machine %d chunk %x is not plain msgpack: %v", id, k, err)
+				if len(v) < 3 || v[0] != 0x03 {
+					t.Fatalf("machine %d chunk %x does not start with the delta magic", id, k)
 				}
-				out[id] = append(out[id], len(entries))
+				n, w := binary.Uvarint(v[1:])
+				if w <= 0 || 1+w >= len(v) {
+					t.Fatalf("machine %d chunk %x: bad header % x", id, k, v[:min(len(v), 8)])
+				}
+				out[id] = append(out[id], chunkShape{entries: int(n), bytes: len(v), reset: v[1+w] == 1})
 				return nil
 			})
 		})
@@ -136,4 +152,9 @@ func chunkSizes(t *testing.T, path, runID string) map[core.MachineID][]int {
 		t.Fatal(err)
 	}
 	return out
+}
+
+type chunkShape struct {
+	entries, bytes int
+	reset          bool
 }

@@ -14,7 +14,7 @@ import (
 // Recorder defaults.
 const (
 	DefaultFlushEvery   = 200 * time.Millisecond
-	DefaultChunkEntries = 512
+	DefaultChunkEntries = 4096
 	DefaultFlushEntries = 1 << 16
 )
 
@@ -74,6 +74,7 @@ type Recorder struct {
 	// batch was taken.
 	pending  batch
 	nPending int
+	tails    map[core.MachineID]*logTail
 	// spare is the emptied batch last committed; the next batch reuses
 	// its buffers, so a steady run stops allocating.
 	spare  batch
@@ -85,6 +86,10 @@ type Recorder struct {
 	failed    chan struct{}
 	committed Committed // guarded by flushMu
 
+	// maxBody is the most bytes of entries a chunk takes before a new one
+	// starts: small enough that two chunks fill one bbolt page.
+	maxBody int
+
 	kick chan struct{} // wakes loop early; buffered, sends never block
 	stop chan struct{}
 	done chan struct{}
@@ -94,14 +99,41 @@ type Recorder struct {
 type batch map[core.MachineID]*pendingLog
 
 // pendingLog is one machine's part of a batch, already encoded: encoding is
-// the copy Append must make anyway, and bytes are a fifth of the size of
+// the copy Append must make anyway, and bytes are a tenth of the size of
 // Entry values and hold no pointers for the GC to scan.
 type pendingLog struct {
-	buf []byte // entries back to back, in Append order
-	// ends[i] is where entry i ends in buf; chunks are cut at these.
-	ends []int
+	buf []byte // the segments' entries back to back, in Append order
+	// segs cut buf into the chunks the entries go to: the first may
+	// continue the chunk the previous batch left open, the others start
+	// new ones.
+	segs []pendingSeg
+	n    int // entries in buf
 	// delta counts these entries; the flush adds it to the stored stats.
 	delta MachineStats
+	tail  *logTail
+}
+
+// pendingSeg is a run of entries of one chunk.
+type pendingSeg struct {
+	// fresh: the entries start a new chunk, with header flags flags;
+	// otherwise they go after those of the log's last chunk, which this
+	// Recorder started.
+	fresh      bool
+	flags      byte
+	start, end int // in pendingLog.buf
+	n          int
+}
+
+// logTail is what a Recorder knows of one machine's log across batches:
+// the delta state its next entry is encoded against, and how full the
+// chunk it is filling is. A Recorder never appends to a chunk it did not
+// start, and starts its first chunk from a zero state, so it needs nothing
+// from the store to encode.
+type logTail struct {
+	enc     deltaState
+	started bool // this Recorder has started a chunk of this log
+	// inChunk and chunkBytes measure the chunk being filled.
+	inChunk, chunkBytes int
 }
 
 // NewRecorder starts a Recorder for an existing run, with its background
@@ -117,6 +149,8 @@ func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error
 	r := &Recorder{
 		s: s, runID: runID, opt: opt,
 		pending: batch{},
+		tails:   map[core.MachineID]*logTail{},
+		maxBody: chunkBodyLimit(s.db.Info().PageSize),
 		failed:  make(chan struct{}),
 		kick:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
@@ -166,12 +200,15 @@ func (r *Recorder) Append(m core.MachineID, e Entry) {
 	}
 	p := r.pending[m]
 	if p == nil {
-		p = &pendingLog{delta: MachineStats{ID: m}}
+		t := r.tails[m]
+		if t == nil {
+			t = &logTail{}
+			r.tails[m] = t
+		}
+		p = &pendingLog{delta: MachineStats{ID: m}, tail: t}
 		r.pending[m] = p
 	}
-	p.buf = appendEntry(p.buf, &e)
-	p.ends = append(p.ends, len(p.buf))
-	p.delta.Add(&e)
+	p.add(&e, r.opt.ChunkEntries, r.maxBody)
 	r.nPending++
 	if r.nPending == r.opt.FlushEntries {
 		select {
@@ -202,7 +239,7 @@ func (r *Recorder) Flush() error {
 	r.pending, r.nPending = r.takeSpare(), 0
 	r.mu.Unlock()
 
-	err := r.s.update(func(tx *bolt.Tx) error { return r.s.appendBatch(tx, r.runID, b, r.opt.ChunkEntries) })
+	err := r.s.update(func(tx *bolt.Tx) error { return r.s.appendBatch(tx, r.runID, b) })
 	if err == nil {
 		for _, p := range b {
 			r.committed.Entries += p.delta.Entries
@@ -243,11 +280,11 @@ func (r *Recorder) takeSpare() batch {
 // burst made much larger than usual. r.mu is held.
 func (r *Recorder) recycle(b batch) {
 	for id, p := range b {
-		if len(p.ends) > 2*r.opt.FlushEntries {
+		if p.n > 2*r.opt.FlushEntries {
 			delete(b, id)
 			continue
 		}
-		p.buf, p.ends, p.delta = p.buf[:0], p.ends[:0], MachineStats{ID: id}
+		p.buf, p.segs, p.n, p.delta = p.buf[:0], p.segs[:0], 0, MachineStats{ID: id}
 	}
 	r.spare = b
 }
@@ -276,7 +313,7 @@ func (r *Recorder) Err() error {
 
 // appendBatch writes a batch: machines in id order, each machine's entries
 // in order.
-func (s *Store) appendBatch(tx *bolt.Tx, runID string, b batch, perChunk int) error {
+func (s *Store) appendBatch(tx *bolt.Tx, runID string, b batch) error {
 	if tx.Bucket(bucketRuns).Get([]byte(runID)) == nil {
 		return fmt.Errorf("store %s: run %q: %w", s.path, runID, ErrNotFound)
 	}
@@ -286,23 +323,22 @@ func (s *Store) appendBatch(tx *bolt.Tx, runID string, b batch, perChunk int) er
 	}
 	ids := make([]core.MachineID, 0, len(b))
 	for id, p := range b {
-		if len(p.ends) > 0 { // a reused buffer may be empty this time
+		if p.n > 0 { // a reused buffer may be empty this time
 			ids = append(ids, id)
 		}
 	}
 	slices.Sort(ids)
 	for _, id := range ids {
-		if err := s.appendLog(run, runID, id, b[id], perChunk); err != nil {
+		if err := s.appendLog(run, runID, id, b[id]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// appendLog appends p's entries to one machine's log, first filling its
-// last chunk up to perChunk entries, then in new chunks, and updates its
-// stats.
-func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *pendingLog, perChunk int) error {
+// appendLog appends p's entries to one machine's log, in the chunks Append
+// cut them into, and updates its stats.
+func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *pendingLog) error {
 	where := fmt.Sprintf("run %s machine %d", runID, id)
 	mb, err := run.CreateBucketIfNotExists(machineKey(id))
 	if err != nil {
@@ -322,43 +358,34 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 	}
 	st.addStats(p.delta)
 
-	// take cuts the next n pending entries off p.
-	done, from := 0, 0
-	take := func(n int) ([]byte, int) {
-		n = min(n, len(p.ends)-done)
-		to := p.ends[done+n-1]
-		body := p.buf[from:to]
-		done, from = done+n, to
-		return body, n
-	}
-	next := uint64(1)
+	last := uint64(0)
 	if k, v := chunks.Cursor().Last(); k != nil {
 		n, ok := parseChunkKey(k)
 		if !ok || v == nil {
 			return s.corruptf("%s: chunk key %x", where, k)
 		}
-		have, _, err := splitChunk(v)
-		if err != nil {
-			return s.corruptf("%s: chunk %d: %v", where, n, err)
-		}
-		if have < perChunk {
-			body, count := take(perChunk - have)
-			c, err := appendChunkBody(v, body, count)
-			if err != nil {
-				return s.corruptf("%s: chunk %d: %v", where, n, err)
-			}
-			if err := chunks.Put(chunkKey(n), c); err != nil {
-				return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, n, err)
-			}
-		}
-		next = n + 1
+		last = n
 	}
-	for ; done < len(p.ends); next++ {
-		// A new chunk has nothing to split: it cannot fail.
-		body, count := take(perChunk)
-		c, _ := appendChunkBody(nil, body, count)
-		if err := chunks.Put(chunkKey(next), c); err != nil {
-			return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, next, err)
+	for i := range p.segs {
+		seg := &p.segs[i]
+		body := p.buf[seg.start:seg.end]
+		if seg.fresh {
+			last++
+			c := appendDeltaHeader(make([]byte, 0, 12+len(body)), seg.n, seg.flags)
+			if err := chunks.Put(chunkKey(last), append(c, body...)); err != nil {
+				return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, last, err)
+			}
+			continue
+		}
+		old := chunks.Get(chunkKey(last))
+		have, flags, oldBody, err := splitDeltaHeader(old)
+		if err != nil {
+			return s.corruptf("%s: chunk %d: %v", where, last, err)
+		}
+		c := appendDeltaHeader(make([]byte, 0, 12+len(oldBody)+len(body)), have+seg.n, flags)
+		c = append(append(c, oldBody...), body...)
+		if err := chunks.Put(chunkKey(last), c); err != nil {
+			return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, last, err)
 		}
 	}
 	if err := mb.Put(keyStats, encodeStats(st)); err != nil {
@@ -366,3 +393,43 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 	}
 	return nil
 }
+
+// add encodes e as the log's next entry, in the chunk being filled or, when
+// e would take it past perChunk entries or maxBody bytes, in a new one.
+func (p *pendingLog) add(e *Entry, perChunk, maxBody int) {
+	t := p.tail
+	pos := len(p.buf)
+	p.buf = appendDeltaEntry(p.buf, &t.enc, e)
+	size := len(p.buf) - pos
+	switch {
+	case !t.started:
+		p.segs = append(p.segs, pendingSeg{fresh: true, flags: chunkReset, start: pos})
+		t.started, t.inChunk, t.chunkBytes = true, 0, 0
+	case t.inChunk >= perChunk || t.chunkBytes+size > maxBody:
+		p.segs = append(p.segs, pendingSeg{fresh: true, start: pos})
+		t.inChunk, t.chunkBytes = 0, 0
+	case len(p.segs) == 0:
+		p.segs = append(p.segs, pendingSeg{start: pos})
+	}
+	seg := &p.segs[len(p.segs)-1]
+	seg.n++
+	seg.end = len(p.buf)
+	t.inChunk++
+	t.chunkBytes += size
+	p.n++
+	p.delta.Add(e)
+}
+
+// chunkBodyLimit sizes chunks so that a bbolt leaf page holds two of them
+// (a 16-byte page header; per value a 16-byte element, the 8-byte key and
+// at most deltaHeaderMax bytes of header), never splitting a value across
+// pages. Larger chunks would cost more: bbolt keeps a leaf's values in the
+// leaf, so every append would rewrite its last few chunks, and pages freed
+// that way pile up in the file.
+func chunkBodyLimit(pageSize int) int {
+	return max((pageSize-16)/2-16-8-deltaHeaderMax, 64)
+}
+
+// deltaHeaderMax is the longest delta chunk header: the magic, a count
+// below 2^21 and the flags.
+const deltaHeaderMax = 1 + 3 + 1

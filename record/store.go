@@ -13,13 +13,17 @@ import (
 // SchemaVersion is the layout version this package reads and writes. It is
 // stored under meta/schema; any change to the layout or an encoding bumps it
 // (docs/STORE.md, "Schema versions").
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // oldestSchema is the oldest version this package still reads. Version 2
-// only added fault entries and two stats fields to version 1, so a version
-// 1 store reads as it is and becomes version 2 when first opened for
-// writing.
+// only added fault entries and two stats fields to version 1, and version
+// 3 only added delta chunks, which say so in their first byte and may
+// follow older chunks in one log; so a version 1 or 2 store reads as it is
+// and becomes version 3 when first opened for writing.
 const oldestSchema = 1
+
+// growStep is how much the file grows by once it is past growStep.
+const growStep = 1 << 18
 
 // DefaultLockTimeout is how long Open waits for another process to let go of
 // the store file.
@@ -76,6 +80,10 @@ func Open(path string, opt Options) (*Store, error) {
 	case err != nil:
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	// bbolt grows a file past 16 MB in 16 MB steps, which would be most of
+	// a small store's size on disk; 256 kB steps cost a truncate and
+	// fsync per 256 kB written, next to the fsync of every commit.
+	db.AllocSize = growStep
 	s := &Store{db: db, path: path, readOnly: opt.ReadOnly}
 	if err := s.init(); err != nil {
 		db.Close()

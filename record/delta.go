@@ -1,0 +1,865 @@
+package record
+
+import (
+	"cmp"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"lamport/core"
+)
+
+// Schema 3 stores a chunk as its entries delta-encoded against what the
+// model predicts (docs/STORE.md, "Delta chunks"): a tick's index, tick
+// number, clock, queue length and first sequence number are usually
+// exactly what the previous entries imply, a tick's time is usually the
+// previous tick's plus the same interval, and a receive usually takes the
+// oldest arrival of the same chunk. Such a field costs a flag bit instead
+// of bytes. Anything that does not fit is written explicitly, so every
+// Entry still round-trips exactly. Numbers are varints (encoding/binary):
+// unsigned for counts and ids, zigzag for differences.
+//
+// A delta chunk starts with deltaMagic, which no schema 1-2 chunk (a
+// msgpack array header, 0x90 and up) starts with, so chunks of both kinds
+// can follow each other in one log (a schema 2 run resumed by schema 3).
+const deltaMagic = 0x03
+
+// Delta entry forms: the tag's low 3 bits.
+const (
+	dArrival  = 0 // zz(at-prev.at), from, seq, clock (see arrivalFlags)
+	dRecv     = 1 // zz(at-predicted tick at) [msg] [queue] [clock]
+	dSend     = 2 // zz(at-predicted), die, [first_seq], [clock], to
+	dInternal = 3 // zz(at-predicted), die, [clock]
+	dFault    = 4 // kind, zz(at-prev.at), the kind's fields
+	dFullTick = 5 // zz(at-prev.at), index, tick, kind, zz(die), clock, zz(queue), first_seq, to, msg
+	dForms    = 6
+)
+
+// Tag flags: bits 3-6, so a tag is one varint byte.
+const (
+	// arrival: the sender is in the chunk's cache; seq and clock are
+	// differences from its previous message.
+	flagKnownSender = 1 << 3
+	// arrival: at is before the previous entry's (a live clock never does
+	// that, but the store keeps what it is given); the time difference is
+	// written as a magnitude, which saves a bit on the common case.
+	flagAtBack = 1 << 4
+	// arrival: bits 5-6 say how the time difference is written, atVarint
+	// or a fixed number of little-endian bytes: most gaps between arrivals
+	// are random nanoseconds above 2^28, one byte short in a varint.
+	atShift = 5
+	atMask  = 3 << atShift
+	// recv: the message is written (it is not the chunk's oldest unreceived
+	// arrival).
+	flagMsg = 1 << 3
+	// recv: the queue length is written.
+	flagQueue = 1 << 4
+	// send: first_seq is written.
+	flagFirstSeq = 1 << 4
+	// recv, send, internal: the clock is written.
+	flagClock = 1 << 5
+	// send: To equals the chunk's last list of two or more ids.
+	flagToSame = 1 << 6
+	// send: To is a count and ids; without this or flagToSame, one id.
+	flagToList = 1 << 3
+)
+
+// senderCacheSize is how many senders a chunk remembers: a direct-mapped
+// table indexed by id, so a collision only costs bytes, never correctness.
+const senderCacheSize = 64
+
+type senderLast struct {
+	from  core.MachineID
+	valid bool
+	seq   uint64
+	clock uint64
+}
+
+// deltaBase is the part of deltaState every entry updates.
+type deltaBase struct {
+	at, tickAt, tickGap time.Duration
+	index, tick, clock  uint64
+	nextSeq             uint64
+	queue               int
+}
+
+// deltaState is what encoder and decoder both know after each entry; they
+// update it alike (advance), which is all that keeps them in step. It
+// carries on from chunk to chunk of a log and starts from zero where a
+// Recorder began writing (a chunk flagged chunkReset).
+type deltaState struct {
+	deltaBase
+	// heads are the arrivals not yet received, oldest first, up to
+	// maxHeads: those past it are written out when received.
+	heads   []core.Message
+	headPos int
+	// lastTo is the last To of two or more ids.
+	lastTo  []core.MachineID
+	senders [senderCacheSize]senderLast
+}
+
+// maxHeads bounds the arrivals a state remembers, so that a machine whose
+// queue only grows costs the reader bounded memory.
+const maxHeads = 1 << 10
+
+// reset zeroes s, keeping its buffer.
+func (s *deltaState) reset() {
+	*s = deltaState{heads: s.heads[:0]}
+}
+
+func (s *deltaState) head() (core.Message, bool) {
+	if s.headPos == len(s.heads) {
+		return core.Message{}, false
+	}
+	return s.heads[s.headPos], true
+}
+
+func (s *deltaState) sender(from core.MachineID) *senderLast {
+	return &s.senders[uint32(from)%senderCacheSize]
+}
+
+// predictedTickAt is where the next tick falls if the machine keeps its
+// interval.
+func (s *deltaState) predictedTickAt() time.Duration { return s.tickAt + s.tickGap }
+
+// advance moves s past e.
+func (s *deltaState) advance(e *Entry) {
+	s.at = e.At
+	switch {
+	case e.Arrival:
+		s.queue++
+		if len(s.heads)-s.headPos < maxHeads {
+			if s.headPos > 0 && len(s.heads) == cap(s.heads) {
+				s.heads, s.headPos = s.heads[:copy(s.heads, s.heads[s.headPos:])], 0
+			}
+			s.heads = append(s.heads, e.Msg)
+		}
+		*s.sender(e.Msg.From) = senderLast{from: e.Msg.From, valid: true, seq: e.Msg.Seq, clock: e.Msg.Clock}
+		return
+	case e.Fault.Kind == FaultCrash:
+		s.queue = 0
+		s.heads, s.headPos = s.heads[:0], 0
+		return
+	case e.Fault.Kind == FaultRestart:
+		s.tick += e.Fault.Missed
+		s.nextSeq += e.Fault.SeqSkip
+		if e.Fault.ResetClock {
+			s.clock = 0
+		}
+		return
+	case e.Fault.Kind != 0:
+		return
+	}
+	ev := &e.Event
+	s.tickGap, s.tickAt = e.At-s.tickAt, e.At
+	s.index, s.tick, s.clock, s.queue = ev.Index, ev.Tick, ev.Clock, ev.Queue
+	switch ev.Kind {
+	case core.KindRecv:
+		if h, ok := s.head(); ok && h == ev.Msg {
+			s.headPos++
+			if s.headPos == len(s.heads) {
+				s.heads, s.headPos = s.heads[:0], 0
+			}
+		}
+	case core.KindSend:
+		s.nextSeq = ev.FirstSeq + uint64(len(ev.To))
+		if len(ev.To) > 1 {
+			s.lastTo = ev.To
+		}
+	}
+}
+
+// recvClock is the clock a receive of msg predicts.
+func (s *deltaState) recvClock(msg core.Message) uint64 { return max(s.clock, msg.Clock) + 1 }
+
+func zigzag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
+
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
+
+func appendZ(b []byte, v int64) []byte { return binary.AppendUvarint(b, zigzag(v)) }
+
+// appendDiff writes a-b, wrapping, so every pair of uint64 round-trips.
+func appendDiff(b []byte, a, c uint64) []byte { return appendZ(b, int64(a-c)) }
+
+// compactTick reports whether tick e fits a compact form after s: the
+// fields core guarantees are as it guarantees them (formOf), the index and
+// tick count on by one, and a send has at least one target.
+func (s *deltaState) compactTick(e *Entry, form int) bool {
+	ev := &e.Event
+	if ev.Index != s.index+1 || ev.Tick != s.tick+1 {
+		return false
+	}
+	switch form {
+	case formRecv, formInternal:
+		return true
+	case formSend:
+		return len(ev.To) > 0
+	}
+	return false
+}
+
+// appendDeltaEntry appends e's encoding after state s, and advances s.
+func appendDeltaEntry(b []byte, s *deltaState, e *Entry) []byte {
+	form := formOf(e)
+	switch form {
+	case formArrival:
+		b = appendArrival(b, s, e)
+	case formLost, formDup, formCrash, formRestart:
+		b = appendDeltaFault(b, s, e, form)
+	case formRecv, formSend, formInternal:
+		if s.compactTick(e, form) {
+			b = appendCompactTick(b, s, e, form)
+			break
+		}
+		b = appendFullTick(b, s, e)
+	default:
+		b = appendFullTick(b, s, e)
+	}
+	s.advance(e)
+	return b
+}
+
+func appendArrival(b []byte, s *deltaState, e *Entry) []byte {
+	m := e.Msg
+	c := s.sender(m.From)
+	known := c.valid && c.from == m.From
+	tag := byte(dArrival)
+	if known {
+		tag |= flagKnownSender
+	}
+	dat := uint64(e.At - s.at)
+	if e.At < s.at {
+		tag |= flagAtBack
+		dat = uint64(s.at - e.At)
+	}
+	b = appendGap(b, tag, dat)
+	b = binary.AppendUvarint(b, uint64(m.From))
+	if known {
+		b = appendDiff(b, m.Seq, c.seq)
+		return appendDiff(b, m.Clock, c.clock)
+	}
+	b = binary.AppendUvarint(b, m.Seq)
+	return appendDiff(b, m.Clock, s.clock)
+}
+
+// Time difference codes of an arrival's tag (atShift): a varint, or 3, 4
+// or 5 bytes.
+const (
+	atVarint = iota
+	at3
+	at4
+	at5
+)
+
+// appendGap writes tag, with the shortest code for gap, and gap.
+func appendGap(b []byte, tag byte, gap uint64) []byte {
+	var n int
+	switch {
+	case gap < 1<<21: // a varint of 3 bytes or fewer
+		return binary.AppendUvarint(append(b, tag|atVarint<<atShift), gap)
+	case gap < 1<<24:
+		tag, n = tag|at3<<atShift, 3
+	case gap < 1<<32:
+		tag, n = tag|at4<<atShift, 4
+	case gap < 1<<35: // a varint of 5 bytes
+		return binary.AppendUvarint(append(b, tag|atVarint<<atShift), gap)
+	case gap < 1<<40:
+		tag, n = tag|at5<<atShift, 5
+	default:
+		return binary.AppendUvarint(append(b, tag|atVarint<<atShift), gap)
+	}
+	b = append(b, tag)
+	for i := range n {
+		b = append(b, byte(gap>>(8*i)))
+	}
+	return b
+}
+
+// gap reads a time difference written with code.
+func (r *varintReader) gap(code byte) (uint64, error) {
+	if code == atVarint {
+		return r.uvarint()
+	}
+	n := int(code) + 2
+	if len(r.b) < n {
+		return 0, errVarint
+	}
+	var v uint64
+	for i := range n {
+		v |= uint64(r.b[i]) << (8 * i)
+	}
+	r.b = r.b[n:]
+	return v, nil
+}
+
+func appendCompactTick(b []byte, s *deltaState, e *Entry, form int) []byte {
+	ev := &e.Event
+	at := int64(e.At - s.predictedTickAt())
+	switch form {
+	case formRecv:
+		tag := byte(dRecv)
+		h, ok := s.head()
+		explicitMsg := !ok || h != ev.Msg
+		if explicitMsg {
+			tag |= flagMsg
+		}
+		if ev.Queue != s.queue-1 {
+			tag |= flagQueue
+		}
+		if ev.Clock != s.recvClock(ev.Msg) {
+			tag |= flagClock
+		}
+		b = appendZ(append(b, tag), at)
+		if explicitMsg {
+			b = binary.AppendUvarint(b, uint64(ev.Msg.From))
+			b = binary.AppendUvarint(b, ev.Msg.Seq)
+			b = appendDiff(b, ev.Msg.Clock, s.clock)
+		}
+		if tag&flagQueue != 0 {
+			b = appendZ(b, int64(ev.Queue))
+		}
+		if tag&flagClock != 0 {
+			b = appendDiff(b, ev.Clock, s.recvClock(ev.Msg))
+		}
+		return b
+	case formInternal:
+		tag := byte(dInternal)
+		if ev.Clock != s.clock+1 {
+			tag |= flagClock
+		}
+		b = appendZ(append(b, tag), at)
+		b = appendZ(b, int64(ev.Die))
+		if tag&flagClock != 0 {
+			b = appendDiff(b, ev.Clock, s.clock+1)
+		}
+		return b
+	}
+	tag := byte(dSend)
+	if ev.FirstSeq != s.nextSeq {
+		tag |= flagFirstSeq
+	}
+	if ev.Clock != s.clock+1 {
+		tag |= flagClock
+	}
+	switch {
+	case len(ev.To) > 1 && sameIDs(ev.To, s.lastTo):
+		tag |= flagToSame
+	case len(ev.To) > 1:
+		tag |= flagToList
+	}
+	b = appendZ(append(b, tag), at)
+	b = appendZ(b, int64(ev.Die))
+	if tag&flagFirstSeq != 0 {
+		b = appendDiff(b, ev.FirstSeq, s.nextSeq)
+	}
+	if tag&flagClock != 0 {
+		b = appendDiff(b, ev.Clock, s.clock+1)
+	}
+	switch {
+	case tag&flagToSame != 0:
+		return b
+	case tag&flagToList != 0:
+		return appendIDList(b, ev.To)
+	}
+	return binary.AppendUvarint(b, uint64(ev.To[0]))
+}
+
+func sameIDs(a, b []core.MachineID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendIDList writes a count and the ids as differences, which a run's
+// ids in ring order keep to a byte each.
+func appendIDList(b []byte, ids []core.MachineID) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ids)))
+	prev := int64(0)
+	for _, id := range ids {
+		b = appendZ(b, int64(id)-prev)
+		prev = int64(id)
+	}
+	return b
+}
+
+func appendFullTick(b []byte, s *deltaState, e *Entry) []byte {
+	ev := &e.Event
+	b = append(b, dFullTick)
+	b = appendZ(b, int64(e.At-s.at))
+	b = binary.AppendUvarint(b, ev.Index)
+	b = binary.AppendUvarint(b, ev.Tick)
+	b = binary.AppendUvarint(b, kindCode(ev.Kind))
+	b = appendZ(b, int64(ev.Die))
+	b = binary.AppendUvarint(b, ev.Clock)
+	b = appendZ(b, int64(ev.Queue))
+	b = binary.AppendUvarint(b, ev.FirstSeq)
+	if ev.To == nil {
+		b = append(b, 0)
+	} else {
+		// Count+1, so that 0 can mean nil.
+		b = binary.AppendUvarint(b, uint64(len(ev.To))+1)
+		prev := int64(0)
+		for _, id := range ev.To {
+			b = appendZ(b, int64(id)-prev)
+			prev = int64(id)
+		}
+	}
+	return appendMsgVarints(b, ev.Msg)
+}
+
+func appendMsgVarints(b []byte, m core.Message) []byte {
+	b = binary.AppendUvarint(b, uint64(m.From))
+	b = binary.AppendUvarint(b, m.Seq)
+	return binary.AppendUvarint(b, m.Clock)
+}
+
+func appendDeltaFault(b []byte, s *deltaState, e *Entry, form int) []byte {
+	f := &e.Fault
+	b = append(b, dFault)
+	b = binary.AppendUvarint(b, uint64(f.Kind))
+	b = appendZ(b, int64(e.At-s.at))
+	switch form {
+	case formLost:
+		b = binary.AppendUvarint(b, uint64(f.Reason))
+		b = binary.AppendUvarint(b, uint64(f.To))
+		return appendMsgVarints(b, e.Msg)
+	case formDup:
+		b = binary.AppendUvarint(b, uint64(f.To))
+		return appendMsgVarints(b, e.Msg)
+	case formCrash:
+		return appendZ(b, int64(f.QueueLost))
+	}
+	b = binary.AppendUvarint(b, f.Missed)
+	reset := uint64(0)
+	if f.ResetClock {
+		reset = 1
+	}
+	b = binary.AppendUvarint(b, reset)
+	return binary.AppendUvarint(b, f.SeqSkip)
+}
+
+// Delta chunk header flags.
+const (
+	// chunkReset: the state starts from zero here; otherwise it carries
+	// on from the previous chunk's last entry.
+	chunkReset = 1
+)
+
+// appendDeltaHeader writes a delta chunk's header: the magic, the entry
+// count and the flags.
+func appendDeltaHeader(b []byte, n int, flags byte) []byte {
+	b = append(b, deltaMagic)
+	b = binary.AppendUvarint(b, uint64(n))
+	return append(b, flags)
+}
+
+// varintReader reads varints, remembering the first error.
+type varintReader struct {
+	b []byte
+}
+
+var errVarint = errors.New("truncated or overlong varint")
+
+func (r *varintReader) uvarint() (uint64, error) {
+	if len(r.b) > 0 && r.b[0] < 0x80 {
+		v := uint64(r.b[0])
+		r.b = r.b[1:]
+		return v, nil
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		return 0, errVarint
+	}
+	r.b = r.b[n:]
+	return v, nil
+}
+
+func (r *varintReader) varint() (int64, error) {
+	u, err := r.uvarint()
+	return unzigzag(u), err
+}
+
+// uvarintMax reads an unsigned varint no larger than hi.
+func (r *varintReader) uvarintMax(hi uint64) (uint64, error) {
+	v, err := r.uvarint()
+	if err == nil && v > hi {
+		return 0, fmt.Errorf("value %d out of range (max %d)", v, hi)
+	}
+	return v, err
+}
+
+// intNative reads a zigzag varint that must fit an int.
+func (r *varintReader) intNative() (int, error) {
+	v, err := r.varint()
+	if err == nil && (v > math.MaxInt || v < math.MinInt) {
+		return 0, fmt.Errorf("value %d overflows int", v)
+	}
+	return int(v), err
+}
+
+func (r *varintReader) id() (core.MachineID, error) {
+	v, err := r.uvarintMax(math.MaxUint32)
+	return core.MachineID(v), err
+}
+
+// splitDeltaHeader reads a delta chunk's header and returns its entry
+// count, flags and body.
+func splitDeltaHeader(chunk []byte) (int, byte, []byte, error) {
+	if len(chunk) == 0 || chunk[0] != deltaMagic {
+		return 0, 0, nil, errors.New("not a delta chunk")
+	}
+	r := varintReader{chunk[1:]}
+	n, err := r.uvarint()
+	if err != nil || len(r.b) == 0 {
+		return 0, 0, nil, fmt.Errorf("chunk header: %v", cmp.Or(err, errVarint))
+	}
+	flags := r.b[0]
+	body := r.b[1:]
+	if flags&^chunkReset != 0 {
+		return 0, 0, nil, fmt.Errorf("chunk header has unknown flags %#x", flags)
+	}
+	// Every entry takes at least two bytes (a tag and a time).
+	if n == 0 || n > uint64(len(body))/2 {
+		return 0, 0, nil, fmt.Errorf("chunk claims %d entries in %d bytes", n, len(body))
+	}
+	return int(n), flags, body, nil
+}
+
+// deltaDecoder decodes a delta chunk's entries in order.
+type deltaDecoder struct {
+	tag   byte // the last entry's, for tests
+	r     varintReader
+	s     deltaState
+	arena []core.MachineID // backs decoded To lists; never overwritten
+}
+
+// startChunk reads body next; with chunkReset, from a zero state.
+func (d *deltaDecoder) startChunk(flags byte, body []byte) {
+	d.r = varintReader{body}
+	if flags&chunkReset != 0 {
+		d.s.reset()
+	}
+}
+
+// takeIDs returns n ids' room that stays valid after later entries.
+func (d *deltaDecoder) takeIDs(n int) []core.MachineID {
+	if n == 0 {
+		return []core.MachineID{} // empty, not nil: the two differ
+	}
+	if cap(d.arena)-len(d.arena) < n {
+		d.arena = make([]core.MachineID, 0, max(n, 256))
+	}
+	out := d.arena[len(d.arena) : len(d.arena)+n : len(d.arena)+n]
+	d.arena = d.arena[:len(d.arena)+n]
+	return out
+}
+
+// next decodes one entry.
+func (d *deltaDecoder) next() (Entry, error) {
+	var e Entry
+	tag, err := d.r.uvarintMax(math.MaxUint8)
+	if err != nil {
+		return Entry{}, fmt.Errorf("tag: %w", err)
+	}
+	d.tag = byte(tag)
+	form := int(tag & 7)
+	if form >= dForms {
+		return Entry{}, fmt.Errorf("unknown entry form %d", form)
+	}
+	switch form {
+	case dArrival:
+		err = d.arrival(&e, byte(tag))
+	case dFault:
+		err = d.fault(&e)
+	case dFullTick:
+		err = d.fullTick(&e)
+	default:
+		err = d.compactTick(&e, form, byte(tag))
+	}
+	if err != nil {
+		return Entry{}, err
+	}
+	d.s.advance(&e)
+	return e, nil
+}
+
+func (d *deltaDecoder) arrival(e *Entry, tag byte) error {
+	if tag&^(flagKnownSender|flagAtBack|atMask) != dArrival {
+		return fmt.Errorf("arrival tag %#x has unknown flags", tag)
+	}
+	dat, err := d.r.gap((tag & atMask) >> atShift)
+	if err != nil {
+		return fmt.Errorf("at: %w", err)
+	}
+	if tag&flagAtBack != 0 {
+		dat = -dat
+	}
+	e.At, e.Arrival = d.s.at+time.Duration(dat), true
+	from, err := d.r.id()
+	if err != nil {
+		return fmt.Errorf("message from: %w", err)
+	}
+	seqD, err := d.r.uvarint()
+	if err != nil {
+		return fmt.Errorf("message seq: %w", err)
+	}
+	clockD, err := d.r.varint()
+	if err != nil {
+		return fmt.Errorf("message clock: %w", err)
+	}
+	e.Msg.From = from
+	if tag&flagKnownSender != 0 {
+		c := d.s.sender(from)
+		if !c.valid || c.from != from {
+			return fmt.Errorf("arrival from %d refers to a sender the chunk has not seen", from)
+		}
+		e.Msg.Seq = c.seq + uint64(unzigzag(seqD))
+		e.Msg.Clock = c.clock + uint64(clockD)
+		return nil
+	}
+	e.Msg.Seq = seqD
+	e.Msg.Clock = d.s.clock + uint64(clockD)
+	return nil
+}
+
+func (d *deltaDecoder) compactTick(e *Entry, form int, tag byte) error {
+	ev := &e.Event
+	allowed := byte(flagClock)
+	switch form {
+	case dRecv:
+		allowed |= flagMsg | flagQueue
+	case dSend:
+		allowed |= flagFirstSeq | flagToSame | flagToList
+	}
+	if tag&^allowed&^7 != 0 || (form == dSend && tag&flagToSame != 0 && tag&flagToList != 0) {
+		return fmt.Errorf("tag %#x has unknown flags", tag)
+	}
+	dat, err := d.r.varint()
+	if err != nil {
+		return fmt.Errorf("at: %w", err)
+	}
+	e.At = d.s.predictedTickAt() + time.Duration(dat)
+	ev.Index, ev.Tick = d.s.index+1, d.s.tick+1
+	switch form {
+	case dRecv:
+		ev.Kind = core.KindRecv
+		if tag&flagMsg != 0 {
+			if ev.Msg.From, err = d.r.id(); err != nil {
+				return fmt.Errorf("message from: %w", err)
+			}
+			if ev.Msg.Seq, err = d.r.uvarint(); err != nil {
+				return fmt.Errorf("message seq: %w", err)
+			}
+			cd, err := d.r.varint()
+			if err != nil {
+				return fmt.Errorf("message clock: %w", err)
+			}
+			ev.Msg.Clock = d.s.clock + uint64(cd)
+		} else {
+			h, ok := d.s.head()
+			if !ok {
+				return errors.New("receive of the oldest arrival, but the chunk has none left")
+			}
+			ev.Msg = h
+		}
+		ev.Queue = d.s.queue - 1
+		if tag&flagQueue != 0 {
+			if ev.Queue, err = d.r.intNative(); err != nil {
+				return fmt.Errorf("queue: %w", err)
+			}
+		}
+		ev.Clock = d.s.recvClock(ev.Msg)
+		if tag&flagClock != 0 {
+			cd, err := d.r.varint()
+			if err != nil {
+				return fmt.Errorf("clock: %w", err)
+			}
+			ev.Clock += uint64(cd)
+		}
+		return nil
+	case dInternal:
+		ev.Kind = core.KindInternal
+	default:
+		ev.Kind = core.KindSend
+	}
+	if ev.Die, err = d.r.intNative(); err != nil {
+		return fmt.Errorf("die: %w", err)
+	}
+	if form == dSend {
+		ev.FirstSeq = d.s.nextSeq
+		if tag&flagFirstSeq != 0 {
+			fd, err := d.r.varint()
+			if err != nil {
+				return fmt.Errorf("first seq: %w", err)
+			}
+			ev.FirstSeq += uint64(fd)
+		}
+	}
+	ev.Clock = d.s.clock + 1
+	if tag&flagClock != 0 {
+		cd, err := d.r.varint()
+		if err != nil {
+			return fmt.Errorf("clock: %w", err)
+		}
+		ev.Clock += uint64(cd)
+	}
+	if form != dSend {
+		return nil
+	}
+	switch {
+	case tag&flagToSame != 0:
+		if d.s.lastTo == nil {
+			return errors.New("send to the chunk's last list, but it has none")
+		}
+		ev.To = d.s.lastTo
+	case tag&flagToList != 0:
+		n, err := d.r.uvarint()
+		if err != nil || n > uint64(len(d.r.b)) {
+			return fmt.Errorf("to: count %d: %v", n, err)
+		}
+		ev.To, err = d.idList(int(n))
+		return err
+	default:
+		id, err := d.r.id()
+		if err != nil {
+			return fmt.Errorf("to: %w", err)
+		}
+		ev.To = d.takeIDs(1)
+		ev.To[0] = id
+	}
+	return nil
+}
+
+// idList reads n ids written as differences.
+func (d *deltaDecoder) idList(n int) ([]core.MachineID, error) {
+	ids := d.takeIDs(n)
+	prev := int64(0)
+	for i := range ids {
+		v, err := d.r.varint()
+		if err != nil {
+			return nil, fmt.Errorf("to[%d]: %w", i, err)
+		}
+		prev += v
+		if prev < 0 || prev > math.MaxUint32 {
+			return nil, fmt.Errorf("to[%d]: machine id %d out of range", i, prev)
+		}
+		ids[i] = core.MachineID(prev)
+	}
+	return ids, nil
+}
+
+func (d *deltaDecoder) fullTick(e *Entry) error {
+	ev := &e.Event
+	dat, err := d.r.varint()
+	if err != nil {
+		return fmt.Errorf("at: %w", err)
+	}
+	e.At = d.s.at + time.Duration(dat)
+	if ev.Index, err = d.r.uvarint(); err != nil {
+		return fmt.Errorf("index: %w", err)
+	}
+	if ev.Tick, err = d.r.uvarint(); err != nil {
+		return fmt.Errorf("tick: %w", err)
+	}
+	kind, err := d.r.uvarintMax(math.MaxUint8)
+	if err != nil {
+		return fmt.Errorf("kind: %w", err)
+	}
+	ev.Kind = kindOfCode(uint8(kind))
+	if ev.Die, err = d.r.intNative(); err != nil {
+		return fmt.Errorf("die: %w", err)
+	}
+	if ev.Clock, err = d.r.uvarint(); err != nil {
+		return fmt.Errorf("clock: %w", err)
+	}
+	if ev.Queue, err = d.r.intNative(); err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	if ev.FirstSeq, err = d.r.uvarint(); err != nil {
+		return fmt.Errorf("first seq: %w", err)
+	}
+	n, err := d.r.uvarint()
+	if err != nil || n > uint64(len(d.r.b))+1 {
+		return fmt.Errorf("to: count %d: %v", n, err)
+	}
+	if n > 0 {
+		if ev.To, err = d.idList(int(n - 1)); err != nil {
+			return err
+		}
+	}
+	ev.Msg, err = d.msg()
+	return err
+}
+
+func (d *deltaDecoder) msg() (core.Message, error) {
+	from, err := d.r.id()
+	if err != nil {
+		return core.Message{}, fmt.Errorf("message from: %w", err)
+	}
+	seq, err := d.r.uvarint()
+	if err != nil {
+		return core.Message{}, fmt.Errorf("message seq: %w", err)
+	}
+	clock, err := d.r.uvarint()
+	if err != nil {
+		return core.Message{}, fmt.Errorf("message clock: %w", err)
+	}
+	return core.Message{From: from, Seq: seq, Clock: clock}, nil
+}
+
+func (d *deltaDecoder) fault(e *Entry) error {
+	f := &e.Fault
+	kind, err := d.r.uvarintMax(math.MaxUint8)
+	if err != nil {
+		return fmt.Errorf("fault kind: %w", err)
+	}
+	f.Kind = FaultKind(kind)
+	dat, err := d.r.varint()
+	if err != nil {
+		return fmt.Errorf("at: %w", err)
+	}
+	e.At = d.s.at + time.Duration(dat)
+	switch f.Kind {
+	case FaultLost:
+		reason, err := d.r.uvarintMax(math.MaxUint8)
+		if err != nil {
+			return fmt.Errorf("reason: %w", err)
+		}
+		f.Reason = LostReason(reason)
+		fallthrough
+	case FaultDup:
+		if f.To, err = d.r.id(); err != nil {
+			return fmt.Errorf("to: %w", err)
+		}
+		e.Msg, err = d.msg()
+		return err
+	case FaultCrash:
+		if f.QueueLost, err = d.r.intNative(); err != nil {
+			return fmt.Errorf("queue lost: %w", err)
+		}
+		return nil
+	case FaultRestart:
+		if f.Missed, err = d.r.uvarint(); err != nil {
+			return fmt.Errorf("missed: %w", err)
+		}
+		reset, err := d.r.uvarintMax(1)
+		if err != nil {
+			return fmt.Errorf("reset clock: %w", err)
+		}
+		f.ResetClock = reset == 1
+		if f.SeqSkip, err = d.r.uvarint(); err != nil {
+			return fmt.Errorf("seq skip: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown fault kind %d", kind)
+}
+
