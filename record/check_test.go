@@ -81,7 +81,9 @@ func TestCheckDetectsCorruption(t *testing.T) {
 			}
 			return b.Put(ckey(0), v)
 		}, "machine 2: chunk key 0 where 1 belongs"},
-		{"undecodable chunk", func(tx *bolt.Tx) error { return chunks(tx, 2).Put(ckey(3), []byte{0x03, 0x01, 0x00, 0x07, 1, 2, 3, 4, 5}) }, "machine 2 chunk 3: entry 0: unknown entry form 7"},
+		{"undecodable chunk", func(tx *bolt.Tx) error {
+			return chunks(tx, 2).Put(ckey(3), []byte{0x03, 0x01, 0x00, 0x07, 1, 2, 3, 4, 5})
+		}, "machine 2 chunk 3: entry 0: unknown entry form 7"},
 		{"undecodable schema 2 chunk", func(tx *bolt.Tx) error {
 			return chunks(tx, 2).Put(ckey(1), []byte{0x91, 0xff, 1, 2, 3, 4, 5})
 		}, "machine 2 chunk 1: entry 0: want an array"},

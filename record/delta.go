@@ -862,4 +862,3 @@ func (d *deltaDecoder) fault(e *Entry) error {
 	}
 	return fmt.Errorf("unknown fault kind %d", kind)
 }
-
