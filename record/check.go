@@ -183,8 +183,8 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 		}
 		for it.left > 0 {
 			pos := it.pos
-			e, err := it.next()
-			if err != nil {
+			var e Entry
+			if err := it.next(&e); err != nil {
 				return s.corruptf("%s chunk %d: %v", where, n, err)
 			}
 			at := func(format string, args ...any) error {

@@ -391,8 +391,8 @@ func decodeChunk(chunk []byte) ([]Entry, error) {
 	}
 	es := make([]Entry, 0, it.left)
 	for it.left > 0 {
-		e, err := it.next()
-		if err != nil {
+		var e Entry
+		if err := it.next(&e); err != nil {
 			return nil, err
 		}
 		es = append(es, e)
@@ -436,28 +436,27 @@ func (it *chunkIter) reset(chunk []byte) error {
 	return nil
 }
 
-// next decodes the next entry; the caller checks left > 0 first. After the
-// last entry it checks that nothing follows.
-func (it *chunkIter) next() (Entry, error) {
+// next decodes the next entry into e; the caller checks left > 0 first.
+// After the last entry it checks that nothing follows.
+func (it *chunkIter) next(e *Entry) error {
 	var (
-		e    Entry
 		err  error
 		rest int
 	)
 	if it.isDelta {
-		e, err = it.delta.next()
+		err = it.delta.next(e)
 		rest = len(it.delta.r.b)
 	} else {
-		e, err = decodeEntry(&it.d)
+		*e, err = decodeEntry(&it.d)
 		rest = len(it.d.b)
 	}
 	if err != nil {
-		return Entry{}, fmt.Errorf("entry %d: %w", it.pos, err)
+		return fmt.Errorf("entry %d: %w", it.pos, err)
 	}
 	it.pos++
 	it.left--
 	if it.left == 0 && rest != 0 {
-		return Entry{}, fmt.Errorf("%d bytes after the last entry", rest)
+		return fmt.Errorf("%d bytes after the last entry", rest)
 	}
-	return e, nil
+	return nil
 }

@@ -562,33 +562,33 @@ func (d *deltaDecoder) takeIDs(n int) []core.MachineID {
 	return out
 }
 
-// next decodes one entry.
-func (d *deltaDecoder) next() (Entry, error) {
-	var e Entry
+// next decodes one entry into e, which it overwrites whole.
+func (d *deltaDecoder) next(e *Entry) error {
+	*e = Entry{}
 	tag, err := d.r.uvarintMax(math.MaxUint8)
 	if err != nil {
-		return Entry{}, fmt.Errorf("tag: %w", err)
+		return fmt.Errorf("tag: %w", err)
 	}
 	d.tag = byte(tag)
 	form := int(tag & 7)
 	if form >= dForms {
-		return Entry{}, fmt.Errorf("unknown entry form %d", form)
+		return fmt.Errorf("unknown entry form %d", form)
 	}
 	switch form {
 	case dArrival:
-		err = d.arrival(&e, byte(tag))
+		err = d.arrival(e, byte(tag))
 	case dFault:
-		err = d.fault(&e)
+		err = d.fault(e)
 	case dFullTick:
-		err = d.fullTick(&e)
+		err = d.fullTick(e)
 	default:
-		err = d.compactTick(&e, form, byte(tag))
+		err = d.compactTick(e, form, byte(tag))
 	}
 	if err != nil {
-		return Entry{}, err
+		return err
 	}
-	d.s.advance(&e)
-	return e, nil
+	d.s.advance(e)
+	return nil
 }
 
 func (d *deltaDecoder) arrival(e *Entry, tag byte) error {

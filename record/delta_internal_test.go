@@ -163,8 +163,8 @@ func decodeLogChunks(chunks [][]byte) ([]Entry, error) {
 			return nil, fmt.Errorf("chunk %d: %w", k+1, err)
 		}
 		for it.left > 0 {
-			e, err := it.next()
-			if err != nil {
+			var e Entry
+			if err := it.next(&e); err != nil {
 				return nil, fmt.Errorf("chunk %d: %w", k+1, err)
 			}
 			out = append(out, e)
@@ -322,7 +322,8 @@ func TestDeltaPredictionsHoldForTheModel(t *testing.T) {
 			}
 			firstSeqs := 0
 			for i := 0; it.left > 0; i++ {
-				if _, err := it.next(); err != nil {
+				var e Entry
+				if err := it.next(&e); err != nil {
 					t.Fatal(err)
 				}
 				tag := it.delta.tag

@@ -15,8 +15,8 @@ func DecodeLog(chunks [][]byte) ([]Entry, error) {
 			return nil, err
 		}
 		for it.left > 0 {
-			e, err := it.next()
-			if err != nil {
+			var e Entry
+			if err := it.next(&e); err != nil {
 				return nil, err
 			}
 			out = append(out, e)

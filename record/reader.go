@@ -116,22 +116,29 @@ type EntryIter struct {
 
 // Next returns the log's next entry, or false at the end or on an error.
 func (it *EntryIter) Next() (Entry, bool) {
+	var e Entry
+	ok := it.Read(&e)
+	return e, ok
+}
+
+// Read is Next into e, which it overwrites whole: a reader of millions
+// of entries saves a copy of each.
+func (it *EntryIter) Read(e *Entry) bool {
 	if it.err != nil || it.c == nil {
-		return Entry{}, false
+		return false
 	}
 	if it.r.done {
 		it.err = fmt.Errorf("run %s machine %d: iterator used after View returned", it.r.meta.ID, it.m)
-		return Entry{}, false
+		return false
 	}
 	if it.chunk.left == 0 && !it.nextChunk() {
-		return Entry{}, false
+		return false
 	}
-	e, err := it.chunk.next()
-	if err != nil {
+	if err := it.chunk.next(e); err != nil {
 		it.err = it.r.s.corruptf("run %s machine %d chunk %d: %v", it.r.meta.ID, it.m, it.want-1, err)
-		return Entry{}, false
+		return false
 	}
-	return e, true
+	return true
 }
 
 // nextChunk loads the next chunk, checking that keys run on without a gap.

@@ -86,8 +86,8 @@ type machineReplay struct {
 	next    record.Entry
 	hasNext bool
 
-	// recent holds the last Context recorded events, oldest first.
-	recent []core.Event
+	// recent holds the last Context recorded events.
+	recent *eventRing
 	// lastSeq is the Seq of the last message the replayed machine sent,
 	// or skipped at a restart.
 	lastSeq uint64
@@ -97,34 +97,6 @@ type machineReplay struct {
 	events   uint64
 	diverged uint64
 	first    *Divergence
-}
-
-// produced holds messages the replay has sent and no arrival has taken
-// yet, by sender and sequence number.
-type produced map[core.MachineID]map[uint64]sentMessage
-
-type sentMessage struct {
-	msg   core.Message
-	to    core.MachineID
-	event uint64 // the sender's event index
-	// copies is how many arrivals or losses the message still owes: 1,
-	// plus 1 for each FaultDup.
-	copies int
-}
-
-// take settles one copy of message msg, returning it and false if the
-// replay has not produced it (yet).
-func (out produced) take(msg core.Message) (sentMessage, bool) {
-	sent, ok := out[msg.From][msg.Seq]
-	if !ok {
-		return sent, false
-	}
-	if sent.copies--; sent.copies <= 0 {
-		delete(out[msg.From], msg.Seq)
-	} else {
-		out[msg.From][msg.Seq] = sent
-	}
-	return sent, true
 }
 
 // Run replays recording runID of st.
@@ -179,7 +151,7 @@ func run(r *record.Reader, opt Options) (Result, error) {
 			return res, fmt.Errorf("run %s machine %d: %w", meta.ID, id, err)
 		}
 		mm, _ := meta.Machine(id)
-		m := &machineReplay{id: id, model: model, it: r.Entries(id), start: mm.StartWall}
+		m := &machineReplay{id: id, model: model, it: r.Entries(id), start: mm.StartWall, recent: newEventRing(opt.Context)}
 		if err := m.advance(); err != nil {
 			return res, err
 		}
@@ -187,7 +159,7 @@ func run(r *record.Reader, opt Options) (Result, error) {
 	}
 	res.Machines = len(ms)
 	hasher := NewTraceHasher()
-	out := produced{}
+	out := newProduced()
 	byID := map[core.MachineID]*machineReplay{}
 	for _, m := range ms {
 		byID[m.id] = m
@@ -242,7 +214,7 @@ func run(r *record.Reader, opt Options) (Result, error) {
 }
 
 func (m *machineReplay) advance() error {
-	m.next, m.hasNext = m.it.Next()
+	m.hasNext = m.it.Read(&m.next)
 	if !m.hasNext {
 		if err := m.it.Err(); err != nil {
 			return fmt.Errorf("machine %d: %w", m.id, err)
@@ -253,7 +225,7 @@ func (m *machineReplay) advance() error {
 
 // step replays m's next entry; it reports false when that entry is an
 // arrival whose message the replay has not produced yet.
-func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Options) (bool, error) {
+func (m *machineReplay) step(out *produced, h *TraceHasher, res *Result, opt Options) (bool, error) {
 	e := m.next
 	if e.Fault.Kind != 0 {
 		return m.fault(out, h)
@@ -266,7 +238,7 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 		if sent.to != m.id {
 			m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
 				Reason:  fmt.Sprintf("message %s arrived here but the replayed sender sent it to machine %d", e.Msg.ID(), sent.to),
-				Message: &sent.msg, Recent: slices.Clone(m.recent)})
+				Message: &sent.msg, Recent: m.recent.all()})
 		}
 		replayed := record.Entry{At: e.At, Arrival: true, Msg: sent.msg}
 		h.Add(m.id, &replayed)
@@ -284,17 +256,15 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 	}
 	replayed := record.Entry{At: e.At, Event: ev}
 	h.Add(m.id, &replayed)
-	if out[m.id] == nil {
-		out[m.id] = map[uint64]sentMessage{}
-	}
-	for i, msg := range ev.Sent(m.id) {
-		out[m.id][msg.Seq] = sentMessage{msg: msg, to: ev.To[i], event: ev.Index, copies: 1}
+	for i, to := range ev.To {
+		msg := ev.Message(m.id, i)
+		out.add(sentMessage{msg: msg, to: to, event: ev.Index, copies: 1})
 		m.lastSeq = msg.Seq
 	}
 	same := sameEvent(rec, ev)
 	if !same {
 		d := &Divergence{Machine: m.id, Index: rec.Index, Tick: rec.Tick, At: e.At, Wall: m.start.Add(e.At),
-			Recorded: ptrTo(rec), Replayed: ptrTo(ev), Recent: slices.Clone(m.recent)}
+			Recorded: ptrTo(rec), Replayed: ptrTo(ev), Recent: m.recent.all()}
 		d.Reason = describeDifference(rec, ev)
 		if rec.Kind == core.KindRecv {
 			msg := rec.Msg
@@ -306,14 +276,7 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 	if opt.Trace != nil {
 		opt.Trace(TraceStep{Machine: m.id, At: e.At, Recorded: rec, Replayed: ev, Same: same})
 	}
-	// A window of the last Context events, shifted in place: appending
-	// and reslicing would reallocate it every few events.
-	if len(m.recent) < opt.Context {
-		m.recent = append(m.recent, rec)
-	} else {
-		copy(m.recent, m.recent[1:])
-		m.recent[len(m.recent)-1] = rec
-	}
+	m.recent.push(rec)
 	return true, m.advance()
 }
 
@@ -321,12 +284,12 @@ func (m *machineReplay) step(out produced, h *TraceHasher, res *Result, opt Opti
 // settle what the replay produced, so a message lost in the recording is
 // not waited for; crash and restart are inputs of the model, and the
 // crash's lost queue is its output, compared like an event's.
-func (m *machineReplay) fault(out produced, h *TraceHasher) (bool, error) {
+func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 	e := m.next
 	f := e.Fault
 	diverge := func(reason string, msg *core.Message) {
 		m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
-			Reason: reason, Message: msg, Recent: slices.Clone(m.recent)})
+			Reason: reason, Message: msg, Recent: m.recent.all()})
 	}
 	switch f.Kind {
 	case record.FaultLost:
@@ -339,12 +302,11 @@ func (m *machineReplay) fault(out produced, h *TraceHasher) (bool, error) {
 		}
 		e.Msg = sent.msg
 	case record.FaultDup:
-		sent, ok := out[e.Msg.From][e.Msg.Seq]
-		if !ok {
+		sent := out.find(e.Msg)
+		if sent == nil {
 			return false, nil
 		}
 		sent.copies++
-		out[e.Msg.From][e.Msg.Seq] = sent
 		e.Msg = sent.msg
 	case record.FaultCrash:
 		lost := m.model.Crash()
@@ -422,7 +384,7 @@ func (m *machineReplay) stall() error {
 	msg := m.next.Msg
 	m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: m.next.At, Wall: m.start.Add(m.next.At),
 		Reason:  fmt.Sprintf("the recording has message %s arrive, but the replayed machine %d never sent it", msg.ID(), msg.From),
-		Message: &msg, Recent: slices.Clone(m.recent)})
+		Message: &msg, Recent: m.recent.all()})
 	for m.hasNext {
 		if m.next.IsTick() {
 			m.events++
