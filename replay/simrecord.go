@@ -46,7 +46,7 @@ func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
 		return SimResult{}, errors.Join(err, st.FinishRun(run.RunID, record.StatusInterrupted, run.Started))
 	}
 	spec.Abort = rec.Failed()
-	res, simErr := Simulate(spec, func(id core.MachineID, e *record.Entry) { rec.Append(id, *e) })
+	res, simErr := Simulate(spec, func(id core.MachineID, e *record.Entry) { rec.Add(id, e) })
 	recErr := rec.Close()
 	if recErr != nil && errors.Is(simErr, ErrAborted) {
 		simErr = nil // the recorder's error says why
