@@ -2,6 +2,7 @@ package main
 
 import (
 	"strconv"
+	"time"
 
 	"lamport/core"
 	"lamport/live"
@@ -10,15 +11,15 @@ import (
 
 // The three export encodings of one timeline item. Each appends one line.
 
-func appendJSONL(b []byte, it timelineItem) []byte {
-	e := it.entry
+func appendJSONL(b []byte, it *timelineItem) []byte {
+	e := &it.entry
 	b = append(b, `{"machine":`...)
 	b = strconv.AppendUint(b, uint64(it.machine), 10)
 	if e.Arrival {
 		b = append(b, `,"kind":"arrival","time_ns":`...)
 		b = strconv.AppendInt(b, int64(e.At), 10)
 		b = append(b, `,"time":"`...)
-		b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+		b = appendLogTime(b, it.wall)
 		b = append(b, '"')
 		b = appendJSONMsg(b, e.Msg)
 		return append(b, "}\n"...)
@@ -26,7 +27,7 @@ func appendJSONL(b []byte, it timelineItem) []byte {
 	if e.Fault.Kind != 0 {
 		return appendJSONFault(b, it)
 	}
-	ev := e.Event
+	ev := &e.Event
 	b = append(b, `,"index":`...)
 	b = strconv.AppendUint(b, ev.Index, 10)
 	b = append(b, `,"kind":"`...)
@@ -40,7 +41,7 @@ func appendJSONL(b []byte, it timelineItem) []byte {
 	b = append(b, `,"tick":`...)
 	b = strconv.AppendUint(b, ev.Tick, 10)
 	b = append(b, `,"time":"`...)
-	b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+	b = appendLogTime(b, it.wall)
 	b = append(b, '"')
 	switch ev.Kind {
 	case core.KindSend:
@@ -54,12 +55,13 @@ func appendJSONL(b []byte, it timelineItem) []byte {
 			b = strconv.AppendUint(b, uint64(to), 10)
 		}
 		b = append(b, `],"msgs":[`...)
-		for i, m := range ev.Sent(it.machine) {
+		for i := range ev.To {
+			m := ev.Message(it.machine, i)
 			if i > 0 {
 				b = append(b, ',')
 			}
 			b = append(b, '"')
-			b = append(b, m.ID()...)
+			b = appendMsgID(b, m)
 			b = append(b, '"')
 		}
 		b = append(b, ']')
@@ -74,15 +76,15 @@ func appendJSONL(b []byte, it timelineItem) []byte {
 
 // appendJSONFault writes a fault entry's line after its machine: kind,
 // time, and the fields of that kind, as record.Fault names them.
-func appendJSONFault(b []byte, it timelineItem) []byte {
-	e := it.entry
+func appendJSONFault(b []byte, it *timelineItem) []byte {
+	e := &it.entry
 	f := e.Fault
 	b = append(b, `,"kind":"`...)
 	b = append(b, f.Kind.String()...)
 	b = append(b, `","time_ns":`...)
 	b = strconv.AppendInt(b, int64(e.At), 10)
 	b = append(b, `,"time":"`...)
-	b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+	b = appendLogTime(b, it.wall)
 	b = append(b, '"')
 	switch f.Kind {
 	case record.FaultLost, record.FaultDup:
@@ -112,7 +114,7 @@ func appendJSONMsg(b []byte, m core.Message) []byte {
 	b = append(b, `,"from":`...)
 	b = strconv.AppendUint(b, uint64(m.From), 10)
 	b = append(b, `,"msg":"`...)
-	b = append(b, m.ID()...)
+	b = appendMsgID(b, m)
 	b = append(b, `","msg_clock":`...)
 	return strconv.AppendUint(b, m.Clock, 10)
 }
@@ -121,7 +123,7 @@ const csvHeader = "machine,index,tick,kind,clock,queue,time_ns,time,die,to,msgs,
 
 // appendCSV writes a row of csvHeader's columns; lists are space-separated
 // so no field needs quoting.
-func appendCSV(b []byte, it timelineItem) []byte {
+func appendCSV(b []byte, it *timelineItem) []byte {
 	e, ev := it.entry, it.entry.Event
 	b = strconv.AppendUint(b, uint64(it.machine), 10)
 	b = append(b, ',')
@@ -146,7 +148,7 @@ func appendCSV(b []byte, it timelineItem) []byte {
 	}
 	b = strconv.AppendInt(b, int64(e.At), 10)
 	b = append(b, ',')
-	b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+	b = appendLogTime(b, it.wall)
 	b = append(b, ',')
 	if e.IsTick() && ev.Kind != core.KindRecv {
 		b = strconv.AppendInt(b, int64(ev.Die), 10)
@@ -155,7 +157,7 @@ func appendCSV(b []byte, it timelineItem) []byte {
 	if f := e.Fault; f.Kind == record.FaultLost || f.Kind == record.FaultDup {
 		b = strconv.AppendUint(b, uint64(f.To), 10)
 		b = append(b, ',')
-		b = append(b, e.Msg.ID()...)
+		b = appendMsgID(b, e.Msg)
 	} else if ev.Kind == core.KindSend && e.IsTick() {
 		for i, to := range ev.To {
 			if i > 0 {
@@ -164,11 +166,12 @@ func appendCSV(b []byte, it timelineItem) []byte {
 			b = strconv.AppendUint(b, uint64(to), 10)
 		}
 		b = append(b, ',')
-		for i, m := range ev.Sent(it.machine) {
+		for i := range ev.To {
+			m := ev.Message(it.machine, i)
 			if i > 0 {
 				b = append(b, ' ')
 			}
-			b = append(b, m.ID()...)
+			b = appendMsgID(b, m)
 		}
 	} else {
 		b = append(b, ',')
@@ -178,7 +181,7 @@ func appendCSV(b []byte, it timelineItem) []byte {
 	if hasMsg {
 		b = strconv.AppendUint(b, uint64(msg.From), 10)
 		b = append(b, ',')
-		b = append(b, msg.ID()...)
+		b = appendMsgID(b, msg)
 		b = append(b, ',')
 		b = strconv.AppendUint(b, msg.Clock, 10)
 	} else {
@@ -202,28 +205,74 @@ func receivedOrArrived(e record.Entry) (core.Message, bool) {
 // appendLog writes the log_<id>.txt line of an event; with prefix, the
 // machine id leads so lines of several machines can share one stream.
 // Arrivals are not in the log files; as an extra they read "arrival".
-func appendLog(b []byte, it timelineItem, prefix bool) []byte {
+func appendLog(b []byte, it *timelineItem, prefix bool) []byte {
 	if prefix {
 		b = append(b, 'm')
 		b = strconv.AppendUint(b, uint64(it.machine), 10)
 		b = append(b, ' ')
 	}
 	if it.entry.Arrival {
-		b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+		b = appendLogTime(b, it.wall)
 		m := it.entry.Msg
 		b = append(b, " arrival  from="...)
 		b = strconv.AppendUint(b, uint64(m.From), 10)
 		b = append(b, " msg="...)
-		b = append(b, m.ID()...)
+		b = appendMsgID(b, m)
 		b = append(b, " msg_clock="...)
 		b = strconv.AppendUint(b, m.Clock, 10)
 		return append(b, '\n')
 	}
 	if it.entry.Fault.Kind != 0 {
-		b = it.wall.UTC().AppendFormat(b, live.LogTimeLayout)
+		b = appendLogTime(b, it.wall)
 		b = append(b, ' ')
 		b = record.AppendFaultDetails(b, &it.entry)
 		return append(b, '\n')
 	}
 	return live.AppendLogLine(b, it.wall, it.machine, it.entry.Event)
+}
+
+// appendMsgID appends m's name, "<sender>:<seq>", as core.Message.ID
+// spells it, without building the string.
+func appendMsgID(b []byte, m core.Message) []byte {
+	b = strconv.AppendUint(b, uint64(m.From), 10)
+	b = append(b, ':')
+	return strconv.AppendUint(b, m.Seq, 10)
+}
+
+// appendLogTime appends t in UTC as live.LogTimeLayout formats it, by hand:
+// exports print a time on every line, and time.Format was the largest cost
+// of a JSON line.
+func appendLogTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, live.LogTimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	b = append(b, '.')
+	b = appendDigits(b, t.Nanosecond()/1000, 6)
+	return append(b, 'Z')
+}
+
+// appendDigits appends v, which is >= 0, as exactly n decimal digits.
+func appendDigits(b []byte, v, n int) []byte {
+	for i := n - 1; i >= 0; i-- {
+		b = append(b, 0)
+	}
+	for i := len(b) - 1; n > 0; i, n = i-1, n-1 {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
 }

@@ -29,7 +29,7 @@ func exportCommand(e *env, args []string) error {
 		return streamRun(e, fs, &v, csvHeader, appendCSV)
 	case "log":
 		prefix := v.machine == 0
-		return streamRun(e, fs, &v, "", func(b []byte, it timelineItem) []byte { return appendLog(b, it, prefix) })
+		return streamRun(e, fs, &v, "", func(b []byte, it *timelineItem) []byte { return appendLog(b, it, prefix) })
 	case "shiviz":
 		if v.machine != 0 || v.from != 0 || v.to != 0 || v.arrivals {
 			return usageErrorf("--format shiviz exports the whole run: --machine, --from, --to and --arrivals do not apply")

@@ -55,7 +55,7 @@ func replayCommand(e *env, args []string) error {
 	if trace {
 		var line []byte
 		opt.Trace = func(s replay.TraceStep) {
-			if (filter.machine != 0 && s.Machine != filter.machine) || !filter.keep(recordedTick(s)) {
+			if tick := recordedTick(s); (filter.machine != 0 && s.Machine != filter.machine) || !filter.keep(&tick) {
 				return
 			}
 			line = appendTraceLine(line[:0], s)

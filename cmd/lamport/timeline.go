@@ -24,66 +24,118 @@ type timelineItem struct {
 
 // eachTimeline streams a run's entries merged across machines by wall time
 // (ties: lower machine id first), holding one entry per machine in memory.
-// Within a machine, log order is kept.
-func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn func(timelineItem) error) error {
+// Within a machine, log order is kept. The machines' next entries sit in a
+// heap, so a run of many machines costs log(machines) per entry, not
+// machines. fn must not keep the item past its call.
+func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn func(*timelineItem) error) error {
 	starts := map[core.MachineID]time.Time{}
 	for _, m := range meta.Machines {
 		starts[m.ID] = m.StartWall
 	}
 	return st.View(meta.ID, func(r *record.Reader) error {
-		type head struct {
-			it   *record.EntryIter
-			item timelineItem
-			ok   bool
-		}
-		var heads []*head
-		advance := func(h *head) error {
-			for {
-				e, ok := h.it.Next()
-				if !ok {
-					h.ok = false
-					if err := h.it.Err(); err != nil {
-						return fmt.Errorf("run %s machine %d: %w", meta.ID, h.item.machine, err)
-					}
-					return nil
-				}
-				if f.keep(e) {
-					h.item.entry, h.item.wall, h.ok = e, starts[h.item.machine].Add(e.At), true
-					return nil
+		// advance loads h's next kept entry; false at the log's end.
+		advance := func(h *timelineHead) (bool, error) {
+			for h.it.Read(&h.item.entry) {
+				if f.keep(&h.item.entry) {
+					h.item.wall = h.start.Add(h.item.entry.At)
+					h.wallNs = h.startNs + int64(h.item.entry.At)
+					return true, nil
 				}
 			}
+			if err := h.it.Err(); err != nil {
+				return false, fmt.Errorf("run %s machine %d: %w", meta.ID, h.item.machine, err)
+			}
+			return false, nil
 		}
+		var heads timelineHeap
 		for _, id := range r.Machines() {
 			if f.machine != 0 && id != f.machine {
 				continue
 			}
-			h := &head{it: r.Entries(id), item: timelineItem{machine: id}}
-			if err := advance(h); err != nil {
+			start := starts[id]
+			h := &timelineHead{it: r.Entries(id), item: timelineItem{machine: id}, start: start, startNs: start.UnixNano()}
+			ok, err := advance(h)
+			if err != nil {
 				return err
 			}
-			heads = append(heads, h)
-		}
-		for {
-			var next *head
-			for _, h := range heads {
-				if h.ok && (next == nil || h.item.wall.Before(next.item.wall)) {
-					next = h
-				}
-			}
-			if next == nil {
-				return nil
-			}
-			if err := fn(next.item); err != nil {
-				return err
-			}
-			if err := advance(next); err != nil {
-				return err
+			if ok {
+				heads.push(h)
 			}
 		}
+		for len(heads) > 0 {
+			h := heads[0]
+			if err := fn(&h.item); err != nil {
+				return err
+			}
+			ok, err := advance(h)
+			if err != nil {
+				return err
+			}
+			if ok {
+				heads.fix0()
+			} else {
+				heads.pop0()
+			}
+		}
+		return nil
 	})
 }
 
-func (f timelineFilter) keep(e record.Entry) bool {
+// timelineHead is one machine's next entry.
+type timelineHead struct {
+	it      *record.EntryIter
+	item    timelineItem
+	start   time.Time
+	startNs int64
+	wallNs  int64 // item.wall as Unix nanoseconds, for ordering
+}
+
+// timelineHeap is a min-heap of heads by wall time, then machine id.
+type timelineHeap []*timelineHead
+
+func (h timelineHeap) less(i, j int) bool {
+	a, b := h[i], h[j]
+	return a.wallNs < b.wallNs || (a.wallNs == b.wallNs && a.item.machine < b.item.machine)
+}
+
+func (h *timelineHeap) push(x *timelineHead) {
+	*h = append(*h, x)
+	for i := len(*h) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !h.less(i, parent) {
+			break
+		}
+		(*h)[i], (*h)[parent] = (*h)[parent], (*h)[i]
+		i = parent
+	}
+}
+
+// fix0 restores the order after the top's key grew.
+func (h timelineHeap) fix0() {
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < len(h) && h.less(l, m) {
+			m = l
+		}
+		if r := l + 1; r < len(h) && h.less(r, m) {
+			m = r
+		}
+		if m == i {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+func (h *timelineHeap) pop0() {
+	n := len(*h) - 1
+	(*h)[0] = (*h)[n]
+	*h = (*h)[:n]
+	h.fix0()
+}
+
+func (f timelineFilter) keep(e *record.Entry) bool {
 	if e.Arrival {
 		return f.arrivals
 	}

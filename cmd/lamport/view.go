@@ -12,7 +12,7 @@ import (
 // streamRun is the body shared by show and export, after parsing: open the
 // store read-only, resolve the run, and write header and then one line per
 // timeline item to stdout.
-func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, header string, line func([]byte, timelineItem) []byte) error {
+func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, header string, line func([]byte, *timelineItem) []byte) error {
 	st, meta, f, err := v.open(fs)
 	if err != nil {
 		return err
@@ -21,7 +21,7 @@ func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, header string, line func
 	w := bufio.NewWriterSize(e.stdout, 64<<10)
 	w.WriteString(header)
 	var buf []byte
-	err = eachTimeline(st, meta, f, func(it timelineItem) error {
+	err = eachTimeline(st, meta, f, func(it *timelineItem) error {
 		buf = line(buf[:0], it)
 		_, err := w.Write(buf)
 		return err
