@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/minheap"
 	"lamport/record"
 )
 
@@ -264,18 +265,17 @@ func analyze(r *record.Reader) (Analysis, error) {
 		a.Fastest = fast.m.ID
 	}
 	var end time.Duration
-	for {
-		// The next entry in wall-time order; ties to the lower id, which
-		// accs are sorted by.
-		var next *machineAcc
-		for _, acc := range accs {
-			if acc.ok && (next == nil || acc.wall < next.wall) {
-				next = acc
-			}
+	// The next entry in wall-time order; ties to the lower id.
+	heads := minheap.New(func(a, b *machineAcc) bool {
+		return a.wall < b.wall || (a.wall == b.wall && a.m.ID < b.m.ID)
+	})
+	for _, acc := range accs {
+		if acc.ok {
+			heads.Push(acc)
 		}
-		if next == nil {
-			break
-		}
+	}
+	for heads.Len() > 0 {
+		next := heads.Top()
 		e, m := &next.head, next.m
 		end = max(end, next.wall)
 		if next.q > 0 {
@@ -339,6 +339,11 @@ func analyze(r *record.Reader) (Analysis, error) {
 		if err := next.advance(); err != nil {
 			return Analysis{}, err
 		}
+		if next.ok {
+			heads.FixTop()
+		} else {
+			heads.PopTop()
+		}
 	}
 
 	for _, acc := range accs {
@@ -395,14 +400,13 @@ func analyze(r *record.Reader) (Analysis, error) {
 
 // advance loads the machine's next entry into head.
 func (acc *machineAcc) advance() error {
-	e, ok := acc.it.Next()
-	if !ok {
+	if !acc.it.Read(&acc.head) {
 		acc.ok = false
 		if err := acc.it.Err(); err != nil {
 			return fmt.Errorf("machine %d: %w", acc.m.ID, err)
 		}
 		return nil
 	}
-	acc.head, acc.wall, acc.ok = e, acc.offset+e.At, true
+	acc.wall, acc.ok = acc.offset+acc.head.At, true
 	return nil
 }

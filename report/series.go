@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/minheap"
 	"lamport/record"
 )
 
@@ -81,15 +82,14 @@ type walkCursor struct {
 }
 
 func (c *walkCursor) advance() error {
-	e, ok := c.it.Next()
-	if !ok {
+	if !c.it.Read(&c.head) {
 		c.ok = false
 		if err := c.it.Err(); err != nil {
 			return fmt.Errorf("machine %d: %w", c.id, err)
 		}
 		return nil
 	}
-	c.head, c.wall, c.ok = e, c.offset+e.At, true
+	c.wall, c.ok = c.offset+c.head.At, true
 	return nil
 }
 
@@ -132,16 +132,16 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 		}
 	}
 	var pos uint64 // events so far, all machines, in walk order
-	for {
-		var next *walkCursor
-		for _, c := range cs {
-			if c.ok && (next == nil || c.wall < next.wall) {
-				next = c
-			}
+	heads := minheap.New(func(a, b *walkCursor) bool {
+		return a.wall < b.wall || (a.wall == b.wall && a.id < b.id)
+	})
+	for _, c := range cs {
+		if c.ok {
+			heads.Push(c)
 		}
-		if next == nil {
-			break
-		}
+	}
+	for heads.Len() > 0 {
+		next := heads.Top()
 		if e := &next.head; e.IsTick() {
 			pos++
 			ev := &e.Event
@@ -167,6 +167,11 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 		}
 		if err := next.advance(); err != nil {
 			return runSeries{}, err
+		}
+		if next.ok {
+			heads.FixTop()
+		} else {
+			heads.PopTop()
 		}
 	}
 

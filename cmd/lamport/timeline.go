@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/minheap"
 	"lamport/record"
 )
 
@@ -47,7 +48,9 @@ func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn fu
 			}
 			return false, nil
 		}
-		var heads timelineHeap
+		heads := minheap.New(func(a, b *timelineHead) bool {
+			return a.wallNs < b.wallNs || (a.wallNs == b.wallNs && a.item.machine < b.item.machine)
+		})
 		for _, id := range r.Machines() {
 			if f.machine != 0 && id != f.machine {
 				continue
@@ -59,11 +62,11 @@ func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn fu
 				return err
 			}
 			if ok {
-				heads.push(h)
+				heads.Push(h)
 			}
 		}
-		for len(heads) > 0 {
-			h := heads[0]
+		for heads.Len() > 0 {
+			h := heads.Top()
 			if err := fn(&h.item); err != nil {
 				return err
 			}
@@ -72,9 +75,9 @@ func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn fu
 				return err
 			}
 			if ok {
-				heads.fix0()
+				heads.FixTop()
 			} else {
-				heads.pop0()
+				heads.PopTop()
 			}
 		}
 		return nil
@@ -88,51 +91,6 @@ type timelineHead struct {
 	start   time.Time
 	startNs int64
 	wallNs  int64 // item.wall as Unix nanoseconds, for ordering
-}
-
-// timelineHeap is a min-heap of heads by wall time, then machine id.
-type timelineHeap []*timelineHead
-
-func (h timelineHeap) less(i, j int) bool {
-	a, b := h[i], h[j]
-	return a.wallNs < b.wallNs || (a.wallNs == b.wallNs && a.item.machine < b.item.machine)
-}
-
-func (h *timelineHeap) push(x *timelineHead) {
-	*h = append(*h, x)
-	for i := len(*h) - 1; i > 0; {
-		parent := (i - 1) / 2
-		if !h.less(i, parent) {
-			break
-		}
-		(*h)[i], (*h)[parent] = (*h)[parent], (*h)[i]
-		i = parent
-	}
-}
-
-// fix0 restores the order after the top's key grew.
-func (h timelineHeap) fix0() {
-	for i := 0; ; {
-		l, m := 2*i+1, i
-		if l < len(h) && h.less(l, m) {
-			m = l
-		}
-		if r := l + 1; r < len(h) && h.less(r, m) {
-			m = r
-		}
-		if m == i {
-			return
-		}
-		h[i], h[m] = h[m], h[i]
-		i = m
-	}
-}
-
-func (h *timelineHeap) pop0() {
-	n := len(*h) - 1
-	(*h)[0] = (*h)[n]
-	*h = (*h)[:n]
-	h.fix0()
 }
 
 func (f timelineFilter) keep(e *record.Entry) bool {
