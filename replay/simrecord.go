@@ -46,7 +46,9 @@ func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
 		return SimResult{}, errors.Join(err, st.FinishRun(run.RunID, record.StatusInterrupted, run.Started))
 	}
 	spec.Abort = rec.Failed()
-	res, simErr := Simulate(spec, func(id core.MachineID, e *record.Entry) { rec.Add(id, e) })
+	pipe := newRecordPipe(rec)
+	res, simErr := Simulate(spec, pipe.add)
+	pipe.close()
 	recErr := rec.Close()
 	if recErr != nil && errors.Is(simErr, ErrAborted) {
 		simErr = nil // the recorder's error says why
