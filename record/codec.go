@@ -414,15 +414,15 @@ type chunkIter struct {
 // reset starts the log's next chunk, which must follow the one before.
 func (it *chunkIter) reset(chunk []byte) error {
 	if len(chunk) > 0 && chunk[0] == deltaMagic {
-		n, flags, body, err := splitDeltaHeader(chunk)
+		h, body, err := splitDeltaHeader(chunk)
 		if err != nil {
 			return err
 		}
-		if flags&chunkReset == 0 && !(it.isDelta && it.left == 0) {
+		if h.flags&chunkReset == 0 && !(it.isDelta && it.left == 0) {
 			return errors.New("delta chunk carries on from a chunk that is not a whole delta chunk")
 		}
-		it.delta.startChunk(flags, body)
-		it.isDelta, it.left, it.pos = true, n, 0
+		it.delta.startChunk(h, body)
+		it.isDelta, it.left, it.pos = true, h.n, 0
 		return nil
 	}
 	n, body, err := splitChunk(chunk)

@@ -93,20 +93,33 @@ type deltaState struct {
 	deltaBase
 	// heads are the arrivals not yet received, oldest first, up to
 	// maxHeads: those past it are written out when received.
-	heads   []core.Message
-	headPos int
+	heads    []core.Message
+	headPos  int
+	maxHeads int
 	// lastTo is the last To of two or more ids.
 	lastTo  []core.MachineID
 	senders [senderCacheSize]senderLast
 }
 
-// maxHeads bounds the arrivals a state remembers, so that a machine whose
-// queue only grows costs the reader bounded memory.
-const maxHeads = 1 << 10
+// A state remembers at most maxHeads arrivals, so that a machine whose
+// queue only grows costs bounded memory. The writer picks it, within these
+// bounds, and says so in the chunk that resets the state: many machines
+// get fewer each, so a run's total stays small.
+const (
+	minHeads     = 64
+	maxHeadsCap  = 4096
+	headsBudget  = 1 << 20 // arrivals remembered over all of a run's machines
+	defaultHeads = 1024
+)
 
-// reset zeroes s, keeping its buffer.
-func (s *deltaState) reset() {
-	*s = deltaState{heads: s.heads[:0]}
+// headsFor is the maxHeads a Recorder uses for each log of a run of n
+// machines.
+func headsFor(n int) int { return min(max(headsBudget/max(n, 1), minHeads), maxHeadsCap) }
+
+// reset zeroes s, keeping its buffer, to remember up to maxHeads
+// arrivals.
+func (s *deltaState) reset(maxHeads int) {
+	*s = deltaState{heads: s.heads[:0], maxHeads: maxHeads}
 }
 
 func (s *deltaState) head() (core.Message, bool) {
@@ -130,7 +143,7 @@ func (s *deltaState) advance(e *Entry) {
 	switch {
 	case e.Arrival:
 		s.queue++
-		if len(s.heads)-s.headPos < maxHeads {
+		if len(s.heads)-s.headPos < s.maxHeads {
 			if s.headPos > 0 && len(s.heads) == cap(s.heads) {
 				s.heads, s.headPos = s.heads[:copy(s.heads, s.heads[s.headPos:])], 0
 			}
@@ -453,12 +466,23 @@ const (
 	chunkReset = 1
 )
 
+// deltaHeader is what a delta chunk says before its entries.
+type deltaHeader struct {
+	n     int // entries
+	flags byte
+	heads int // with chunkReset: the state's maxHeads
+}
+
 // appendDeltaHeader writes a delta chunk's header: the magic, the entry
-// count and the flags.
-func appendDeltaHeader(b []byte, n int, flags byte) []byte {
+// count, the flags and, with chunkReset, maxHeads.
+func appendDeltaHeader(b []byte, h deltaHeader) []byte {
 	b = append(b, deltaMagic)
-	b = binary.AppendUvarint(b, uint64(n))
-	return append(b, flags)
+	b = binary.AppendUvarint(b, uint64(h.n))
+	b = append(b, h.flags)
+	if h.flags&chunkReset != 0 {
+		b = binary.AppendUvarint(b, uint64(h.heads))
+	}
+	return b
 }
 
 // varintReader reads varints, remembering the first error.
@@ -510,27 +534,35 @@ func (r *varintReader) id() (core.MachineID, error) {
 	return core.MachineID(v), err
 }
 
-// splitDeltaHeader reads a delta chunk's header and returns its entry
-// count, flags and body.
-func splitDeltaHeader(chunk []byte) (int, byte, []byte, error) {
+// splitDeltaHeader reads a delta chunk's header and returns it and the
+// body.
+func splitDeltaHeader(chunk []byte) (deltaHeader, []byte, error) {
 	if len(chunk) == 0 || chunk[0] != deltaMagic {
-		return 0, 0, nil, errors.New("not a delta chunk")
+		return deltaHeader{}, nil, errors.New("not a delta chunk")
 	}
 	r := varintReader{chunk[1:]}
 	n, err := r.uvarint()
 	if err != nil || len(r.b) == 0 {
-		return 0, 0, nil, fmt.Errorf("chunk header: %v", cmp.Or(err, errVarint))
+		return deltaHeader{}, nil, fmt.Errorf("chunk header: %v", cmp.Or(err, errVarint))
 	}
-	flags := r.b[0]
-	body := r.b[1:]
-	if flags&^chunkReset != 0 {
-		return 0, 0, nil, fmt.Errorf("chunk header has unknown flags %#x", flags)
+	h := deltaHeader{flags: r.b[0]}
+	r.b = r.b[1:]
+	if h.flags&^chunkReset != 0 {
+		return deltaHeader{}, nil, fmt.Errorf("chunk header has unknown flags %#x", h.flags)
+	}
+	if h.flags&chunkReset != 0 {
+		heads, err := r.uvarintMax(maxHeadsCap)
+		if err != nil {
+			return deltaHeader{}, nil, fmt.Errorf("chunk header: heads: %v", err)
+		}
+		h.heads = int(heads)
 	}
 	// Every entry takes at least two bytes (a tag and a time).
-	if n == 0 || n > uint64(len(body))/2 {
-		return 0, 0, nil, fmt.Errorf("chunk claims %d entries in %d bytes", n, len(body))
+	if n == 0 || n > uint64(len(r.b))/2 {
+		return deltaHeader{}, nil, fmt.Errorf("chunk claims %d entries in %d bytes", n, len(r.b))
 	}
-	return int(n), flags, body, nil
+	h.n = int(n)
+	return h, r.b, nil
 }
 
 // deltaDecoder decodes a delta chunk's entries in order.
@@ -542,10 +574,10 @@ type deltaDecoder struct {
 }
 
 // startChunk reads body next; with chunkReset, from a zero state.
-func (d *deltaDecoder) startChunk(flags byte, body []byte) {
+func (d *deltaDecoder) startChunk(h deltaHeader, body []byte) {
 	d.r = varintReader{body}
-	if flags&chunkReset != 0 {
-		d.s.reset()
+	if h.flags&chunkReset != 0 {
+		d.s.reset(h.heads)
 	}
 }
 

@@ -135,14 +135,15 @@ func encodeLog(es []Entry, cut, reset func(i int) bool) [][]byte {
 	)
 	flush := func() {
 		if n > 0 {
-			chunks = append(chunks, append(appendDeltaHeader(nil, n, flags), body...))
+			chunks = append(chunks, append(appendDeltaHeader(nil, deltaHeader{n: n, flags: flags, heads: defaultHeads}), body...))
 		}
 		body, n, flags = nil, 0, 0
 	}
+	s.reset(defaultHeads)
 	for i := range es {
 		if i > 0 && reset(i) {
 			flush()
-			s.reset()
+			s.reset(defaultHeads)
 			flags = chunkReset
 		}
 		body = appendDeltaEntry(body, &s, &es[i])
@@ -342,5 +343,21 @@ func TestDeltaPredictionsHoldForTheModel(t *testing.T) {
 				t.Errorf("seed %d machine %d: %d sends wrote their first sequence number, want at most 1", seed, id, firstSeqs)
 			}
 		}
+	}
+}
+
+// TestHeadsBudget: a Recorder remembers up to 2^20 arrivals over a run,
+// within per-log bounds, and a reader refuses a header that asks for more
+// than the bound.
+func TestHeadsBudget(t *testing.T) {
+	for _, tc := range []struct{ machines, want int }{{0, maxHeadsCap}, {3, maxHeadsCap}, {100, maxHeadsCap}, {1000, 1048}, {10000, 104}, {1000000, minHeads}} {
+		if got := headsFor(tc.machines); got != tc.want {
+			t.Errorf("headsFor(%d) = %d, want %d", tc.machines, got, tc.want)
+		}
+	}
+	c := appendDeltaHeader(nil, deltaHeader{n: 1, flags: chunkReset, heads: maxHeadsCap + 1})
+	c = append(c, dInternal, 0, 2)
+	if _, _, err := splitDeltaHeader(c); err == nil {
+		t.Fatalf("a header asking for %d heads was accepted", maxHeadsCap+1)
 	}
 }

@@ -28,11 +28,12 @@ func DecodeLog(chunks [][]byte) ([]Entry, error) {
 // EncodeLog encodes es as one delta chunk that starts from a zero state.
 func EncodeLog(es []Entry) []byte {
 	var s deltaState
+	s.reset(defaultHeads)
 	var body []byte
 	for i := range es {
 		body = appendDeltaEntry(body, &s, &es[i])
 	}
-	return append(appendDeltaHeader(nil, len(es), chunkReset), body...)
+	return append(appendDeltaHeader(nil, deltaHeader{n: len(es), flags: chunkReset, heads: defaultHeads}), body...)
 }
 
 // EncodeSchema2Chunk encodes es as one chunk of schemas 1 and 2.

@@ -86,6 +86,8 @@ type Recorder struct {
 	failed    chan struct{}
 	committed Committed // guarded by flushMu
 
+	// heads is the maxHeads of the delta states this Recorder starts.
+	heads int
 	// maxBody is the most bytes of entries a chunk takes before a new one
 	// starts: small enough that two chunks fill one bbolt page.
 	maxBody int
@@ -119,8 +121,8 @@ type pendingSeg struct {
 	// otherwise they go after those of the log's last chunk, which this
 	// Recorder started.
 	fresh      bool
-	flags      byte
-	start, end int // in pendingLog.buf
+	header     deltaHeader // its n is counted at the flush
+	start, end int         // in pendingLog.buf
 	n          int
 }
 
@@ -142,7 +144,8 @@ func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error
 	if s.readOnly {
 		return nil, fmt.Errorf("record run %s: store %s: %w", runID, s.path, ErrReadOnly)
 	}
-	if _, err := s.Run(runID); err != nil {
+	meta, err := s.Run(runID)
+	if err != nil {
 		return nil, fmt.Errorf("record run: store %s: %w", s.path, err)
 	}
 	opt.setDefaults()
@@ -151,6 +154,7 @@ func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error
 		pending: batch{},
 		tails:   map[core.MachineID]*logTail{},
 		maxBody: chunkBodyLimit(s.db.Info().PageSize),
+		heads:   headsFor(max(len(meta.Config), len(meta.Machines))),
 		failed:  make(chan struct{}),
 		kick:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
@@ -200,6 +204,7 @@ func (r *Recorder) Add(m core.MachineID, e *Entry) {
 		t := r.tails[m]
 		if t == nil {
 			t = &logTail{}
+			t.enc.reset(r.heads)
 			r.tails[m] = t
 		}
 		p = &pendingLog{delta: MachineStats{ID: m}, tail: t}
@@ -368,18 +373,21 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 		body := p.buf[seg.start:seg.end]
 		if seg.fresh {
 			last++
-			c := appendDeltaHeader(make([]byte, 0, 12+len(body)), seg.n, seg.flags)
+			h := seg.header
+			h.n = seg.n
+			c := appendDeltaHeader(make([]byte, 0, 12+len(body)), h)
 			if err := chunks.Put(chunkKey(last), append(c, body...)); err != nil {
 				return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, last, err)
 			}
 			continue
 		}
 		old := chunks.Get(chunkKey(last))
-		have, flags, oldBody, err := splitDeltaHeader(old)
+		h, oldBody, err := splitDeltaHeader(old)
 		if err != nil {
 			return s.corruptf("%s: chunk %d: %v", where, last, err)
 		}
-		c := appendDeltaHeader(make([]byte, 0, 12+len(oldBody)+len(body)), have+seg.n, flags)
+		h.n += seg.n
+		c := appendDeltaHeader(make([]byte, 0, 12+len(oldBody)+len(body)), h)
 		c = append(append(c, oldBody...), body...)
 		if err := chunks.Put(chunkKey(last), c); err != nil {
 			return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, last, err)
@@ -400,7 +408,7 @@ func (p *pendingLog) add(e *Entry, perChunk, maxBody int) {
 	size := len(p.buf) - pos
 	switch {
 	case !t.started:
-		p.segs = append(p.segs, pendingSeg{fresh: true, flags: chunkReset, start: pos})
+		p.segs = append(p.segs, pendingSeg{fresh: true, header: deltaHeader{flags: chunkReset, heads: t.enc.maxHeads}, start: pos})
 		t.started, t.inChunk, t.chunkBytes = true, 0, 0
 	case t.inChunk >= perChunk || t.chunkBytes+size > maxBody:
 		p.segs = append(p.segs, pendingSeg{fresh: true, start: pos})
@@ -428,5 +436,5 @@ func chunkBodyLimit(pageSize int) int {
 }
 
 // deltaHeaderMax is the longest delta chunk header: the magic, a count
-// below 2^21 and the flags.
-const deltaHeaderMax = 1 + 3 + 1
+// below 2^21, the flags and maxHeads.
+const deltaHeaderMax = 1 + 3 + 1 + 2
