@@ -374,7 +374,7 @@ func appendCompactTick(b []byte, s *deltaState, e *Entry, form int) []byte {
 	case tag&flagToSame != 0:
 		return b
 	case tag&flagToList != 0:
-		return appendIDList(b, ev.To)
+		return appendIDList(b, ev.To, false)
 	}
 	return binary.AppendUvarint(b, uint64(ev.To[0]))
 }
@@ -391,17 +391,57 @@ func sameIDs(a, b []core.MachineID) bool {
 	return true
 }
 
-// appendIDList writes a count and the ids as differences, which a run's
-// ids in ring order keep to a byte each.
-func appendIDList(b []byte, ids []core.MachineID) []byte {
-	b = binary.AppendUvarint(b, uint64(len(ids)))
-	prev := int64(0)
-	for _, id := range ids {
-		b = appendZ(b, int64(id)-prev)
-		prev = int64(id)
+// appendIDList writes ids as a word, count<<1 | runs, then differences
+// between consecutive ids (the first from 0): one each, or with runs, each
+// difference followed by how many times it repeats. A run's ids in ring
+// order, as a send to all peers lists them, are two runs of +1, so even a
+// send to 9 999 peers takes a few bytes; the encoder writes whichever of
+// the two is shorter. With nilable, the word is one more, and 0 means nil.
+func appendIDList(b []byte, ids []core.MachineID, nilable bool) []byte {
+	extra := uint64(0)
+	if nilable {
+		if ids == nil {
+			return append(b, 0)
+		}
+		extra = 1
+	}
+	runs := 0
+	for i := range ids {
+		if i == 0 || idStep(ids, i) != idStep(ids, i-1) {
+			runs++
+		}
+	}
+	if 2*runs >= len(ids) {
+		b = binary.AppendUvarint(b, uint64(len(ids))<<1+extra)
+		for i := range ids {
+			b = appendZ(b, idStep(ids, i))
+		}
+		return b
+	}
+	b = binary.AppendUvarint(b, uint64(len(ids))<<1|1+extra)
+	for i := 0; i < len(ids); {
+		j := i + 1
+		for j < len(ids) && idStep(ids, j) == idStep(ids, i) {
+			j++
+		}
+		b = appendZ(b, idStep(ids, i))
+		b = binary.AppendUvarint(b, uint64(j-i))
+		i = j
 	}
 	return b
 }
+
+// idStep is ids[i] minus the id before it (0 before the first).
+func idStep(ids []core.MachineID, i int) int64 {
+	if i == 0 {
+		return int64(ids[0])
+	}
+	return int64(ids[i]) - int64(ids[i-1])
+}
+
+// maxIDList bounds a decoded list, which a run's machines bound in turn:
+// a list written as runs may claim any length in a few bytes.
+const maxIDList = 1 << 20
 
 func appendFullTick(b []byte, s *deltaState, e *Entry) []byte {
 	ev := &e.Event
@@ -414,17 +454,7 @@ func appendFullTick(b []byte, s *deltaState, e *Entry) []byte {
 	b = binary.AppendUvarint(b, ev.Clock)
 	b = appendZ(b, int64(ev.Queue))
 	b = binary.AppendUvarint(b, ev.FirstSeq)
-	if ev.To == nil {
-		b = append(b, 0)
-	} else {
-		// Count+1, so that 0 can mean nil.
-		b = binary.AppendUvarint(b, uint64(len(ev.To))+1)
-		prev := int64(0)
-		for _, id := range ev.To {
-			b = appendZ(b, int64(id)-prev)
-			prev = int64(id)
-		}
-	}
+	b = appendIDList(b, ev.To, true)
 	return appendMsgVarints(b, ev.Msg)
 }
 
@@ -753,11 +783,7 @@ func (d *deltaDecoder) compactTick(e *Entry, form int, tag byte) error {
 		}
 		ev.To = d.s.lastTo
 	case tag&flagToList != 0:
-		n, err := d.r.uvarint()
-		if err != nil || n > uint64(len(d.r.b)) {
-			return fmt.Errorf("to: count %d: %v", n, err)
-		}
-		ev.To, err = d.idList(int(n))
+		ev.To, err = d.idList(false)
 		return err
 	default:
 		id, err := d.r.id()
@@ -770,20 +796,43 @@ func (d *deltaDecoder) compactTick(e *Entry, form int, tag byte) error {
 	return nil
 }
 
-// idList reads n ids written as differences.
-func (d *deltaDecoder) idList(n int) ([]core.MachineID, error) {
-	ids := d.takeIDs(n)
+// idList reads what appendIDList wrote.
+func (d *deltaDecoder) idList(nilable bool) ([]core.MachineID, error) {
+	w, err := d.r.uvarint()
+	if err != nil {
+		return nil, fmt.Errorf("to: %w", err)
+	}
+	if nilable {
+		if w == 0 {
+			return nil, nil
+		}
+		w--
+	}
+	n, runs := w>>1, w&1 == 1
+	if n > maxIDList || (!runs && n > uint64(len(d.r.b))) {
+		return nil, fmt.Errorf("to: %d ids in %d bytes", n, len(d.r.b))
+	}
+	ids := d.takeIDs(int(n))
 	prev := int64(0)
-	for i := range ids {
-		v, err := d.r.varint()
+	for i := 0; i < len(ids); {
+		step, err := d.r.varint()
 		if err != nil {
 			return nil, fmt.Errorf("to[%d]: %w", i, err)
 		}
-		prev += v
-		if prev < 0 || prev > math.MaxUint32 {
-			return nil, fmt.Errorf("to[%d]: machine id %d out of range", i, prev)
+		count := uint64(1)
+		if runs {
+			if count, err = d.r.uvarint(); err != nil || count == 0 || count > uint64(len(ids)-i) {
+				return nil, fmt.Errorf("to[%d]: run of %d: %v", i, count, err)
+			}
 		}
-		ids[i] = core.MachineID(prev)
+		for range count {
+			prev += step
+			if prev < 0 || prev > math.MaxUint32 {
+				return nil, fmt.Errorf("to[%d]: machine id %d out of range", i, prev)
+			}
+			ids[i] = core.MachineID(prev)
+			i++
+		}
 	}
 	return ids, nil
 }
@@ -818,14 +867,8 @@ func (d *deltaDecoder) fullTick(e *Entry) error {
 	if ev.FirstSeq, err = d.r.uvarint(); err != nil {
 		return fmt.Errorf("first seq: %w", err)
 	}
-	n, err := d.r.uvarint()
-	if err != nil || n > uint64(len(d.r.b))+1 {
-		return fmt.Errorf("to: count %d: %v", n, err)
-	}
-	if n > 0 {
-		if ev.To, err = d.idList(int(n - 1)); err != nil {
-			return err
-		}
+	if ev.To, err = d.idList(true); err != nil {
+		return err
 	}
 	ev.Msg, err = d.msg()
 	return err

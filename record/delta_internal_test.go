@@ -2,6 +2,7 @@ package record
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"reflect"
 	"testing"
@@ -359,5 +360,48 @@ func TestHeadsBudget(t *testing.T) {
 	c = append(c, dInternal, 0, 2)
 	if _, _, err := splitDeltaHeader(c); err == nil {
 		t.Fatalf("a header asking for %d heads was accepted", maxHeadsCap+1)
+	}
+}
+
+// TestIDListRuns: target lists round-trip whatever their shape, and a
+// send to all of 10 000 machines' peers, in ring order, takes a few bytes.
+func TestIDListRuns(t *testing.T) {
+	ring, err := core.NewRing(core.RingConfig(10000, "h", 0).IDs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	peers, err := ring.Peers(4321)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := core.NewRNG(5, 0)
+	random := make([]core.MachineID, 300)
+	for i := range random {
+		random[i] = core.MachineID(rng.Below(1 << 32))
+	}
+	lists := [][]core.MachineID{nil, {}, {7}, {1 << 31, 0, 1 << 31}, {5, 4, 3, 2, 1}, {9, 9, 9, 9, 9, 9}, peers, random}
+	for i, to := range lists {
+		for _, nilable := range []bool{true, false} {
+			if to == nil && !nilable {
+				continue
+			}
+			b := appendIDList(nil, to, nilable)
+			d := deltaDecoder{r: varintReader{b}}
+			got, err := d.idList(nilable)
+			if err != nil || !reflect.DeepEqual(got, to) || len(d.r.b) != 0 {
+				t.Fatalf("list %d (nilable %v): got %v, %v, %d bytes left", i, nilable, got, err, len(d.r.b))
+			}
+		}
+	}
+	if n := len(appendIDList(nil, peers, false)); n > 16 {
+		t.Errorf("9 999 peers in ring order take %d bytes", n)
+	}
+	// A run longer than the list, or a list longer than any run's
+	// machines, is refused rather than allocated.
+	for _, b := range [][]byte{{5<<1 | 1, 2, 9}, appendZ(binary.AppendUvarint(nil, maxIDList<<1|3), 1)} {
+		d := deltaDecoder{r: varintReader{b}}
+		if _, err := d.idList(false); err == nil {
+			t.Errorf("list % x decoded", b)
+		}
 	}
 }

@@ -16,6 +16,9 @@ const (
 	DefaultFlushEvery   = 200 * time.Millisecond
 	DefaultChunkEntries = 4096
 	DefaultFlushEntries = 1 << 16
+	// flushEntriesPerMachine raises the default FlushEntries for runs of
+	// more than 256 machines.
+	flushEntriesPerMachine = 256
 )
 
 // RecorderOptions tune a Recorder. Zero values take the defaults.
@@ -29,7 +32,8 @@ type RecorderOptions struct {
 	ChunkEntries int
 	// FlushEntries wakes the background goroutine early once this many
 	// entries are pending, bounding memory when a fast driver (the
-	// simulator) appends faster than FlushEvery drains.
+	// simulator) appends faster than FlushEvery drains. The default is
+	// DefaultFlushEntries, or 256 per machine for runs of more machines.
 	FlushEntries int
 	// OnCommit, if set, is called after every batch that committed, with
 	// the totals this Recorder has committed so far. bbolt has synced the
@@ -45,7 +49,7 @@ type Committed struct {
 	Entries, Events uint64
 }
 
-func (o *RecorderOptions) setDefaults() {
+func (o *RecorderOptions) setDefaults(machines int) {
 	if o.FlushEvery <= 0 {
 		o.FlushEvery = DefaultFlushEvery
 	}
@@ -53,7 +57,9 @@ func (o *RecorderOptions) setDefaults() {
 		o.ChunkEntries = DefaultChunkEntries
 	}
 	if o.FlushEntries <= 0 {
-		o.FlushEntries = DefaultFlushEntries
+		// A commit rewrites a page or two of every machine it touches, so
+		// a run of many machines commits less often.
+		o.FlushEntries = max(DefaultFlushEntries, flushEntriesPerMachine*machines)
 	}
 }
 
@@ -148,7 +154,7 @@ func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error
 	if err != nil {
 		return nil, fmt.Errorf("record run: store %s: %w", s.path, err)
 	}
-	opt.setDefaults()
+	opt.setDefaults(max(len(meta.Config), len(meta.Machines)))
 	r := &Recorder{
 		s: s, runID: runID, opt: opt,
 		pending: batch{},

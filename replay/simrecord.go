@@ -22,6 +22,12 @@ type SimRun struct {
 	Recorder record.RecorderOptions
 }
 
+// simFlushEvery is how often a recorded simulation commits, at the least.
+// A crash loses at most that much of the run, which the seed can make
+// again; each commit rewrites pages of every machine it touches, so with
+// thousands of machines fewer commits are much cheaper.
+const simFlushEvery = time.Second
+
 // RecordSim simulates and records run into st. Every machine's offsets are
 // virtual time since Started.
 func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
@@ -40,6 +46,9 @@ func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
 	}
 	if err := st.BeginRun(meta); err != nil {
 		return SimResult{}, fmt.Errorf("record sim run %s: %w", run.RunID, err)
+	}
+	if run.Recorder.FlushEvery == 0 {
+		run.Recorder.FlushEvery = simFlushEvery
 	}
 	rec, err := st.NewRecorder(run.RunID, run.Recorder)
 	if err != nil {
