@@ -60,8 +60,9 @@ func (n *node) decideFates(ev core.Event, sent []core.Message, at time.Duration,
 
 // recordUndelivered records, after the links have closed, every message a
 // link never wrote because its peer was down or refused it, as lost with
-// reason down in the sender's log.
-func (n *node) recordUndelivered() int {
+// reason down in the sender's log; shared holds those of the shared
+// connection, of which only n's own are recorded here.
+func (n *node) recordUndelivered(shared []wire.Envelope) int {
 	lost := 0
 	at := n.clock.Now().Sub(n.start)
 	n.mu.Lock()
@@ -76,6 +77,12 @@ func (n *node) recordUndelivered() int {
 			lost++
 		}
 	}
+	for _, e := range shared {
+		if e.Msg.From == n.self {
+			n.rec.Append(n.self, record.Entry{At: at, Msg: e.Msg, Fault: record.Fault{Kind: record.FaultLost, To: e.To, Reason: record.LostDown}})
+			lost++
+		}
+	}
 	return lost
 }
 
@@ -83,7 +90,7 @@ func (n *node) recordUndelivered() int {
 // --delay) and sends each when it is due. Due times never decrease, so
 // the link stays FIFO, like the TCP connection under it.
 type delayer struct {
-	link  *wire.Link
+	send  func(core.Message) error
 	clock core.Clock
 
 	mu     sync.Mutex
@@ -99,8 +106,8 @@ type delayed struct {
 	due time.Time
 }
 
-func newDelayer(link *wire.Link, clock core.Clock) *delayer {
-	d := &delayer{link: link, clock: clock, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newDelayer(send func(core.Message) error, clock core.Clock) *delayer {
+	d := &delayer{send: send, clock: clock, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go d.run()
 	return d
 }
@@ -154,7 +161,7 @@ func (d *delayer) run() {
 			d.queue = d.queue[1:]
 			d.mu.Unlock()
 			// Send fails only after the link's Close, which waits for us.
-			_ = d.link.Send(msg)
+			_ = d.send(msg)
 			continue
 		}
 		d.mu.Unlock()
