@@ -137,14 +137,16 @@ func (s *Server) Stats() ServerStats {
 // Each connection must complete the handshake (see auth.go) within
 // HandshakeTimeout. The server refuses, in this order: a hello that does
 // not decode or is of another protocol version, a dialer that does not
-// prove Secret (or proves one the server does not have), a hello that
-// check rejects, and a hello claiming a machine id that already has a
-// connection. A refusal is answered with HelloReply{OK: false, Reason},
+// prove Secret (or proves one the server does not have), a shared hello
+// when Route is nil, a hello that check rejects, and a hello claiming a
+// machine id that already has a connection of the same kind (plain or
+// shared). A refusal is answered with HelloReply{OK: false, Reason},
 // counted (Stats) and logged at Warn, and the connection closed, while the
 // server goes on. A connection that sends garbage, an oversized frame, or
 // nothing in time is closed without a reply, counted and logged the same
 // way. An admitted connection gets HelloReply{OK: true}, and then
-// deliver(h.From, m) is called for each of its messages, in order. A frame
+// deliver(h.From, m) is called for each of its messages, in order (for a
+// shared connection, Route(to, m) for each tagged message). A frame
 // that does not decode, or a message whose From is not the hello's, is
 // counted and logged and ends that connection only. No input makes Serve
 // panic.
