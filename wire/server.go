@@ -226,8 +226,10 @@ func (s *Server) accept(proto conn) {
 			// No reply: a dialer reads the close as a failed attempt and
 			// tries again after its backoff, which is what a real peer
 			// caught in a flood should do.
-			_ = nc.Close()
+			// Counted before the close, so whoever sees the close sees the
+			// count.
 			s.reject(ReasonBusy, nc.RemoteAddr().String(), "too many connections", false)
+			_ = nc.Close()
 			continue
 		}
 		c := proto
@@ -262,6 +264,14 @@ func (s *Server) track(nc net.Conn, maxPending, maxConns int) trackResult {
 	s.peakPending = max(s.peakPending, s.pending)
 	s.wg.Add(1)
 	return tracked
+}
+
+// unaccept takes back the count of a connection admitted by
+// handshakeOver(true) whose OK reply could not be sent.
+func (s *Server) unaccept() {
+	s.mu.Lock()
+	s.accepted--
+	s.mu.Unlock()
 }
 
 // handshakeOver marks a connection's handshake as ended, either way.
@@ -385,8 +395,11 @@ func (c *conn) serve() {
 	deadline := time.Now().Add(c.timeout)
 	_ = c.nc.SetDeadline(deadline)
 	gone := make(chan struct{})
-	h, err := c.handshake(fr, deadline, gone)
-	c.s.handshakeOver(err == nil)
+	over := false
+	h, err := c.handshake(fr, deadline, gone, &over)
+	if !over {
+		c.s.handshakeOver(false)
+	}
 	if err != nil {
 		var r *Refusal
 		if !errors.As(err, &r) {
@@ -469,7 +482,7 @@ func (c *conn) serveShared(fr *FrameReader, remote string, from core.MachineID) 
 
 // handshake runs the server's side of the handshake up to, and including,
 // the OK reply. Its errors are *Refusal.
-func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}) (Hello, error) {
+func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}, over *bool) (Hello, error) {
 	payload, err := fr.Next()
 	if err != nil {
 		return Hello{}, readRefusal("no hello", err)
@@ -530,7 +543,12 @@ func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}
 		}
 		return Hello{}, replyRefusal(ReasonDuplicate, fmt.Errorf("machine %d is already connected", h.From))
 	}
+	// Counted before the reply, so a dialer that has its OK finds itself
+	// in Stats.
+	c.s.handshakeOver(true)
+	*over = true
 	if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{OK: true, Proof: proof})); err != nil {
+		c.s.unaccept()
 		c.s.release(keyOf(h), gone)
 		return Hello{}, readRefusal("could not accept", err)
 	}
