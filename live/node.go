@@ -47,12 +47,12 @@ type node struct {
 	logErr  error
 
 	// Send-side faults (run --drop, --partition, --delay). faultRNG is
-	// drawn under mu; delayers, one per peer when delay is set, are filled
-	// with links; fates belongs to the tick goroutine.
+	// drawn under mu; delayer, set with the links when delay is, holds
+	// messages for their delay; fates belongs to the tick goroutine.
 	faults   core.Faults
 	faultRNG core.RNG
 	delay    core.Latency
-	delayers map[core.MachineID]*delayer
+	delayer  *delayer
 	fates    []sendFate
 
 	// A machine restarted into its run (Spec.Resume) ticks its schedule
@@ -165,8 +165,8 @@ func (n *node) tick() {
 		if n.fates[i] == fateLost {
 			continue
 		}
-		if d := n.delayers[ev.To[i]]; d != nil {
-			d.push(msg, n.delay.Draw(&n.faultRNG))
+		if n.delayer != nil {
+			n.delayer.push(ev.To[i], msg, n.delay.Draw(&n.faultRNG))
 			continue
 		}
 		// Send fails only after Close, which happens after the last tick.

@@ -349,10 +349,7 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, hub *hub, rec *reco
 	}
 	if spec.Delay != (core.Latency{}) {
 		for _, n := range nodes {
-			n.delayers = map[core.MachineID]*delayer{}
-			for _, peer := range n.machine.Peers() {
-				n.delayers[peer] = newDelayer(func(m core.Message) error { return n.send(peer, m) }, spec.Clock)
-			}
+			n.delayer = newDelayer(n.send, spec.Clock)
 		}
 	}
 	begin := spec.Clock.Now()
@@ -377,8 +374,8 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, hub *hub, rec *reco
 	}
 	ticking.Wait()
 	for _, n := range nodes {
-		for _, d := range n.delayers {
-			d.close()
+		if n.delayer != nil {
+			n.delayer.close()
 		}
 	}
 	// Messages still unsent when a peer is down or has already stopped are
