@@ -74,6 +74,7 @@ func FuzzDecodeTaggedMessage(f *testing.F) {
 
 func FuzzDecodeHello(f *testing.F) {
 	f.Add(wire.AppendHello(nil, helloFrom(2, 1)))
+	f.Add(wire.AppendHello(nil, wire.Hello{Version: wire.ProtocolVersion, RunID: "r", From: 1, To: 1, Shared: true}))
 	f.Add(wire.AppendHello(nil, wire.Hello{Version: 65535, RunID: strings.Repeat("r", 256), From: 1<<32 - 1, To: 1}))
 	f.Add(wire.AppendHello(nil, wire.Hello{From: 1, To: 2, RunID: strings.Repeat("x", 300)}))
 	for _, h := range []string{"", "95", "9501a0", "9501a00101a0", "9501a00101a000", "9501dbffffffff0101a0",
