@@ -28,7 +28,9 @@ type Spec struct {
 	// Duration is how long machines tick; 0 means until ctx ends.
 	Duration time.Duration
 	// Local lists the machines this process runs; nil runs them all. The
-	// others are dialled at their configured addresses.
+	// others are dialled at their configured addresses, one connection per
+	// ordered pair; the messages between local machines share one
+	// connection (see hub).
 	Local []core.MachineID
 	Store *record.Store
 	// LogDir receives log_<id>.txt per local machine; "" writes none.
