@@ -176,6 +176,9 @@ func TestHostileInputDoesNotStopALiveMachine(t *testing.T) {
 	expectRefusal(t, addr, shared, nil, "shared connection of machine 1's process is already connected")
 	shared.From = 9
 	expectRefusal(t, addr, shared, nil, "machine 9, which does not run in this process")
+	// Only the first machine takes the shared connection.
+	shared.From, shared.To = 2, 2
+	expectRefusal(t, r.cfg.Machines[1].Addr(), shared, nil, "takes no shared connections")
 
 	before := r.eventCount()
 	const flood = 2000
@@ -229,10 +232,11 @@ func TestHostileInputDoesNotStopALiveMachine(t *testing.T) {
 		t.Errorf("busy %d + timeout %d, want between 1 and %d flood connections + 1 slowloris",
 			got[wire.ReasonBusy], got[wire.ReasonTimeout], reached)
 	}
-	for _, id := range []core.MachineID{2, 3} {
-		if v, ok := meta.Options[live.RejectionsKey(id)]; ok {
-			t.Errorf("machine %d was not attacked but recorded rejections %q", id, v)
-		}
+	if got := rejections(t, meta, 2); len(got) != 1 || got[wire.ReasonRefused] != 1 {
+		t.Errorf("machine 2 refused %v, want the one shared hello", got)
+	}
+	if v, ok := meta.Options[live.RejectionsKey(3)]; ok {
+		t.Errorf("machine 3 was not attacked but recorded rejections %q", v)
 	}
 	v, err := live.VerifyRun(st, "under-attack")
 	if err != nil {

@@ -114,6 +114,8 @@ func (n *node) checkHello(h wire.Hello) error {
 		return wire.Refuse(wire.ReasonWrongTarget, fmt.Errorf("hello for machine %d reached machine %d", h.To, n.self))
 	case h.Shared && n.hub.nodes[h.From] == nil:
 		return wire.Refuse(wire.ReasonUnknownPeer, fmt.Errorf("a shared connection of machine %d, which does not run in this process", h.From))
+	case h.Shared && h.From != n.self:
+		return wire.Refuse(wire.ReasonUnknownPeer, fmt.Errorf("a shared connection of machine %d; this process's comes from machine %d", h.From, n.self))
 	case h.Shared:
 		return nil
 	case n.hub.nodes[h.From] != nil:

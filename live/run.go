@@ -201,9 +201,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	nodes[0].restart = restart
 	hub := newHub(nodes)
 	if hub.shares() {
-		for _, n := range nodes {
-			n.server.Route = hub.route
-		}
+		// The shared connection goes to the first machine only; the
+		// others' listeners refuse every shared hello.
+		nodes[0].server.Route = hub.route
 	}
 
 	// A store that cannot be written (disk full, I/O error) ends the run
