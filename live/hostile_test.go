@@ -168,6 +168,17 @@ func TestHostileInputDoesNotStopALiveMachine(t *testing.T) {
 	expectRefusal(t, addr, wire.Hello{Version: wire.ProtocolVersion, RunID: "another", From: 2, To: 1, Fingerprint: fp}, nil, "this machine is in run")
 	expectRefusal(t, addr, r.hello(9, 1), nil, "machine 9 is not a peer")
 	expectRefusal(t, addr, r.hello(2, 1), nil, "machine 2 is already connected")
+	// The machines of the run share one connection, their process's: a
+	// stranger can neither open a second one nor one for a machine of
+	// another process.
+	shared := r.hello(1, 1)
+	shared.Shared = true
+	expectRefusal(t, addr, shared, nil, "shared connection of machine 1's process is already connected")
+	shared.From = 9
+	expectRefusal(t, addr, shared, nil, "machine 9, which does not run in this process")
+	// Only the first machine takes the shared connection.
+	shared.From, shared.To = 2, 2
+	expectRefusal(t, r.cfg.Machines[1].Addr(), shared, nil, "takes no shared connections")
 
 	before := r.eventCount()
 	const flood = 2000
@@ -205,7 +216,7 @@ func TestHostileInputDoesNotStopALiveMachine(t *testing.T) {
 	got := rejections(t, meta, 1)
 	for reason, n := range map[wire.Reason]uint64{
 		wire.ReasonMalformed: 1, wire.ReasonTruncated: 1, wire.ReasonTooLarge: 1, wire.ReasonVersion: 1,
-		wire.ReasonWrongRun: 1, wire.ReasonUnknownPeer: 1, wire.ReasonDuplicate: 1,
+		wire.ReasonWrongRun: 1, wire.ReasonUnknownPeer: 2, wire.ReasonDuplicate: 2,
 	} {
 		if got[reason] != n {
 			t.Errorf("%s counted %d times, want %d (all: %v)", reason, got[reason], n, got)
@@ -221,10 +232,11 @@ func TestHostileInputDoesNotStopALiveMachine(t *testing.T) {
 		t.Errorf("busy %d + timeout %d, want between 1 and %d flood connections + 1 slowloris",
 			got[wire.ReasonBusy], got[wire.ReasonTimeout], reached)
 	}
-	for _, id := range []core.MachineID{2, 3} {
-		if v, ok := meta.Options[live.RejectionsKey(id)]; ok {
-			t.Errorf("machine %d was not attacked but recorded rejections %q", id, v)
-		}
+	if got := rejections(t, meta, 2); len(got) != 1 || got[wire.ReasonRefused] != 1 {
+		t.Errorf("machine 2 refused %v, want the one shared hello", got)
+	}
+	if v, ok := meta.Options[live.RejectionsKey(3)]; ok {
+		t.Errorf("machine 3 was not attacked but recorded rejections %q", v)
 	}
 	v, err := live.VerifyRun(st, "under-attack")
 	if err != nil {

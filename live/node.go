@@ -35,8 +35,11 @@ type node struct {
 	// open is true until the node stops recording arrivals.
 	open bool
 
-	// links is filled before the first tick and only read afterwards.
+	// links, to peers in other processes, is filled before the first tick
+	// and only read afterwards. Messages to peers in this process go over
+	// hub's shared connection.
 	links map[core.MachineID]*wire.Link
+	hub   *hub
 
 	// logFile and logBuf belong to the tick goroutine.
 	logFile *os.File
@@ -44,12 +47,12 @@ type node struct {
 	logErr  error
 
 	// Send-side faults (run --drop, --partition, --delay). faultRNG is
-	// drawn under mu; delayers, one per peer when delay is set, are filled
-	// with links; fates belongs to the tick goroutine.
+	// drawn under mu; delayer, set with the links when delay is, holds
+	// messages for their delay; fates belongs to the tick goroutine.
 	faults   core.Faults
 	faultRNG core.RNG
 	delay    core.Latency
-	delayers map[core.MachineID]*delayer
+	delayer  *delayer
 	fates    []sendFate
 
 	// A machine restarted into its run (Spec.Resume) ticks its schedule
@@ -109,6 +112,16 @@ func (n *node) checkHello(h wire.Hello) error {
 		return wire.Refuse(wire.ReasonWrongConfig, fmt.Errorf("config fingerprint %s, this run's is %s (a different config.json or parameters)", h.Fingerprint, n.fingerprint))
 	case h.To != n.self:
 		return wire.Refuse(wire.ReasonWrongTarget, fmt.Errorf("hello for machine %d reached machine %d", h.To, n.self))
+	case h.Shared && n.hub.nodes[h.From] == nil:
+		return wire.Refuse(wire.ReasonUnknownPeer, fmt.Errorf("a shared connection of machine %d, which does not run in this process", h.From))
+	case h.Shared && h.From != n.self:
+		return wire.Refuse(wire.ReasonUnknownPeer, fmt.Errorf("a shared connection of machine %d; this process's comes from machine %d", h.From, n.self))
+	case h.Shared:
+		return nil
+	case n.hub.nodes[h.From] != nil:
+		// Its messages come over the process's shared connection, so a
+		// plain connection claiming to be it is an impostor.
+		return wire.Refuse(wire.ReasonDuplicate, fmt.Errorf("machine %d is already connected: it runs in this process", h.From))
 	}
 	for _, p := range n.machine.Peers() {
 		if p == h.From {
@@ -154,15 +167,24 @@ func (n *node) tick() {
 		if n.fates[i] == fateLost {
 			continue
 		}
-		if d := n.delayers[ev.To[i]]; d != nil {
-			d.push(msg, n.delay.Draw(&n.faultRNG))
+		if n.delayer != nil {
+			n.delayer.push(ev.To[i], msg, n.delay.Draw(&n.faultRNG))
 			continue
 		}
 		// Send fails only after Close, which happens after the last tick.
-		if err := n.links[ev.To[i]].Send(msg); err != nil {
+		if err := n.send(ev.To[i], msg); err != nil {
 			panic(fmt.Sprintf("live: send on a closed link from %d to %d: %v", n.self, ev.To[i], err))
 		}
 	}
+}
+
+// send hands msg to the link to machine to: its own link if it runs in
+// another process, the shared connection if it runs in this one.
+func (n *node) send(to core.MachineID, msg core.Message) error {
+	if l := n.links[to]; l != nil {
+		return l.Send(msg)
+	}
+	return n.hub.send(to, msg)
 }
 
 // recordRestart records a rejoin's crash and restart, once; n.mu held.

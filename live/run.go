@@ -28,7 +28,9 @@ type Spec struct {
 	// Duration is how long machines tick; 0 means until ctx ends.
 	Duration time.Duration
 	// Local lists the machines this process runs; nil runs them all. The
-	// others are dialled at their configured addresses.
+	// others are dialled at their configured addresses, one connection per
+	// ordered pair; the messages between local machines share one
+	// connection (see hub).
 	Local []core.MachineID
 	Store *record.Store
 	// LogDir receives log_<id>.txt per local machine; "" writes none.
@@ -197,6 +199,12 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, errors.Join(err, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
 	}
 	nodes[0].restart = restart
+	hub := newHub(nodes)
+	if hub.shares() {
+		// The shared connection goes to the first machine only; the
+		// others' listeners refuse every shared hello.
+		nodes[0].server.Route = hub.route
+	}
 
 	// A store that cannot be written (disk full, I/O error) ends the run
 	// at once: the recorder drops everything after its first failed
@@ -209,7 +217,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		case <-runCtx.Done():
 		}
 	}()
-	ticked, runErr := runNodes(runCtx, spec, nodes, rec, addrs)
+	ticked, runErr := runNodes(runCtx, spec, nodes, hub, rec, addrs)
 	stopRun()
 	runErr = errors.Join(runErr, closeLogs(nodes))
 	if err := rec.Close(); err != nil {
@@ -301,7 +309,7 @@ var ErrNotStarted = errors.New("stopped before every machine was connected; noth
 // runNodes serves, connects, ticks and drains the nodes, in phases so that
 // no machine stops listening while another still sends to it in this
 // process. It reports whether the machines got to tick.
-func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorder, addrs map[core.MachineID]string) (bool, error) {
+func runNodes(ctx context.Context, spec Spec, nodes []*node, hub *hub, rec *record.Recorder, addrs map[core.MachineID]string) (bool, error) {
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	var serving sync.WaitGroup
 	for _, n := range nodes {
@@ -327,26 +335,23 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 		serving.Wait()
 	}()
 
-	if err := connect(ctx, spec, nodes, addrs); err != nil {
-		_ = closeLinks(nodes, 0)
+	if err := connect(ctx, spec, nodes, hub, addrs); err != nil {
+		_ = closeLinks(nodes, hub, 0)
 		return false, err
 	}
 	if ctx.Err() != nil {
-		_ = closeLinks(nodes, 0)
+		_ = closeLinks(nodes, hub, 0)
 		return false, nil
 	}
 	if spec.Resume {
 		if err := markRejoined(spec, nodes[0].self); err != nil {
-			_ = closeLinks(nodes, 0)
+			_ = closeLinks(nodes, hub, 0)
 			return false, err
 		}
 	}
 	if spec.Delay != (core.Latency{}) {
 		for _, n := range nodes {
-			n.delayers = map[core.MachineID]*delayer{}
-			for peer, l := range n.links {
-				n.delayers[peer] = newDelayer(l, spec.Clock)
-			}
+			n.delayer = newDelayer(n.send, spec.Clock)
 		}
 	}
 	begin := spec.Clock.Now()
@@ -371,17 +376,21 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 	}
 	ticking.Wait()
 	for _, n := range nodes {
-		for _, d := range n.delayers {
-			d.close()
+		if n.delayer != nil {
+			n.delayer.close()
 		}
 	}
 	// Messages still unsent when a peer is down or has already stopped are
 	// lost at the end of the run, which the model allows: each is recorded
 	// as lost (reason down) in its sender's log; warn, do not fail.
-	if err := closeLinks(nodes, spec.DrainTimeout); err != nil {
+	if err := closeLinks(nodes, hub, spec.DrainTimeout); err != nil {
+		var shared []wire.Envelope
+		if hub.trunk != nil {
+			shared = hub.trunk.UndeliveredTo()
+		}
 		lost := 0
 		for _, n := range nodes {
-			lost += n.recordUndelivered()
+			lost += n.recordUndelivered(shared)
 		}
 		slog.Warn("some messages were not delivered before the run ended; recorded as lost", "messages", lost, "err", err)
 	}
@@ -391,9 +400,10 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, rec *record.Recorde
 	return true, nil
 }
 
-// connect dials every peer of every local node at once, waiting up to
-// ConnectTimeout for machines that are not up yet.
-func connect(ctx context.Context, spec Spec, nodes []*node, addrs map[core.MachineID]string) error {
+// connect dials, all at once, the shared connection of the local nodes
+// and every peer of every local node that runs in another process, waiting
+// up to ConnectTimeout for machines that are not up yet.
+func connect(ctx context.Context, spec Spec, nodes []*node, hub *hub, addrs map[core.MachineID]string) error {
 	dialCtx, cancel := context.WithTimeout(ctx, spec.ConnectTimeout)
 	defer cancel()
 	var (
@@ -401,8 +411,26 @@ func connect(ctx context.Context, spec Spec, nodes []*node, addrs map[core.Machi
 		errs []error
 		wg   sync.WaitGroup
 	)
+	if hub.shares() {
+		wg.Go(func() {
+			l, err := wire.DialSecret(dialCtx, addrs[nodes[0].self], hub.trunkHello(nodes[0]), wire.Backoff{}, spec.Secret)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if ctx.Err() == nil {
+					errs = append(errs, fmt.Errorf("the shared connection of this process's machines (to machine %d): %w", nodes[0].self, err))
+				}
+				cancel()
+				return
+			}
+			hub.trunk = l
+		})
+	}
 	for _, n := range nodes {
 		for _, peer := range n.machine.Peers() {
+			if hub.nodes[peer] != nil {
+				continue
+			}
 			hello := wire.Hello{Version: wire.ProtocolVersion, RunID: n.runID, From: n.self, To: peer, Fingerprint: n.fingerprint}
 			wg.Go(func() {
 				l, err := wire.DialSecret(dialCtx, addrs[peer], hello, wire.Backoff{}, spec.Secret)
@@ -426,12 +454,19 @@ func connect(ctx context.Context, spec Spec, nodes []*node, addrs map[core.Machi
 	return nil
 }
 
-func closeLinks(nodes []*node, timeout time.Duration) error {
+func closeLinks(nodes []*node, hub *hub, timeout time.Duration) error {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
 		errs []error
 	)
+	wg.Go(func() {
+		if err := hub.close(timeout); err != nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+	})
 	for _, n := range nodes {
 		for peer, l := range n.links {
 			wg.Go(func() {

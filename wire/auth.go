@@ -8,9 +8,10 @@ import (
 	"fmt"
 )
 
-// The handshake of protocol version 2 is four frames:
+// The handshake, since protocol version 2, is four frames (version 3 added
+// the shared flag to the hello):
 //
-//	dialer → server   Hello       [version, run_id, from, to, fingerprint, dialer_nonce]
+//	dialer → server   Hello       [version, run_id, from, to, fingerprint, dialer_nonce, shared]
 //	server → dialer   Challenge   [server_nonce]      (or a refusing HelloReply)
 //	dialer → server   Proof       [dialer_proof]
 //	server → dialer   HelloReply  [ok, reason, server_proof]
@@ -38,7 +39,8 @@ const ProofSize = sha256.Size
 // past the reader's own 4 KiB buffer.
 const maxHandshakeFrame = 2 << 10
 
-// Labels separate the two directions' proofs.
+// Labels separate the two directions' proofs. They still say v2: the
+// authentication has not changed since that version.
 const (
 	dialerLabel = "lamport wire v2 dialer proof\x00"
 	serverLabel = "lamport wire v2 server proof\x00"

@@ -6,7 +6,11 @@
 // each peer, dials one outbound connection (Dial, Link) that it only ever
 // writes messages to. Between two machines there are therefore two
 // one-directional connections, and the order of messages from one sender to
-// one receiver is the order of one TCP stream.
+// one receiver is the order of one TCP stream. Machines that run in one
+// process instead share one connection (Hello.Shared, Link.SendTo,
+// Server.Route) whose frames are tagged with their target; each sender's
+// messages to each target still go through one queue into one stream, so
+// they keep their order.
 //
 // The encoders are written by hand on byte slices, so the hot path neither
 // reflects nor allocates, and every decoder is strict and bounded: it

@@ -48,8 +48,33 @@ func FuzzDecodeMessage(f *testing.F) {
 	})
 }
 
+func FuzzDecodeTaggedMessage(f *testing.F) {
+	f.Add(wire.AppendTaggedMessage(nil, 1, core.Message{From: 2, Seq: 7, Clock: 42}))
+	f.Add(wire.AppendTaggedMessage(nil, 200, core.Message{From: 100, Seq: 16000, Clock: 100000}))
+	for _, h := range []string{"", "94", "9400020304", "94010203", "940102030400", "93020304", "94cf0000000100000000020304"} {
+		f.Add(mustHex(f, h))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		to, m, err := wire.DecodeTaggedMessage(payload)
+		if err != nil {
+			if !errors.Is(err, wire.ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		again := wire.AppendTaggedMessage(nil, to, m)
+		if len(again) > len(payload) {
+			t.Fatalf("re-encoding %x as %x grew it; the encoder must pick the smallest form", payload, again)
+		}
+		if bto, back, err := wire.DecodeTaggedMessage(again); err != nil || bto != to || back != m {
+			t.Fatalf("%d %+v re-encoded as %x decodes to %d %+v, %v", to, m, again, bto, back, err)
+		}
+	})
+}
+
 func FuzzDecodeHello(f *testing.F) {
 	f.Add(wire.AppendHello(nil, helloFrom(2, 1)))
+	f.Add(wire.AppendHello(nil, wire.Hello{Version: wire.ProtocolVersion, RunID: "r", From: 1, To: 1, Shared: true}))
 	f.Add(wire.AppendHello(nil, wire.Hello{Version: 65535, RunID: strings.Repeat("r", 256), From: 1<<32 - 1, To: 1}))
 	f.Add(wire.AppendHello(nil, wire.Hello{From: 1, To: 2, RunID: strings.Repeat("x", 300)}))
 	for _, h := range []string{"", "95", "9501a0", "9501a00101a0", "9501a00101a000", "9501dbffffffff0101a0",

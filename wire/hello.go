@@ -13,7 +13,9 @@ import (
 // payload or frame layout does; a server refuses a version it does not
 // speak before anything else. Version 2 added the nonce to the hello, the
 // challenge and proof frames, and the proof to the reply (see auth.go).
-const ProtocolVersion = 2
+// Version 3 added Shared to the hello: a shared connection carries the
+// messages of many machine pairs, each frame tagged with its target.
+const ProtocolVersion = 3
 
 // Bounds on the handshake's strings, so that a hostile hello or reply can
 // make its reader allocate at most a few kilobytes.
@@ -35,6 +37,13 @@ type Hello struct {
 	// Nonce is the dialer's fresh random challenge to the server; Dial
 	// fills it for every attempt, whatever the caller put here.
 	Nonce [NonceSize]byte
+	// Shared says the connection is not machine From's alone: it carries
+	// messages between any machines of the dialing process (From is one
+	// of them) and any machines of the listening one (To is the one whose
+	// address was dialled), each frame tagged with its target
+	// (AppendTaggedMessage). A plain connection (false) carries only From's
+	// messages to To, untagged (AppendMessage).
+	Shared bool
 }
 
 // Validate reports whether h can be encoded as a hello that DecodeHello
@@ -55,30 +64,34 @@ func (h Hello) Validate() error {
 }
 
 // AppendHello appends h's payload, the msgpack array
-// [version, runID, from, to, fingerprint, nonce], to dst. It encodes h as
-// it is; call Validate first if h may break the limits.
+// [version, runID, from, to, fingerprint, nonce, shared], to dst. It
+// encodes h as it is; call Validate first if h may break the limits.
 func AppendHello(dst []byte, h Hello) []byte {
-	dst = appendArrayHeader(dst, 6)
+	dst = appendArrayHeader(dst, helloFields)
 	dst = appendUint(dst, uint64(h.Version))
 	dst = appendStr(dst, h.RunID)
 	dst = appendUint(dst, uint64(h.From))
 	dst = appendUint(dst, uint64(h.To))
 	dst = appendStr(dst, h.Fingerprint)
-	return appendBin(dst, h.Nonce[:])
+	dst = appendBin(dst, h.Nonce[:])
+	return appendBool(dst, h.Shared)
 }
 
-// DecodeHello parses a hello payload: exactly six elements, a version that
-// fits uint16, machine ids in 1..2^32-1, strings within their limits, a
-// binary nonce of exactly NonceSize bytes, and no trailing bytes. It does
-// not judge the values; that is the server's check. Errors wrap
-// ErrMalformed.
+// helloFields is the length of a hello's array in this version.
+const helloFields = 7
+
+// DecodeHello parses a hello payload: exactly seven elements, a version
+// that fits uint16, machine ids in 1..2^32-1, strings within their limits,
+// a binary nonce of exactly NonceSize bytes, a boolean, and no trailing
+// bytes. It does not judge the values; that is the server's check. Errors
+// wrap ErrMalformed.
 func DecodeHello(payload []byte) (Hello, error) {
 	n, rest, err := readArrayLen(payload)
 	if err != nil {
 		return Hello{}, fmt.Errorf("hello: %w", err)
 	}
-	if n != 6 {
-		return Hello{}, fmt.Errorf("hello: %w", malformed("array of %d elements, want 6", n))
+	if n != helloFields {
+		return Hello{}, fmt.Errorf("hello: %w", malformed("array of %d elements, want %d", n, helloFields))
 	}
 	var h Hello
 	version, rest, err := readUint(rest)
@@ -109,6 +122,9 @@ func DecodeHello(payload []byte) (Hello, error) {
 		return Hello{}, fmt.Errorf("hello nonce: %w", malformed("%d bytes, want %d", len(nonce), NonceSize))
 	}
 	copy(h.Nonce[:], nonce)
+	if h.Shared, rest, err = readBool(rest); err != nil {
+		return Hello{}, fmt.Errorf("hello shared: %w", err)
+	}
 	if len(rest) != 0 {
 		return Hello{}, fmt.Errorf("hello: %w", malformed("%d trailing bytes", len(rest)))
 	}

@@ -21,6 +21,7 @@ func TestHelloRoundTrip(t *testing.T) {
 		"str8 edge":       {Version: 1, RunID: strings.Repeat("a", 255), From: 1, To: 2, Fingerprint: strings.Repeat("b", 255)},
 		"longest strings": {Version: 1, RunID: strings.Repeat("a", wire.MaxRunIDLen), From: 1, To: 2, Fingerprint: strings.Repeat("b", wire.MaxFingerprintLen)},
 		"unicode":         {Version: 1, RunID: "ρun-✓", From: 7, To: 8, Fingerprint: "指纹"},
+		"shared":          {Version: 3, RunID: "r", From: 1, To: 1, Fingerprint: "f", Shared: true},
 	}
 	for name, h := range cases {
 		if err := h.Validate(); err != nil {
@@ -38,11 +39,16 @@ func TestHelloRoundTrip(t *testing.T) {
 }
 
 func TestHelloBytes(t *testing.T) {
-	h := wire.Hello{Version: 2, RunID: "r7", From: 2, To: 1, Fingerprint: "ab"}
+	h := wire.Hello{Version: 3, RunID: "r7", From: 2, To: 1, Fingerprint: "ab"}
 	h.Nonce[0], h.Nonce[31] = 0xaa, 0xbb
-	want := "96" + "02" + "a27237" + "02" + "01" + "a26162" + "c420" + "aa" + strings.Repeat("00", 30) + "bb"
+	want := "97" + "03" + "a27237" + "02" + "01" + "a26162" + "c420" + "aa" + strings.Repeat("00", 30) + "bb" + "c2"
 	if got := hex.EncodeToString(wire.AppendHello(nil, h)); got != want {
 		t.Errorf("hello payload %s, want %s", got, want)
+	}
+	h.Shared = true
+	want = want[:len(want)-2] + "c3"
+	if got := hex.EncodeToString(wire.AppendHello(nil, h)); got != want {
+		t.Errorf("shared hello payload %s, want %s", got, want)
 	}
 	if got := hex.EncodeToString(wire.AppendHelloReply(nil, wire.HelloReply{OK: true})); got != "93c3a0c400" {
 		t.Errorf("OK reply payload %s, want 93c3a0c400", got)

@@ -71,8 +71,8 @@ func TestHostileHandshakesAreRefusedAndCounted(t *testing.T) {
 	}
 
 	hello := wire.AppendFrame(nil, wire.AppendHello(nil, helloFrom(2, 1)))
-	v3 := helloFrom(2, 1)
-	v3.Version = wire.ProtocolVersion + 1
+	next := helloFrom(2, 1)
+	next.Version = wire.ProtocolVersion + 1
 	cases := []struct {
 		name   string
 		send   []byte
@@ -86,7 +86,7 @@ func TestHostileHandshakesAreRefusedAndCounted(t *testing.T) {
 		{name: "frame over MaxFrameSize", send: []byte{0x81, 0x80, 0x04}, reason: wire.ReasonTooLarge},
 		{name: "frame over the handshake limit", send: wire.AppendFrame(nil, make([]byte, 3000)), reason: wire.ReasonTooLarge},
 		{name: "protocol version 1", send: wire.AppendFrame(nil, mustHex(t, "9501a17202"+"01a0")), reason: wire.ReasonVersion},
-		{name: "protocol version 3", send: wire.AppendFrame(nil, wire.AppendHello(nil, v3)), reason: wire.ReasonVersion},
+		{name: "the next protocol version", send: wire.AppendFrame(nil, wire.AppendHello(nil, next)), reason: wire.ReasonVersion},
 		{name: "hello for another run", send: handshakeBytes(wire.Hello{Version: wire.ProtocolVersion, RunID: "other", From: 2, To: 1, Fingerprint: testFingerprint}), reason: wire.ReasonRefused},
 		{name: "hang up at once", send: nil, reason: wire.ReasonClosed},
 		{name: "hello, then hang up", send: hello, reason: wire.ReasonClosed},

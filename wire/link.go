@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,9 +29,11 @@ const (
 // server never writes after its reply, so any read result means that.
 var errPeerClosed = errors.New("the peer closed the connection")
 
-// Link is the outbound side of one (machine, peer) pair: a queue of
-// messages and a goroutine that writes them, in order, to the one
-// connection it keeps to the peer, redialing when it drops. Its methods
+// Link is the outbound side of one (machine, peer) pair, or of a shared
+// connection (Hello.Shared) between two processes: a queue of messages and
+// a goroutine that writes them, in order, to the one connection it keeps
+// to the peer, redialing when it drops. Since one queue feeds one TCP
+// stream, every (sender, target) pair it carries stays FIFO. Its methods
 // are safe for concurrent use.
 type Link struct {
 	addr    string
@@ -48,7 +51,7 @@ type Link struct {
 
 	mu sync.Mutex
 	// queue holds what Send accepted and the writer has not taken yet.
-	queue   []core.Message
+	queue   []Envelope
 	closing bool
 	// deadline is when Close stops waiting; set with closing.
 	deadline time.Time
@@ -59,7 +62,13 @@ type Link struct {
 	// failed is why the writer stopped before sending everything; from
 	// then on Send drops messages and keeps them in undelivered.
 	failed      error
-	undelivered []core.Message
+	undelivered []Envelope
+}
+
+// Envelope is a message and the machine it is for.
+type Envelope struct {
+	To  core.MachineID
+	Msg core.Message
 }
 
 func newLink(nc net.Conn, addr string, hello Hello, b Backoff, secret []byte) *Link {
@@ -81,22 +90,32 @@ func (l *Link) Addr() string { return l.addr }
 // after losing it.
 func (l *Link) Reconnects() int { return int(l.reconnects.Load()) }
 
-// Send queues m for the writer and returns at once: the queue is
-// unbounded, so a slow or absent peer never blocks the sender's ticks.
-// Messages go out in the order of Send calls. Send fails only after Close,
-// with ErrClosed. If the link has failed for good (the peer refused a
-// redial), Send drops m, and Close reports how many were dropped.
+// Send queues m for the machine the link dialled (Hello.To) and returns at
+// once: the queue is unbounded, so a slow or absent peer never blocks the
+// sender's ticks. Messages go out in the order of Send calls. Send fails
+// only after Close, with ErrClosed. If the link has failed for good (the
+// peer refused a redial), Send drops m, and Close reports how many were
+// dropped.
 func (l *Link) Send(m core.Message) error {
+	return l.SendTo(l.hello.To, m)
+}
+
+// SendTo is Send for machine to, which on a shared link may be any machine
+// of the peer's process; a plain link refuses any target but Hello.To.
+func (l *Link) SendTo(to core.MachineID, m core.Message) error {
+	if to != l.hello.To && !l.hello.Shared {
+		return fmt.Errorf("send to machine %d on the link of machine %d at %s: only a shared link carries other targets", to, l.hello.To, l.addr)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch {
 	case l.closing:
 		return fmt.Errorf("send to %s: %w", l.addr, ErrClosed)
 	case l.failed != nil:
-		l.undelivered = append(l.undelivered, m)
+		l.undelivered = append(l.undelivered, Envelope{to, m})
 		return nil
 	}
-	l.queue = append(l.queue, m)
+	l.queue = append(l.queue, Envelope{to, m})
 	if len(l.queue) == 1 {
 		l.signal()
 	}
@@ -148,7 +167,19 @@ func (l *Link) Close(timeout time.Duration) error {
 func (l *Link) Undelivered() []core.Message {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.undelivered
+	msgs := make([]core.Message, len(l.undelivered))
+	for i, e := range l.undelivered {
+		msgs[i] = e.Msg
+	}
+	return msgs
+}
+
+// UndeliveredTo is Undelivered with each message's target, which a shared
+// link needs to say whose message was lost.
+func (l *Link) UndeliveredTo() []Envelope {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.undelivered)
 }
 
 // session is one established connection of the link.
@@ -223,9 +254,10 @@ func (l *Link) run(s *session) {
 		// pending are messages taken from the queue and not yet known to be
 		// fully written; ends[i] is the session's byte count once
 		// pending[i] is, for the first len(ends) of them, which are in bw.
-		pending []core.Message
+		pending []Envelope
 		ends    []int64
-		scratch = make([]byte, 0, 1+MaxMessageSize)
+		scratch = make([]byte, 0, 1+MaxTaggedMessageSize)
+		shared  = l.hello.Shared
 	)
 	for {
 		l.mu.Lock()
@@ -248,8 +280,12 @@ func (l *Link) run(s *session) {
 				}
 			}
 			var err error
-			for _, m := range pending[len(ends):] {
-				scratch = AppendMessageFrame(scratch[:0], m)
+			for _, e := range pending[len(ends):] {
+				if shared {
+					scratch = AppendTaggedMessageFrame(scratch[:0], e.To, e.Msg)
+				} else {
+					scratch = AppendMessageFrame(scratch[:0], e.Msg)
+				}
 				s.written += int64(len(scratch))
 				ends = append(ends, s.written)
 				if _, err = s.bw.Write(scratch); err != nil {
@@ -297,7 +333,7 @@ func (l *Link) run(s *session) {
 // lost ends a session that failed. Messages whose bytes all reached the
 // connection are taken as sent (they may still be lost with it, which the
 // model allows); the rest stay pending, in order, for the next connection.
-func (l *Link) lost(s *session, pending []core.Message, ends []int64, cause error) ([]core.Message, []int64) {
+func (l *Link) lost(s *session, pending []Envelope, ends []int64, cause error) ([]Envelope, []int64) {
 	k := 0
 	for k < len(ends) && ends[k] <= s.cw.n {
 		k++
@@ -342,7 +378,7 @@ func (l *Link) expired() bool {
 
 // fail stops the link for good: what is pending and queued is dropped and
 // kept as undelivered, and so is every later Send.
-func (l *Link) fail(err error, pending []core.Message) {
+func (l *Link) fail(err error, pending []Envelope) {
 	l.mu.Lock()
 	l.failed = err
 	l.undelivered = append(append(l.undelivered, pending...), l.queue...)

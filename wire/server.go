@@ -39,7 +39,8 @@ const duplicateGrace = time.Second
 const refusalWriteTimeout = time.Second
 
 // Server accepts a machine's inbound connections. Each connection carries
-// messages from one peer and is only read from.
+// messages from one peer, or from the machines of one process (a shared
+// connection, see Route), and is only read from.
 type Server struct {
 	// HandshakeTimeout is how long a new connection may take to complete
 	// its handshake; zero means the package's HandshakeTimeout.
@@ -52,6 +53,15 @@ type Server struct {
 	// without a goroutine, and counted as ReasonBusy. Zero means the
 	// defaults. Set these fields before Serve.
 	MaxPending, MaxConns int
+	// Route, if set, admits shared connections (Hello.Shared) that check
+	// has passed: each of their tagged messages is handed to Route with
+	// its target, in the connection's order. Route judges whether the
+	// connection may carry that sender and target; an error from it ends
+	// the connection and is counted under the reason it carries (Refuse),
+	// ReasonSpoofed by default. Without Route every shared hello is
+	// refused. Route runs on the connection's goroutine. Set it before
+	// Serve.
+	Route func(to core.MachineID, m core.Message) error
 
 	ln       net.Listener
 	stopping atomic.Bool
@@ -69,9 +79,9 @@ type Server struct {
 	// pending counts tracked connections still in their handshake;
 	// pending <= len(conns).
 	pending, peakPending int
-	// peers maps each authenticated machine id to a channel closed when
-	// its connection ends; one connection per id.
-	peers    map[core.MachineID]chan struct{}
+	// peers maps each authenticated machine id, plain or shared, to a
+	// channel closed when its connection ends; one connection per key.
+	peers    map[peerKey]chan struct{}
 	accepted uint64
 	// rejected is keyed by the Reason constants (and whatever reasons the
 	// check passes to Refuse), so it stays as small as that list.
@@ -90,7 +100,7 @@ func Listen(addr string) (*Server, error) {
 	}
 	return &Server{
 		ln: ln, stopped: make(chan struct{}), conns: map[net.Conn]struct{}{},
-		peers: map[core.MachineID]chan struct{}{}, rejected: map[Reason]uint64{},
+		peers: map[peerKey]chan struct{}{}, rejected: map[Reason]uint64{},
 	}, nil
 }
 
@@ -127,14 +137,16 @@ func (s *Server) Stats() ServerStats {
 // Each connection must complete the handshake (see auth.go) within
 // HandshakeTimeout. The server refuses, in this order: a hello that does
 // not decode or is of another protocol version, a dialer that does not
-// prove Secret (or proves one the server does not have), a hello that
-// check rejects, and a hello claiming a machine id that already has a
-// connection. A refusal is answered with HelloReply{OK: false, Reason},
+// prove Secret (or proves one the server does not have), a shared hello
+// when Route is nil, a hello that check rejects, and a hello claiming a
+// machine id that already has a connection of the same kind (plain or
+// shared). A refusal is answered with HelloReply{OK: false, Reason},
 // counted (Stats) and logged at Warn, and the connection closed, while the
 // server goes on. A connection that sends garbage, an oversized frame, or
 // nothing in time is closed without a reply, counted and logged the same
 // way. An admitted connection gets HelloReply{OK: true}, and then
-// deliver(h.From, m) is called for each of its messages, in order. A frame
+// deliver(h.From, m) is called for each of its messages, in order (for a
+// shared connection, Route(to, m) for each tagged message). A frame
 // that does not decode, or a message whose From is not the hello's, is
 // counted and logged and ends that connection only. No input makes Serve
 // panic.
@@ -158,7 +170,7 @@ func (s *Server) Serve(ctx context.Context, check func(Hello) error, deliver fun
 	stop := context.AfterFunc(ctx, func() { _ = s.Close() })
 	defer stop()
 
-	c := conn{s: s, check: check, deliver: deliver, timeout: s.HandshakeTimeout, secret: s.Secret}
+	c := conn{s: s, check: check, deliver: deliver, route: s.Route, timeout: s.HandshakeTimeout, secret: s.Secret}
 	if c.timeout <= 0 {
 		c.timeout = HandshakeTimeout
 	}
@@ -214,8 +226,10 @@ func (s *Server) accept(proto conn) {
 			// No reply: a dialer reads the close as a failed attempt and
 			// tries again after its backoff, which is what a real peer
 			// caught in a flood should do.
-			_ = nc.Close()
+			// Counted before the close, so whoever sees the close sees the
+			// count.
 			s.reject(ReasonBusy, nc.RemoteAddr().String(), "too many connections", false)
+			_ = nc.Close()
 			continue
 		}
 		c := proto
@@ -252,6 +266,14 @@ func (s *Server) track(nc net.Conn, maxPending, maxConns int) trackResult {
 	return tracked
 }
 
+// unaccept takes back the count of a connection admitted by
+// handshakeOver(true) whose OK reply could not be sent.
+func (s *Server) unaccept() {
+	s.mu.Lock()
+	s.accepted--
+	s.mu.Unlock()
+}
+
 // handshakeOver marks a connection's handshake as ended, either way.
 func (s *Server) handshakeOver(ok bool) {
 	s.mu.Lock()
@@ -269,10 +291,19 @@ func (s *Server) untrack(nc net.Conn) {
 	s.mu.Unlock()
 }
 
-// claim makes nc's connection the one of machine id, or reports that
-// another still is after waiting up to duplicateGrace (and never past
-// deadline) for it to end. gone is closed by release.
-func (s *Server) claim(id core.MachineID, gone chan struct{}, deadline time.Time) bool {
+// peerKey names what a connection authenticated as: machine id's own
+// connection, or the shared connection of id's process.
+type peerKey struct {
+	id     core.MachineID
+	shared bool
+}
+
+func keyOf(h Hello) peerKey { return peerKey{h.From, h.Shared} }
+
+// claim makes nc's connection the one of id, or reports that another
+// still is after waiting up to duplicateGrace (and never past deadline)
+// for it to end. gone is closed by release.
+func (s *Server) claim(id peerKey, gone chan struct{}, deadline time.Time) bool {
 	for attempt := 0; ; attempt++ {
 		s.mu.Lock()
 		old, taken := s.peers[id]
@@ -300,8 +331,8 @@ func (s *Server) claim(id core.MachineID, gone chan struct{}, deadline time.Time
 	}
 }
 
-// release ends machine id's claim made with gone.
-func (s *Server) release(id core.MachineID, gone chan struct{}) {
+// release ends id's claim made with gone.
+func (s *Server) release(id peerKey, gone chan struct{}) {
 	s.mu.Lock()
 	if s.peers[id] == gone {
 		delete(s.peers, id)
@@ -353,6 +384,7 @@ type conn struct {
 	nc      net.Conn
 	check   func(Hello) error
 	deliver func(core.MachineID, core.Message)
+	route   func(core.MachineID, core.Message) error
 	timeout time.Duration
 	secret  []byte
 }
@@ -363,8 +395,11 @@ func (c *conn) serve() {
 	deadline := time.Now().Add(c.timeout)
 	_ = c.nc.SetDeadline(deadline)
 	gone := make(chan struct{})
-	h, err := c.handshake(fr, deadline, gone)
-	c.s.handshakeOver(err == nil)
+	over := false
+	h, err := c.handshake(fr, deadline, gone, &over)
+	if !over {
+		c.s.handshakeOver(false)
+	}
 	if err != nil {
 		var r *Refusal
 		if !errors.As(err, &r) {
@@ -387,14 +422,18 @@ func (c *conn) serve() {
 		}
 		return
 	}
-	defer c.s.release(h.From, gone)
+	defer c.s.release(keyOf(h), gone)
 	// Peers may stay quiet for long stretches between messages, so after
 	// the handshake only TCP keepalive (on by default) watches the line.
 	_ = c.nc.SetDeadline(time.Time{})
+	slog.Debug("wire: accepted a peer", "addr", c.s.ln.Addr().String(), "remote", remote, "from", h.From, "shared", h.Shared)
+	if h.Shared {
+		c.serveShared(fr, remote, h.From)
+		return
+	}
 	// No message frame is longer than MaxMessageSize, so from here on the
 	// reader never needs more than its own buffer.
 	fr.max = MaxMessageSize
-	slog.Debug("wire: accepted a peer", "addr", c.s.ln.Addr().String(), "remote", remote, "from", h.From)
 
 	for {
 		payload, err := fr.Next()
@@ -415,9 +454,35 @@ func (c *conn) serve() {
 	}
 }
 
+// serveShared reads the tagged messages of an admitted shared connection
+// and hands each to route, which judges its sender and target.
+func (c *conn) serveShared(fr *FrameReader, remote string, from core.MachineID) {
+	fr.max = MaxTaggedMessageSize
+	for {
+		payload, err := fr.Next()
+		if err != nil {
+			c.readFailed(remote, from, err)
+			return
+		}
+		to, m, err := DecodeTaggedMessage(payload)
+		if err != nil {
+			c.s.reject(ReasonBadMessage, remote, err.Error(), true, "from", from, "shared", true)
+			return
+		}
+		if err := c.route(to, m); err != nil {
+			var r *Refusal
+			if !errors.As(err, &r) {
+				r = &Refusal{Reason: ReasonSpoofed, Err: err}
+			}
+			c.s.reject(r.Reason, remote, r.Error(), true, "from", from, "shared", true)
+			return
+		}
+	}
+}
+
 // handshake runs the server's side of the handshake up to, and including,
 // the OK reply. Its errors are *Refusal.
-func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}) (Hello, error) {
+func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}, over *bool) (Hello, error) {
 	payload, err := fr.Next()
 	if err != nil {
 		return Hello{}, readRefusal("no hello", err)
@@ -459,6 +524,9 @@ func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}
 		}
 		proof = ServerProof(c.secret, hp, cp, p.MAC)
 	}
+	if h.Shared && c.route == nil {
+		return Hello{}, replyRefusal(ReasonRefused, errors.New("this machine takes no shared connections"))
+	}
 	if c.check != nil {
 		if err := c.check(h); err != nil {
 			var r *Refusal
@@ -469,11 +537,19 @@ func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}
 			return Hello{}, r
 		}
 	}
-	if !c.s.claim(h.From, gone, deadline) {
+	if !c.s.claim(keyOf(h), gone, deadline) {
+		if h.Shared {
+			return Hello{}, replyRefusal(ReasonDuplicate, fmt.Errorf("the shared connection of machine %d's process is already connected", h.From))
+		}
 		return Hello{}, replyRefusal(ReasonDuplicate, fmt.Errorf("machine %d is already connected", h.From))
 	}
+	// Counted before the reply, so a dialer that has its OK finds itself
+	// in Stats.
+	c.s.handshakeOver(true)
+	*over = true
 	if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{OK: true, Proof: proof})); err != nil {
-		c.s.release(h.From, gone)
+		c.s.unaccept()
+		c.s.release(keyOf(h), gone)
 		return Hello{}, readRefusal("could not accept", err)
 	}
 	return h, nil

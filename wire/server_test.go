@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -338,16 +339,26 @@ func TestListenReportsBusyAddress(t *testing.T) {
 // the version named, so the person running the old build knows why.
 func TestMalformedHelloOfAnotherVersionNamesIt(t *testing.T) {
 	s := serve(t, checkFor(1), newInbox())
-	c := rawConn(t, s.Addr().String())
-	// A version 1 hello: five elements, no nonce.
-	writeRaw(t, c, wire.AppendFrame(nil, []byte{0x95, 0x01, 0xa1, 0x72, 0x02, 0x01, 0xa0}))
-	p, err := wire.NewFrameReader(c, 0).Next()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := wire.DecodeHelloReply(p)
-	if err != nil || r.OK || !strings.Contains(r.Reason, "protocol version 1, this machine speaks 2") {
-		t.Errorf("reply %+v, %v; want a refusal naming the versions", r, err)
+	for _, tc := range []struct {
+		version int
+		hello   []byte
+	}{
+		// A version 1 hello: five elements, no nonce.
+		{1, []byte{0x95, 0x01, 0xa1, 0x72, 0x02, 0x01, 0xa0}},
+		// A version 2 hello: six elements, no shared flag.
+		{2, append([]byte{0x96, 0x02, 0xa1, 0x72, 0x02, 0x01, 0xa0, 0xc4, 0x20}, make([]byte, 32)...)},
+	} {
+		c := rawConn(t, s.Addr().String())
+		writeRaw(t, c, wire.AppendFrame(nil, tc.hello))
+		p, err := wire.NewFrameReader(c, 0).Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := wire.DecodeHelloReply(p)
+		want := fmt.Sprintf("protocol version %d, this machine speaks %d", tc.version, wire.ProtocolVersion)
+		if err != nil || r.OK || !strings.Contains(r.Reason, want) {
+			t.Errorf("reply %+v, %v; want a refusal naming the versions (%q)", r, err, want)
+		}
 	}
 }
 
