@@ -17,47 +17,66 @@ import (
 	"lamport/report"
 )
 
-// benchSizes are the sizes of the bench rows; --quick picks the small ones.
-type benchSizes struct {
-	// The yardstick of issue 6: machines for duration of virtual time, the
-	// default parameters.
+// benchLoad is one simulated run's shape: a ring of machines for a
+// duration of virtual time, with the default parameters unless steady.
+type benchLoad struct {
 	machines int
 	duration time.Duration
-	// The original experiment: expRuns runs of expMachines for expDuration.
-	expRuns, expMachines int
-	expDuration          time.Duration
-	// The scale row: one sim of scaleMachines for scaleDuration.
-	scaleMachines int
-	scaleDuration time.Duration
-	// The memory rows: machines for flatShort (about 1 M events) and
-	// flatLong (about 10 M); the long run is ten times the short one.
-	flatShort, flatLong time.Duration
+	// steady runs every machine at steadyRate ticks per second. A machine
+	// then gets at most 2/10 of each peer's ticks as messages, so with
+	// three machines every queue stays short and nothing in the model
+	// grows with the run: memory that grows is the code's.
+	steady bool
+}
+
+const steadyRate = 6
+
+// benchSizes are the sizes of the bench rows; --quick picks the small ones.
+type benchSizes struct {
+	// main is issue 6's yardstick: 100 machines, an hour, default params.
+	main benchLoad
+	// The original experiment: expRuns runs of exp, seeds seed, seed+1, ...
+	exp     benchLoad
+	expRuns int
+	scale   benchLoad
+	// The memory rows: the yardstick's machines for about 1 M and 10 M
+	// events (short, long), and a steady run of as many events.
+	short, long             benchLoad
+	steadyShort, steadyLong benchLoad
 }
 
 // 100 machines at the default rates (1..6 ticks/s) tick 384 times a second
 // for seed 7: an hour is 1 382 400 events, 2604 s about 1 M, 26 040 s
-// (7 h 14 min) about 10 M.
+// (7 h 14 min) about 10 M. Three steady machines tick 18 times a second.
 var (
 	benchFullSizes = benchSizes{
-		machines: 100, duration: time.Hour,
-		expRuns: 5, expMachines: 3, expDuration: time.Minute,
-		scaleMachines: 10000, scaleDuration: time.Second,
-		flatShort: 2604 * time.Second, flatLong: 26040 * time.Second,
+		main: benchLoad{machines: 100, duration: time.Hour},
+		exp:  benchLoad{machines: 3, duration: time.Minute}, expRuns: 5,
+		scale:       benchLoad{machines: 10000, duration: time.Second},
+		short:       benchLoad{machines: 100, duration: 2604 * time.Second},
+		long:        benchLoad{machines: 100, duration: 26040 * time.Second},
+		steadyShort: benchLoad{machines: 3, duration: 55556 * time.Second, steady: true},
+		steadyLong:  benchLoad{machines: 3, duration: 555556 * time.Second, steady: true},
 	}
 	benchQuickSizes = benchSizes{
-		machines: 10, duration: 2 * time.Minute,
-		expRuns: 5, expMachines: 3, expDuration: time.Minute,
-		scaleMachines: 300, scaleDuration: time.Second,
-		flatShort: time.Minute, flatLong: 10 * time.Minute,
+		main: benchLoad{machines: 10, duration: 2 * time.Minute},
+		exp:  benchLoad{machines: 3, duration: time.Minute}, expRuns: 5,
+		scale:       benchLoad{machines: 300, duration: time.Second},
+		short:       benchLoad{machines: 10, duration: time.Minute},
+		long:        benchLoad{machines: 10, duration: 10 * time.Minute},
+		steadyShort: benchLoad{machines: 3, duration: 200 * time.Second, steady: true},
+		steadyLong:  benchLoad{machines: 3, duration: 2000 * time.Second, steady: true},
 	}
 )
 
 // Stores the rows share, by name. A row that reads one runs after the row
 // that makes it (or a preparation run of that row, when it is not chosen).
 const (
-	benchStoreMain  = "main"
-	benchStoreShort = "1M"
-	benchStoreLong  = "10M"
+	benchStoreMain        = "main"
+	benchStoreShort       = "1M"
+	benchStoreLong        = "10M"
+	benchStoreSteadyShort = "steady-1M"
+	benchStoreSteadyLong  = "steady-10M"
 )
 
 // benchMeasure is what a row's child process reports on stdout, as one JSON
@@ -101,13 +120,11 @@ type benchRow struct {
 }
 
 func benchRows() []benchRow {
-	return []benchRow{
+	rows := []benchRow{
 		{name: "sim", about: "sim of the yardstick (100 machines x 1 h, default params), not recorded",
-			run: func(c benchChild) (benchMeasure, error) { return c.simulate(c.sizes.machines, c.sizes.duration) }},
+			run: func(c benchChild) (benchMeasure, error) { return c.simulate(c.sizes.main) }},
 		{name: "record", about: "the same sim recorded to a fresh store", makes: benchStoreMain,
-			run: func(c benchChild) (benchMeasure, error) {
-				return c.record(benchStoreMain, c.sizes.machines, c.sizes.duration)
-			}},
+			run: func(c benchChild) (benchMeasure, error) { return c.record(benchStoreMain, c.sizes.main) }},
 		{name: "raw-bbolt", about: "raw bbolt append of the values record stored (the baseline)", reads: benchStoreMain,
 			run: func(c benchChild) (benchMeasure, error) { return c.rawBaseline(benchStoreMain) }},
 		{name: "replay", about: "replay of that recording: read, decode, step, compare", reads: benchStoreMain,
@@ -119,30 +136,43 @@ func benchRows() []benchRow {
 		{name: "experiment", about: "the original experiment: 5 runs x 60 s x 3 machines, simulated and recorded",
 			run: func(c benchChild) (benchMeasure, error) { return c.experiment() }},
 		{name: "scale", about: "10 000 machines x 1 s in one sim, not recorded", once: true,
-			run: func(c benchChild) (benchMeasure, error) {
-				return c.simulate(c.sizes.scaleMachines, c.sizes.scaleDuration)
-			}},
-		{name: "sim-1M", about: "memory: sim of about 1 M events (100 machines x 43 min)", once: true,
-			run: func(c benchChild) (benchMeasure, error) { return c.simulate(c.sizes.machines, c.sizes.flatShort) }},
-		{name: "sim-10M", about: "memory: sim of about 10 M events (100 machines x 7.2 h)", once: true,
-			run: func(c benchChild) (benchMeasure, error) { return c.simulate(c.sizes.machines, c.sizes.flatLong) }},
-		{name: "record-1M", about: "memory: the 1 M sim recorded", makes: benchStoreShort, once: true,
-			run: func(c benchChild) (benchMeasure, error) {
-				return c.record(benchStoreShort, c.sizes.machines, c.sizes.flatShort)
-			}},
-		{name: "record-10M", about: "memory: the 10 M sim recorded", makes: benchStoreLong, once: true,
-			run: func(c benchChild) (benchMeasure, error) {
-				return c.record(benchStoreLong, c.sizes.machines, c.sizes.flatLong)
-			}},
-		{name: "replay-1M", about: "memory: replay of the 1 M recording", reads: benchStoreShort, once: true,
-			run: func(c benchChild) (benchMeasure, error) { return c.replay(benchStoreShort) }},
-		{name: "replay-10M", about: "memory: replay of the 10 M recording", reads: benchStoreLong, once: true,
-			run: func(c benchChild) (benchMeasure, error) { return c.replay(benchStoreLong) }},
-		{name: "report-1M", about: "memory: report of the 1 M recording", reads: benchStoreShort, once: true,
-			run: func(c benchChild) (benchMeasure, error) { return c.report(benchStoreShort) }},
-		{name: "report-10M", about: "memory: report of the 10 M recording", reads: benchStoreLong, once: true,
-			run: func(c benchChild) (benchMeasure, error) { return c.report(benchStoreLong) }},
+			run: func(c benchChild) (benchMeasure, error) { return c.simulate(c.sizes.scale) }},
 	}
+	memory := []struct {
+		prefix, about string
+		short, long   func(benchSizes) benchLoad
+		stores        [2]string
+	}{
+		{"", "100 machines, default params", func(s benchSizes) benchLoad { return s.short }, func(s benchSizes) benchLoad { return s.long },
+			[2]string{benchStoreShort, benchStoreLong}},
+		{"steady-", "3 machines at 6 ticks/s, short queues", func(s benchSizes) benchLoad { return s.steadyShort }, func(s benchSizes) benchLoad { return s.steadyLong },
+			[2]string{benchStoreSteadyShort, benchStoreSteadyLong}},
+	}
+	for _, m := range memory {
+		sizes := []string{"1M", "10M"}
+		loads := []func(benchSizes) benchLoad{m.short, m.long}
+		for i, size := range sizes {
+			load := loads[i]
+			rows = append(rows, benchRow{name: m.prefix + "sim-" + size, about: "memory: sim of about " + size + " events: " + m.about, once: true,
+				run: func(c benchChild) (benchMeasure, error) { return c.simulate(load(c.sizes)) }})
+		}
+		for i, size := range sizes {
+			load, store := loads[i], m.stores[i]
+			rows = append(rows, benchRow{name: m.prefix + "record-" + size, about: "memory: " + m.prefix + "sim-" + size + " recorded", makes: store, once: true,
+				run: func(c benchChild) (benchMeasure, error) { return c.record(store, load(c.sizes)) }})
+		}
+		for i, size := range sizes {
+			store := m.stores[i]
+			rows = append(rows, benchRow{name: m.prefix + "replay-" + size, about: "memory: replay of " + m.prefix + "record-" + size, reads: store, once: true,
+				run: func(c benchChild) (benchMeasure, error) { return c.replay(store) }})
+		}
+		for i, size := range sizes {
+			store := m.stores[i]
+			rows = append(rows, benchRow{name: m.prefix + "report-" + size, about: "memory: report of " + m.prefix + "record-" + size, reads: store, once: true,
+				run: func(c benchChild) (benchMeasure, error) { return c.report(store) }})
+		}
+	}
+	return rows
 }
 
 // runBenchRow is the child side: run one row in this process and print its
@@ -176,17 +206,21 @@ func findBenchRow(name string) (benchRow, bool) {
 	return benchRow{}, false
 }
 
-func (c benchChild) spec(machines int, d time.Duration, seed uint64) (replay.SimSpec, error) {
+func (l benchLoad) spec(seed uint64) (replay.SimSpec, error) {
 	latency, err := replay.ParseLatency(replay.DefaultLatency)
 	if err != nil {
 		return replay.SimSpec{}, err
 	}
-	return replay.SimSpec{Machines: core.RingConfig(machines, "sim", 0).IDs(), Params: core.DefaultParams(seed),
-		Duration: d, Latency: latency}, nil
+	params := core.DefaultParams(seed)
+	if l.steady {
+		params.MinRate, params.MaxRate = steadyRate, steadyRate
+	}
+	return replay.SimSpec{Machines: core.RingConfig(l.machines, "sim", 0).IDs(), Params: params,
+		Duration: l.duration, Latency: latency}, nil
 }
 
-func (c benchChild) simulate(machines int, d time.Duration) (benchMeasure, error) {
-	spec, err := c.spec(machines, d, c.seed)
+func (c benchChild) simulate(l benchLoad) (benchMeasure, error) {
+	spec, err := l.spec(c.seed)
 	if err != nil {
 		return benchMeasure{}, err
 	}
@@ -194,7 +228,7 @@ func (c benchChild) simulate(machines int, d time.Duration) (benchMeasure, error
 	res, err := replay.Simulate(spec, nil)
 	secs := time.Since(began).Seconds()
 	if err != nil {
-		return benchMeasure{}, fmt.Errorf("sim of %d machines for %v: %w", machines, d, err)
+		return benchMeasure{}, fmt.Errorf("sim of %d machines for %v: %w", l.machines, l.duration, err)
 	}
 	return benchMeasure{Events: res.Events, Seconds: secs, Hash: res.Hash}, nil
 }
@@ -213,8 +247,8 @@ func recordSim(st *record.Store, runID string, spec replay.SimSpec, machines int
 
 // record simulates and records to a fresh store: opening the store, the
 // run, and closing it (the last commit) are all timed.
-func (c benchChild) record(store string, machines int, d time.Duration) (benchMeasure, error) {
-	spec, err := c.spec(machines, d, c.seed)
+func (c benchChild) record(store string, l benchLoad) (benchMeasure, error) {
+	spec, err := l.spec(c.seed)
 	if err != nil {
 		return benchMeasure{}, err
 	}
@@ -227,7 +261,7 @@ func (c benchChild) record(store string, machines int, d time.Duration) (benchMe
 	if err != nil {
 		return benchMeasure{}, err
 	}
-	res, err := recordSim(st, benchRunID(store), spec, machines)
+	res, err := recordSim(st, benchRunID(store), spec, l.machines)
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close store %s: %w", path, cerr)
 	}
@@ -254,12 +288,12 @@ func (c benchChild) experiment() (benchMeasure, error) {
 	var events uint64
 	for i := range c.sizes.expRuns {
 		var spec replay.SimSpec
-		spec, err = c.spec(c.sizes.expMachines, c.sizes.expDuration, c.seed+uint64(i))
+		spec, err = c.sizes.exp.spec(c.seed + uint64(i))
 		if err != nil {
 			break
 		}
 		var res replay.SimResult
-		res, err = recordSim(st, "bench-experiment-"+strconv.Itoa(i+1), spec, c.sizes.expMachines)
+		res, err = recordSim(st, "bench-experiment-"+strconv.Itoa(i+1), spec, c.sizes.exp.machines)
 		if err != nil {
 			break
 		}
