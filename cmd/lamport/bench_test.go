@@ -119,7 +119,7 @@ func TestBenchQuick(t *testing.T) {
 		}
 	}
 	rec := rep.row("record")
-	if rec.RatioToRaw <= 0 || len(rec.Checks) != 3 {
+	if rec.RatioToRaw <= 0 || len(rec.RatiosToRaw) != benchDefaultRepeat || len(rec.Checks) != 3 {
 		t.Errorf("record: ratio to raw %v, targets %+v", rec.RatioToRaw, rec.Checks)
 	}
 	for _, name := range []string{"replay-10M", "steady-report-10M"} {
