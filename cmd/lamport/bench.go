@@ -59,7 +59,8 @@ func benchCommand(e *env, args []string) error {
 			"sim's speed as a fraction of a raw bbolt append of the very values it stored (record\n"+
 			"and raw-bbolt run in turns, each raw append of the values that record run stored; the\n"+
 			"median of the pairs' ratios). Each run of a row is its own child process (this binary,\n"+
-			"re-executed), so its peak RSS (getrusage) is its own; 'anon' is the largest anonymous\n"+
+			"re-executed), so its peak RSS and CPU time (getrusage; 'cpu s': user+system seconds of\n"+
+			"the whole child, set-up included) are its own; 'anon' is the largest anonymous\n"+
 			"memory, sampled every 10 ms: RSS without the store's mapped file pages. Each\n"+
 			"target is printed next to the numbers, PASS or --. Rows run 3 times (median seconds,\n"+
 			"largest RSS), the memory and scale rows once; --repeat N runs every row N times.\n"+
@@ -258,6 +259,7 @@ type benchAcc struct {
 	r     benchRowResult
 	hash  string
 	bytes []float64
+	cpu   []float64
 }
 
 func (b *benchRun) newAcc(step benchStep) *benchAcc {
@@ -267,7 +269,7 @@ func (b *benchRun) newAcc(step benchStep) *benchAcc {
 // runOnce runs the row's i-th child and adds its measure.
 func (b *benchRun) runOnce(ctx context.Context, a *benchAcc, i int) (benchMeasure, error) {
 	name := a.step.row.name
-	m, rss, err := b.child(ctx, name)
+	m, rss, cpu, err := b.child(ctx, name)
 	if err != nil {
 		return m, err
 	}
@@ -276,7 +278,7 @@ func (b *benchRun) runOnce(ctx context.Context, a *benchAcc, i int) (benchMeasur
 		what = "prepared store"
 	}
 	b.e.log.Info("bench", "row", name, what, fmt.Sprintf("%d/%d", i+1, a.n), "events", m.Events,
-		"seconds", strconv.FormatFloat(m.Seconds, 'f', 3, 64), "peak_rss_mb", strconv.FormatFloat(float64(rss)/1e6, 'f', 1, 64))
+		"seconds", strconv.FormatFloat(m.Seconds, 'f', 3, 64), "cpu_seconds", strconv.FormatFloat(cpu, 'f', 3, 64), "peak_rss_mb", strconv.FormatFloat(float64(rss)/1e6, 'f', 1, 64))
 	// A row's work is deterministic: every run must do the same.
 	if i > 0 && (m.Events != a.r.Events || m.Hash != a.hash) {
 		return m, fmt.Errorf("bench row %s: run %d did %d events (hash %q), run 1 did %d (hash %q)", name, i+1, m.Events, m.Hash, a.r.Events, a.hash)
@@ -286,6 +288,7 @@ func (b *benchRun) runOnce(ctx context.Context, a *benchAcc, i int) (benchMeasur
 	}
 	a.r.Events, a.hash = m.Events, m.Hash
 	a.r.Runs = append(a.r.Runs, m.Seconds)
+	a.cpu = append(a.cpu, cpu)
 	a.r.PeakRSS = max(a.r.PeakRSS, rss)
 	a.r.PeakAnon = max(a.r.PeakAnon, m.PeakAnon)
 	if m.Bytes > 0 {
@@ -301,6 +304,7 @@ func (a *benchAcc) result() benchRowResult {
 	r.Seconds = median(r.Runs)
 	r.EventsPerSecond = float64(r.Events) / r.Seconds
 	r.BytesPerEvent = median(a.bytes)
+	r.CPUSeconds = median(a.cpu)
 	return r
 }
 
@@ -340,8 +344,9 @@ func (b *benchRun) runPair(ctx context.Context, rec, raw benchStep) (benchRowRes
 	return r, w, nil
 }
 
-// child runs one row in a fresh process and returns its measure and peak RSS.
-func (b *benchRun) child(ctx context.Context, row string) (benchMeasure, int64, error) {
+// child runs one row in a fresh process and returns its measure, peak RSS
+// and CPU seconds.
+func (b *benchRun) child(ctx context.Context, row string) (benchMeasure, int64, float64, error) {
 	args := []string{"bench", "--row", row, "--dir", b.dir, "--seed", strconv.FormatUint(b.o.seed, 10)}
 	if b.o.quick {
 		args = append(args, "--quick")
@@ -351,20 +356,21 @@ func (b *benchRun) child(ctx context.Context, row string) (benchMeasure, int64, 
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		return benchMeasure{}, 0, fmt.Errorf("bench interrupted during row %s", row)
+		return benchMeasure{}, 0, 0, fmt.Errorf("bench interrupted during row %s", row)
 	}
 	if err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
 			msg = msg[i+1:]
 		}
-		return benchMeasure{}, 0, fmt.Errorf("bench row %s: %v: %s", row, err, strings.TrimPrefix(msg, "lamport: "))
+		return benchMeasure{}, 0, 0, fmt.Errorf("bench row %s: %v: %s", row, err, strings.TrimPrefix(msg, "lamport: "))
 	}
 	var m benchMeasure
 	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
-		return m, 0, fmt.Errorf("bench row %s: unreadable result %q: %w", row, stdout.String(), err)
+		return m, 0, 0, fmt.Errorf("bench row %s: unreadable result %q: %w", row, stdout.String(), err)
 	}
-	return m, childPeakRSS(cmd.ProcessState), nil
+	rss, cpu := childUsage(cmd.ProcessState)
+	return m, rss, cpu, nil
 }
 
 // dropStores removes the stores no step of rest reads, to spare the disk.
@@ -407,12 +413,17 @@ type benchReport struct {
 // benchRowResult is one row: the median of its runs' seconds, the largest
 // of their peaks.
 type benchRowResult struct {
-	Name            string    `json:"name"`
-	About           string    `json:"about"`
-	Events          uint64    `json:"events"`
-	Runs            []float64 `json:"runs_seconds"`
-	Seconds         float64   `json:"seconds"`
-	EventsPerSecond float64   `json:"events_per_second"`
+	Name    string    `json:"name"`
+	About   string    `json:"about"`
+	Events  uint64    `json:"events"`
+	Runs    []float64 `json:"runs_seconds"`
+	Seconds float64   `json:"seconds"`
+	// CPUSeconds is the median of the children's user+system CPU time,
+	// all of each process: start-up and untimed set-up included. On a
+	// shared machine it moves less than Seconds; above Seconds, the row
+	// used more than one core (bbolt commits beside the simulation).
+	CPUSeconds      float64 `json:"cpu_seconds"`
+	EventsPerSecond float64 `json:"events_per_second"`
 	// BytesPerEvent is the store file's size per event (raw-bbolt: the
 	// appended values' bytes per event); 0 for a row that writes no store.
 	BytesPerEvent float64 `json:"bytes_per_event,omitempty"`
@@ -491,7 +502,7 @@ func writeBenchTable(w io.Writer, r benchReport) error {
 	}
 	fmt.Fprintf(w, "lamport bench: seed %d, %s, %s %s, %d CPUs; seconds: median of the runs; RSS: largest; MB = 10^6 bytes\n",
 		r.Seed, sizes, r.Go, r.OS, r.CPUs)
-	tw := newTableWriter(w, "row", "runs", "events", "seconds", "events/s", "B/event", "peak RSS", "anon", "vs raw", "target", "")
+	tw := newTableWriter(w, "row", "runs", "events", "seconds", "cpu s", "events/s", "B/event", "peak RSS", "anon", "vs raw", "target", "")
 	for _, row := range r.Rows {
 		var targets, verdicts []string
 		for _, c := range row.Checks {
@@ -499,7 +510,7 @@ func writeBenchTable(w io.Writer, r benchReport) error {
 			verdicts = append(verdicts, passText(c.Pass))
 		}
 		tw.row(row.Name, strconv.Itoa(len(row.Runs)), replay.Thousands(row.Events), strconv.FormatFloat(row.Seconds, 'f', 3, 64),
-			millions(row.EventsPerSecond), optFloat(row.BytesPerEvent, 1), megabytes(row.PeakRSS), megabytes(row.PeakAnon),
+			strconv.FormatFloat(row.CPUSeconds, 'f', 2, 64), millions(row.EventsPerSecond), optFloat(row.BytesPerEvent, 1), megabytes(row.PeakRSS), megabytes(row.PeakAnon),
 			optRatio(row.RatioToRaw), strings.Join(targets, "; "), strings.Join(verdicts, " "))
 	}
 	return tw.flush()

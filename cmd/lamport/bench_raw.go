@@ -96,17 +96,19 @@ func rawAppend(path string, values [][]byte) (float64, error) {
 	return time.Since(began).Seconds(), nil
 }
 
-// childPeakRSS is a finished child's peak resident set size in bytes, from
-// its rusage (Linux reports kilobytes; macOS bytes).
-func childPeakRSS(ps *os.ProcessState) int64 {
+// childUsage is a finished child's peak resident set size in bytes and the
+// CPU seconds it used (user and system), from its rusage. Linux reports the
+// peak in kilobytes, macOS in bytes.
+func childUsage(ps *os.ProcessState) (rss int64, cpu float64) {
 	ru, ok := ps.SysUsage().(*syscall.Rusage)
 	if !ok || ru == nil {
-		return 0
+		return 0, 0
 	}
+	rss = ru.Maxrss * 1024
 	if isDarwin {
-		return ru.Maxrss
+		rss = ru.Maxrss
 	}
-	return ru.Maxrss * 1024
+	return rss, (ps.UserTime() + ps.SystemTime()).Seconds()
 }
 
 // anonSampler follows this process's anonymous resident memory (RssAnon in

@@ -107,8 +107,8 @@ func TestBenchQuick(t *testing.T) {
 				t.Errorf("%s: a run took %v s", row.name, s)
 			}
 		}
-		if got.Seconds <= 0 || got.EventsPerSecond <= 0 || got.PeakRSS <= 0 {
-			t.Errorf("%s: seconds %v, events/s %v, peak RSS %d: want all positive", row.name, got.Seconds, got.EventsPerSecond, got.PeakRSS)
+		if got.Seconds <= 0 || got.CPUSeconds <= 0 || got.EventsPerSecond <= 0 || got.PeakRSS <= 0 {
+			t.Errorf("%s: seconds %v, cpu %v, events/s %v, peak RSS %d: want all positive", row.name, got.Seconds, got.CPUSeconds, got.EventsPerSecond, got.PeakRSS)
 		}
 		if got.PeakRSS > 1<<30 {
 			t.Errorf("%s: peak RSS %d bytes for a quick row", row.name, got.PeakRSS)
