@@ -1,0 +1,594 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"lamport/replay"
+)
+
+const isDarwin = runtime.GOOS == "darwin"
+
+// benchDefaultRepeat is how many times a row runs by default; the rows
+// marked once (memory and scale) run once unless --repeat is given.
+const benchDefaultRepeat = 3
+
+// benchAnonSlack is what anon memory may grow beyond 1.2x in the memory
+// rows' informational check: a few MB are a GC cycle's noise, not growth.
+const benchAnonSlack = 4e6
+
+// benchGroups are the names --rows takes for several rows.
+var benchGroups = map[string][]string{
+	"memory": {"sim-1M", "sim-10M", "record-1M", "record-10M", "replay-1M", "replay-10M", "report-1M", "report-10M"},
+	"steady": {"steady-sim-1M", "steady-sim-10M", "steady-record-1M", "steady-record-10M",
+		"steady-replay-1M", "steady-replay-10M", "steady-report-1M", "steady-report-10M"},
+}
+
+type benchOptions struct {
+	quick  bool
+	rows   []string
+	repeat int
+	dir    string
+	seed   uint64
+	asJSON bool
+	row    string // hidden: run this one row here (the child process)
+}
+
+func benchCommand(e *env, args []string) error {
+	var o benchOptions
+	var rowList strings.Builder
+	for _, r := range benchRows() {
+		fmt.Fprintf(&rowList, "  %-18s %s\n", r.name, r.about)
+	}
+	fs := newFlagSet(e, "bench", "bench [--quick] [--rows a,b,...] [--repeat N] [--dir D] [--json]",
+		"Measure the end-to-end rows of issue 6 and print one table: events, seconds (the\n"+
+			"median of the runs), events/s, store bytes per event, peak RSS, and the recorded\n"+
+			"sim's speed as a fraction of a raw bbolt append of the very values it stored (record\n"+
+			"and raw-bbolt run in turns, each raw append of the values that record run stored; the\n"+
+			"median of the pairs' ratios). Each run of a row is its own child process (this binary,\n"+
+			"re-executed), so its peak RSS and CPU time (getrusage; 'cpu s': user+system seconds of\n"+
+			"the whole child, set-up included) are its own; 'anon' is the largest anonymous\n"+
+			"memory, sampled every 10 ms: RSS without the store's mapped file pages. Each\n"+
+			"target is printed next to the numbers, PASS or --. Rows run 3 times (median seconds,\n"+
+			"largest RSS), the memory and scale rows once; --repeat N runs every row N times.\n"+
+			"Stores go to a temporary directory, removed at the end; the 10 M-event store takes up\n"+
+			"to about 800 MB of disk. The full bench takes a few minutes; MB is 10^6 bytes.\n\n"+
+			"The memory rows compare peak RSS for about 1 M and 10 M events: the yardstick's 100\n"+
+			"machines, whose slow machines' queues grow all run long (model state), and 3 steady\n"+
+			"machines whose queues stay short, so any growth there is the code's. Beside the\n"+
+			"target on peak RSS, '(anon <= 1.2 x 1M + 4 MB)' says whether the growth is the\n"+
+			"program's own memory or mapped store pages.\n\n"+
+			"Rows (--rows also takes the groups memory, steady and all):\n"+strings.TrimRight(rowList.String(), "\n"))
+	fs.BoolVar(&o.quick, "quick", false, "small sizes (about a thousandth of the events), for tests and CI")
+	fs.StringSliceVar(&o.rows, "rows", nil, "rows to run, comma-separated, in table order (default: all); a row that reads a store runs its maker untimed first")
+	fs.IntVar(&o.repeat, "repeat", 0, "runs per row (default: 3, memory and scale rows 1)")
+	fs.StringVar(&o.dir, "dir", "", "directory for the stores, under a fresh subdirectory removed afterwards (default: the system's temporary directory)")
+	fs.Uint64Var(&o.seed, "seed", 7, "the seed of every simulated run (the experiment row uses seed..seed+4)")
+	fs.BoolVar(&o.asJSON, "json", false, "print the results as JSON")
+	fs.StringVar(&o.row, "row", "", "run one row in this process and print its measure as JSON (what the bench runs in each child)")
+	_ = fs.MarkHidden("row")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErrorf("bench takes no arguments, got %q", fs.Args())
+	}
+	sizes := benchFullSizes
+	if o.quick {
+		sizes = benchQuickSizes
+	}
+	if o.row != "" {
+		if o.dir == "" {
+			return usageErrorf("bench --row needs --dir")
+		}
+		return runBenchRow(e, o.row, benchChild{sizes: sizes, dir: o.dir, seed: o.seed})
+	}
+	if fs.Changed("repeat") && o.repeat < 1 {
+		return usageErrorf("--repeat must be at least 1, got %d", o.repeat)
+	}
+	plan, err := planBench(o.rows)
+	if err != nil {
+		return err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("bench: find this binary to run the rows: %w", err)
+	}
+	if strings.HasSuffix(exe, ".test") {
+		return fmt.Errorf("bench runs each row in a child process of the lamport binary; %s is a test binary", exe)
+	}
+	base := o.dir
+	if base != "" {
+		if err := os.MkdirAll(base, 0o755); err != nil {
+			return fmt.Errorf("bench --dir: %w", err)
+		}
+	}
+	dir, err := os.MkdirTemp(base, "lamport-bench-")
+	if err != nil {
+		return fmt.Errorf("bench: make a directory for the stores: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b := &benchRun{e: e, exe: exe, dir: dir, o: o}
+	res := benchReport{Seed: o.seed, Quick: o.quick, Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU()}
+	for i := 0; i < len(plan); i++ {
+		if ctx.Err() != nil {
+			return fmt.Errorf("bench interrupted")
+		}
+		step := plan[i]
+		if step.row.name == "record" && !step.prep && i+1 < len(plan) && plan[i+1].row.name == "raw-bbolt" {
+			rec, raw, err := b.runPair(ctx, step, plan[i+1])
+			if err != nil {
+				return err
+			}
+			res.Rows = append(res.Rows, rec, raw)
+			i++
+		} else {
+			r, err := b.runStep(ctx, step)
+			if err != nil {
+				return err
+			}
+			if !step.prep {
+				res.Rows = append(res.Rows, r)
+			}
+		}
+		b.dropStores(plan[i+1:])
+	}
+	res.check()
+	out := bufio.NewWriter(e.stdout)
+	if o.asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(res)
+	} else {
+		err = writeBenchTable(out, res)
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return fmt.Errorf("write bench table: %w", err)
+	}
+	return nil
+}
+
+// benchStep is one row to run; prep marks a store maker run only because a
+// chosen row reads its store (once, not in the table).
+type benchStep struct {
+	row  benchRow
+	prep bool
+}
+
+// planBench picks the rows in table order and puts before each row that
+// reads a store the row that makes it, when that one is not chosen.
+func planBench(names []string) ([]benchStep, error) {
+	all := benchRows()
+	want := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		switch {
+		case benchGroups[n] != nil:
+			for _, m := range benchGroups[n] {
+				want[m] = true
+			}
+		case n == "all":
+			for _, r := range all {
+				want[r.name] = true
+			}
+		default:
+			if _, ok := findBenchRow(n); !ok {
+				return nil, usageErrorf("--rows: unknown row %q (rows: %s; groups: memory, steady, all)", n, strings.Join(benchRowNames(), ", "))
+			}
+			want[n] = true
+		}
+	}
+	var plan []benchStep
+	made := map[string]bool{}
+	for _, r := range all {
+		if len(names) > 0 && !want[r.name] {
+			continue
+		}
+		if r.reads != "" && !made[r.reads] {
+			for _, maker := range all {
+				if maker.makes == r.reads {
+					plan = append(plan, benchStep{row: maker, prep: true})
+				}
+			}
+		}
+		if r.makes != "" {
+			made[r.makes] = true
+		}
+		if r.reads != "" {
+			made[r.reads] = true
+		}
+		plan = append(plan, benchStep{row: r})
+	}
+	if len(plan) == 0 {
+		return nil, usageErrorf("--rows: no rows given")
+	}
+	return plan, nil
+}
+
+func benchRowNames() []string {
+	var names []string
+	for _, r := range benchRows() {
+		names = append(names, r.name)
+	}
+	return names
+}
+
+// benchRun is the parent: it runs each row's children.
+type benchRun struct {
+	e   *env
+	exe string
+	dir string
+	o   benchOptions
+}
+
+func (b *benchRun) repeats(step benchStep) int {
+	switch {
+	case step.prep:
+		return 1
+	case b.o.repeat > 0:
+		return b.o.repeat
+	case step.row.once:
+		return 1
+	}
+	return benchDefaultRepeat
+}
+
+// benchAcc gathers the runs of one row.
+type benchAcc struct {
+	step  benchStep
+	n     int
+	r     benchRowResult
+	hash  string
+	bytes []float64
+	cpu   []float64
+}
+
+func (b *benchRun) newAcc(step benchStep) *benchAcc {
+	return &benchAcc{step: step, n: b.repeats(step), r: benchRowResult{Name: step.row.name, About: step.row.about}}
+}
+
+// runOnce runs the row's i-th child and adds its measure.
+func (b *benchRun) runOnce(ctx context.Context, a *benchAcc, i int) (benchMeasure, error) {
+	name := a.step.row.name
+	m, rss, cpu, err := b.child(ctx, name)
+	if err != nil {
+		return m, err
+	}
+	what := "run"
+	if a.step.prep {
+		what = "prepared store"
+	}
+	b.e.log.Info("bench", "row", name, what, fmt.Sprintf("%d/%d", i+1, a.n), "events", m.Events,
+		"seconds", strconv.FormatFloat(m.Seconds, 'f', 3, 64), "cpu_seconds", strconv.FormatFloat(cpu, 'f', 3, 64), "peak_rss_mb", strconv.FormatFloat(float64(rss)/1e6, 'f', 1, 64))
+	// A row's work is deterministic: every run must do the same.
+	if i > 0 && (m.Events != a.r.Events || m.Hash != a.hash) {
+		return m, fmt.Errorf("bench row %s: run %d did %d events (hash %q), run 1 did %d (hash %q)", name, i+1, m.Events, m.Hash, a.r.Events, a.hash)
+	}
+	if m.Events == 0 || m.Seconds <= 0 {
+		return m, fmt.Errorf("bench row %s: %d events in %v s", name, m.Events, m.Seconds)
+	}
+	a.r.Events, a.hash = m.Events, m.Hash
+	a.r.Runs = append(a.r.Runs, m.Seconds)
+	a.cpu = append(a.cpu, cpu)
+	a.r.PeakRSS = max(a.r.PeakRSS, rss)
+	a.r.PeakAnon = max(a.r.PeakAnon, m.PeakAnon)
+	if m.Bytes > 0 {
+		a.bytes = append(a.bytes, float64(m.Bytes)/float64(m.Events))
+	}
+	return m, nil
+}
+
+// result is the row: median seconds and bytes per event (a recording's
+// size depends on how its time-driven commits fell), largest peaks.
+func (a *benchAcc) result() benchRowResult {
+	r := a.r
+	r.Seconds = median(r.Runs)
+	r.EventsPerSecond = float64(r.Events) / r.Seconds
+	r.BytesPerEvent = median(a.bytes)
+	r.CPUSeconds = median(a.cpu)
+	return r
+}
+
+func (b *benchRun) runStep(ctx context.Context, step benchStep) (benchRowResult, error) {
+	a := b.newAcc(step)
+	for i := range a.n {
+		if _, err := b.runOnce(ctx, a, i); err != nil {
+			return a.r, err
+		}
+	}
+	return a.result(), nil
+}
+
+// runPair runs the record row and the raw-bbolt row in turns (record 1,
+// raw 1, record 2, ...): each raw append is of the values that record run
+// stored, and each pair shares the machine's conditions of the moment. The
+// record row's ratio to raw is the median of the pairs' ratios.
+func (b *benchRun) runPair(ctx context.Context, rec, raw benchStep) (benchRowResult, benchRowResult, error) {
+	ra, wa := b.newAcc(rec), b.newAcc(raw)
+	n := max(ra.n, wa.n)
+	ra.n, wa.n = n, n
+	var ratios []float64
+	for i := range n {
+		mr, err := b.runOnce(ctx, ra, i)
+		if err != nil {
+			return ra.r, wa.r, err
+		}
+		mw, err := b.runOnce(ctx, wa, i)
+		if err != nil {
+			return ra.r, wa.r, err
+		}
+		ratios = append(ratios, (float64(mr.Events)/mr.Seconds)/(float64(mw.Events)/mw.Seconds))
+	}
+	r, w := ra.result(), wa.result()
+	r.RatiosToRaw = ratios
+	r.RatioToRaw = median(ratios)
+	return r, w, nil
+}
+
+// child runs one row in a fresh process and returns its measure, peak RSS
+// and CPU seconds.
+func (b *benchRun) child(ctx context.Context, row string) (benchMeasure, int64, float64, error) {
+	args := []string{"bench", "--row", row, "--dir", b.dir, "--seed", strconv.FormatUint(b.o.seed, 10)}
+	if b.o.quick {
+		args = append(args, "--quick")
+	}
+	cmd := exec.CommandContext(ctx, b.exe, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return benchMeasure{}, 0, 0, fmt.Errorf("bench interrupted during row %s", row)
+	}
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
+		}
+		return benchMeasure{}, 0, 0, fmt.Errorf("bench row %s: %v: %s", row, err, strings.TrimPrefix(msg, "lamport: "))
+	}
+	var m benchMeasure
+	if err := json.Unmarshal(stdout.Bytes(), &m); err != nil {
+		return m, 0, 0, fmt.Errorf("bench row %s: unreadable result %q: %w", row, stdout.String(), err)
+	}
+	rss, cpu := childUsage(cmd.ProcessState)
+	return m, rss, cpu, nil
+}
+
+// dropStores removes the stores no step of rest reads, to spare the disk.
+func (b *benchRun) dropStores(rest []benchStep) {
+	needed := map[string]bool{}
+	for _, s := range rest {
+		needed[s.row.reads] = true
+		needed[s.row.makes] = true
+	}
+	for _, name := range []string{benchStoreMain, benchStoreShort, benchStoreLong, benchStoreSteadyShort, benchStoreSteadyLong, "experiment"} {
+		if !needed[name] {
+			os.Remove(filepath.Join(b.dir, "bench-"+name+".db"))
+		}
+	}
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// benchReport is the bench's result, as --json prints it.
+type benchReport struct {
+	Seed  uint64           `json:"seed"`
+	Quick bool             `json:"quick"`
+	Go    string           `json:"go"`
+	OS    string           `json:"os"`
+	CPUs  int              `json:"cpus"`
+	Rows  []benchRowResult `json:"rows"`
+}
+
+// benchRowResult is one row: the median of its runs' seconds, the largest
+// of their peaks.
+type benchRowResult struct {
+	Name    string    `json:"name"`
+	About   string    `json:"about"`
+	Events  uint64    `json:"events"`
+	Runs    []float64 `json:"runs_seconds"`
+	Seconds float64   `json:"seconds"`
+	// CPUSeconds is the median of the children's user+system CPU time,
+	// all of each process: start-up and untimed set-up included. On a
+	// shared machine it moves less than Seconds; above Seconds, the row
+	// used more than one core (bbolt commits beside the simulation).
+	CPUSeconds      float64 `json:"cpu_seconds"`
+	EventsPerSecond float64 `json:"events_per_second"`
+	// BytesPerEvent is the store file's size per event (raw-bbolt: the
+	// appended values' bytes per event); 0 for a row that writes no store.
+	BytesPerEvent float64 `json:"bytes_per_event,omitempty"`
+	PeakRSS       int64   `json:"peak_rss_bytes"`
+	PeakAnon      int64   `json:"peak_anon_bytes,omitempty"`
+	// RatioToRaw is, on the record row, its events/s over raw-bbolt's: the
+	// median of RatiosToRaw, one per pair of runs.
+	RatioToRaw  float64      `json:"ratio_to_raw,omitempty"`
+	RatiosToRaw []float64    `json:"ratios_to_raw,omitempty"`
+	Checks      []benchCheck `json:"targets,omitempty"`
+}
+
+// benchCheck is one of issue 6's targets against the measured figure.
+type benchCheck struct {
+	Target string `json:"target"`
+	Pass   bool   `json:"pass"`
+}
+
+func (r *benchReport) row(name string) *benchRowResult {
+	for i := range r.Rows {
+		if r.Rows[i].Name == name {
+			return &r.Rows[i]
+		}
+	}
+	return nil
+}
+
+// check fills in each row's targets (issue 6).
+func (r *benchReport) check() {
+	rate := func(name string, min float64, target string) {
+		if row := r.row(name); row != nil {
+			row.Checks = append(row.Checks, benchCheck{target, row.EventsPerSecond >= min})
+		}
+	}
+	rate("sim", 5e6, ">= 5 M events/s")
+	rate("record", 2e6, ">= 2 M events/s")
+	if rec := r.row("record"); rec != nil {
+		if rec.RatioToRaw > 0 {
+			rec.Checks = append(rec.Checks, benchCheck{">= 0.5 x raw", rec.RatioToRaw >= 0.5})
+		}
+		rec.Checks = append(rec.Checks, benchCheck{"<= 16 B/event", rec.BytesPerEvent <= 16})
+	}
+	rate("replay", 2e6, ">= 2 M events/s")
+	rate("report", 1e6, ">= 1 M events/s")
+	rate("export", 1e6, ">= 1 M events/s")
+	if row := r.row("experiment"); row != nil {
+		row.Checks = append(row.Checks, benchCheck{"< 0.1 s", row.Seconds < 0.1})
+	}
+	if row := r.row("scale"); row != nil {
+		row.Checks = append(row.Checks, benchCheck{"runs", row.Events > 0})
+	}
+	// Memory: the target is on peak RSS; the same test on anon memory says
+	// whether what grows is the program's own memory or mapped store pages.
+	for _, prefix := range []string{"", "steady-"} {
+		for _, what := range []string{"sim", "record", "replay", "report"} {
+			long := r.row(prefix + what + "-10M")
+			if long == nil {
+				continue
+			}
+			long.Checks = append(long.Checks, benchCheck{"< 150 MB", long.PeakRSS < 150e6})
+			if short := r.row(prefix + what + "-1M"); short != nil {
+				long.Checks = append(long.Checks, benchCheck{"<= 1.2 x 1M", float64(long.PeakRSS) <= 1.2*float64(short.PeakRSS)})
+				if long.PeakAnon > 0 && short.PeakAnon > 0 {
+					long.Checks = append(long.Checks, benchCheck{"(anon <= 1.2 x 1M + 4 MB)", float64(long.PeakAnon) <= 1.2*float64(short.PeakAnon)+benchAnonSlack})
+				}
+			}
+		}
+	}
+}
+
+// writeBenchTable prints the report as an aligned table.
+func writeBenchTable(w io.Writer, r benchReport) error {
+	sizes := "full sizes"
+	if r.Quick {
+		sizes = "--quick sizes (the targets are for the full sizes)"
+	}
+	fmt.Fprintf(w, "lamport bench: seed %d, %s, %s %s, %d CPUs; seconds: median of the runs; RSS: largest; MB = 10^6 bytes\n",
+		r.Seed, sizes, r.Go, r.OS, r.CPUs)
+	tw := newTableWriter(w, "row", "runs", "events", "seconds", "cpu s", "events/s", "B/event", "peak RSS", "anon", "vs raw", "target", "")
+	for _, row := range r.Rows {
+		var targets, verdicts []string
+		for _, c := range row.Checks {
+			targets = append(targets, c.Target)
+			verdicts = append(verdicts, passText(c.Pass))
+		}
+		tw.row(row.Name, strconv.Itoa(len(row.Runs)), replay.Thousands(row.Events), strconv.FormatFloat(row.Seconds, 'f', 3, 64),
+			strconv.FormatFloat(row.CPUSeconds, 'f', 2, 64), millions(row.EventsPerSecond), optFloat(row.BytesPerEvent, 1), megabytes(row.PeakRSS), megabytes(row.PeakAnon),
+			optRatio(row.RatioToRaw), strings.Join(targets, "; "), strings.Join(verdicts, " "))
+	}
+	return tw.flush()
+}
+
+func passText(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "--"
+}
+
+// millions writes a rate as "1.42 M".
+func millions(x float64) string {
+	if x >= 1e5 {
+		return strconv.FormatFloat(x/1e6, 'f', 2, 64) + " M"
+	}
+	return strconv.FormatFloat(x/1e3, 'f', 1, 64) + " k"
+}
+
+func megabytes(b int64) string {
+	if b <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(float64(b)/1e6, 'f', 0, 64) + " MB"
+}
+
+func optFloat(x float64, prec int) string {
+	if x <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(x, 'f', prec, 64)
+}
+
+func optRatio(x float64) string {
+	if x <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(x, 'f', 2, 64) + " x"
+}
+
+// tableWriter aligns columns: the first and the last two left, the rest right.
+type tableWriter struct {
+	w    io.Writer
+	rows [][]string
+}
+
+func newTableWriter(w io.Writer, header ...string) *tableWriter {
+	return &tableWriter{w: w, rows: [][]string{header}}
+}
+
+func (t *tableWriter) row(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *tableWriter) flush() error {
+	n := len(t.rows[0])
+	widths := make([]int, n)
+	for _, r := range t.rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], len([]rune(c)))
+		}
+	}
+	var err error
+	for _, r := range t.rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", widths[i]-len([]rune(c)))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i == 0 || i >= n-2 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(pad + c)
+			}
+		}
+		if _, werr := fmt.Fprintln(t.w, strings.TrimRight(b.String(), " ")); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	return err
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// rawBatch is how many values the raw baseline commits per transaction,
+// as replay's BenchmarkRecordSim100Machines1Hour does.
+const rawBatch = 128
+
+// storedValues reads every value of a store's run data, in bbolt's order,
+// and their total size: every bucket but the store's own "meta" and "runs",
+// walked to the leaves. Reading them is not timed.
+func storedValues(path string) ([][]byte, int64, error) {
+	db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return nil, 0, fmt.Errorf("open %s for the raw baseline: %w", path, err)
+	}
+	defer db.Close()
+	var (
+		values [][]byte
+		size   int64
+	)
+	var walk func(*bolt.Bucket) error
+	walk = func(bk *bolt.Bucket) error {
+		return bk.ForEach(func(k, v []byte) error {
+			if v == nil {
+				return walk(bk.Bucket(k))
+			}
+			values = append(values, bytes.Clone(v))
+			size += int64(len(v))
+			return nil
+		})
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
+			if string(name) == "meta" || string(name) == "runs" {
+				return nil
+			}
+			return walk(bk)
+		})
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("read the values of %s: %w", path, err)
+	}
+	if len(values) == 0 {
+		return nil, 0, fmt.Errorf("%s holds no run data", path)
+	}
+	return values, size, nil
+}
+
+// rawAppend writes values to a fresh bbolt file (bbolt's default options,
+// as the store uses: a sync per commit) under 8-byte big-endian sequential
+// keys in one bucket filled to 100% (the best bbolt does for an append),
+// rawBatch values per transaction, and returns the seconds from opening the
+// file to closing it.
+func rawAppend(path string, values [][]byte) (float64, error) {
+	began := time.Now()
+	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	for i := 0; i < len(values) && err == nil; i += rawBatch {
+		err = db.Update(func(tx *bolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("raw"))
+			if err != nil {
+				return err
+			}
+			bk.FillPercent = 1.0
+			for j := i; j < min(i+rawBatch, len(values)); j++ {
+				var key [8]byte
+				binary.BigEndian.PutUint64(key[:], uint64(j)+1)
+				if err := bk.Put(key[:], values[j]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("raw append to %s: %w", path, err)
+	}
+	return time.Since(began).Seconds(), nil
+}
+
+// childUsage is a finished child's peak resident set size in bytes and the
+// CPU seconds it used (user and system), from its rusage. Linux reports the
+// peak in kilobytes, macOS in bytes.
+func childUsage(ps *os.ProcessState) (rss int64, cpu float64) {
+	ru, ok := ps.SysUsage().(*syscall.Rusage)
+	if !ok || ru == nil {
+		return 0, 0
+	}
+	rss = ru.Maxrss * 1024
+	if isDarwin {
+		rss = ru.Maxrss
+	}
+	return rss, (ps.UserTime() + ps.SystemTime()).Seconds()
+}
+
+// anonSampler follows this process's anonymous resident memory (RssAnon in
+// /proc/self/status: heap, stacks, the runtime, but not the pages of a
+// mapped file such as bbolt's) and keeps its largest value.
+type anonSampler struct {
+	done chan struct{}
+	wg   sync.WaitGroup
+	mu   sync.Mutex
+	peak int64
+}
+
+func startAnonSampler(every time.Duration) *anonSampler {
+	s := &anonSampler{done: make(chan struct{})}
+	if readRssAnon() == 0 {
+		return s // no /proc: nothing to sample
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			s.sample()
+			select {
+			case <-s.done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+func (s *anonSampler) sample() {
+	v := readRssAnon()
+	s.mu.Lock()
+	s.peak = max(s.peak, v)
+	s.mu.Unlock()
+}
+
+// stop ends the sampling and returns the peak in bytes (0 without /proc).
+func (s *anonSampler) stop() int64 {
+	close(s.done)
+	s.wg.Wait()
+	s.sample()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
+// readRssAnon is RssAnon of /proc/self/status in bytes, 0 if unknown.
+func readRssAnon() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("RssAnon:"))
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(rest), []byte(" kB"))), 10, 64)
+		if err != nil {
+			return 0
+		}
+		return kb * 1024
+	}
+	return 0
+}
