@@ -44,3 +44,11 @@ func EncodeSchema2Chunk(es []Entry) []byte {
 	}
 	return c
 }
+
+// SetReleaseEvery changes how often readers release mapped pages, until
+// the returned func restores it.
+func SetReleaseEvery(n int) (restore func()) {
+	old := releaseEvery
+	releaseEvery = n
+	return func() { releaseEvery = old }
+}

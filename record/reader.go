@@ -12,10 +12,30 @@ import (
 // iterators are valid only until View's fn returns.
 type Reader struct {
 	s        *Store
+	tx       *bolt.Tx
 	meta     RunMeta
 	run      *bolt.Bucket // data/<run id>; nil when the run has no data yet
 	machines []core.MachineID
 	done     bool
+	// sinceRelease counts the chunk bytes read since the mapped pages
+	// were last released.
+	sinceRelease int
+}
+
+// releaseEvery is how many chunk bytes a Reader reads between releases
+// of the store's mapped pages (releaseMapped): a reader's resident memory
+// then stays within about this much of the file, however long the run.
+var releaseEvery = 1 << 20
+
+// noteRead counts n bytes of chunks read, releasing the mapped pages now
+// and then.
+func (r *Reader) noteRead(n int) {
+	r.sinceRelease += n
+	if r.sinceRelease < releaseEvery {
+		return
+	}
+	r.sinceRelease = 0
+	releaseMapped(r.s.db.Info().Data, int(r.tx.Size()))
 }
 
 // View runs fn with a Reader over run runID, all in one read transaction,
@@ -26,7 +46,7 @@ func (s *Store) View(runID string, fn func(*Reader) error) error {
 		if err != nil {
 			return err
 		}
-		r := &Reader{s: s, meta: meta}
+		r := &Reader{s: s, tx: tx, meta: meta}
 		if data := tx.Bucket(bucketData); data != nil {
 			r.run = data.Bucket([]byte(runID))
 		}
@@ -160,6 +180,7 @@ func (it *EntryIter) nextChunk() bool {
 	case n != it.want:
 		it.err = it.r.s.corruptf("run %s machine %d: chunk key %d where %d belongs", it.r.meta.ID, it.m, n, it.want)
 	default:
+		it.r.noteRead(len(v))
 		if err := it.chunk.reset(v); err != nil {
 			it.err = it.r.s.corruptf("run %s machine %d chunk %d: %v", it.r.meta.ID, it.m, n, err)
 		}

@@ -341,6 +341,10 @@ func (s *Store) appendBatch(tx *bolt.Tx, runID string, b batch) error {
 			return err
 		}
 	}
+	// The pages this batch read (each machine's last leaf, its stats)
+	// stay mapped in; a long recording would keep the whole file resident.
+	// The write transaction keeps the mapping from moving meanwhile.
+	releaseMapped(s.db.Info().Data, int(tx.Size()))
 	return nil
 }
 
