@@ -1,6 +1,7 @@
 package record
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -92,6 +93,9 @@ type Recorder struct {
 	failed    chan struct{}
 	committed Committed // guarded by flushMu
 
+	// begin, until the first commit writes it, is the metadata of a run
+	// BeginRecording started. Guarded by flushMu.
+	begin *RunMeta
 	// heads is the maxHeads of the delta states this Recorder starts.
 	heads int
 	// maxBody is the most bytes of entries a chunk takes before a new one
@@ -154,12 +158,42 @@ func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error
 	if err != nil {
 		return nil, fmt.Errorf("record run: store %s: %w", s.path, err)
 	}
+	return s.newRecorder(meta, opt), nil
+}
+
+// BeginRecording is BeginRun and NewRecorder in one, without a commit of
+// its own: the Recorder's first commit stores the metadata with the first
+// entries, and Finish can store the end with the last, so a short run
+// (a simulation in a sweep) costs one commit, not three. Until that first
+// commit the run is not in the store; if the id is taken by then, the
+// commit fails with ErrExists.
+func (s *Store) BeginRecording(meta RunMeta, opt RecorderOptions) (*Recorder, error) {
+	if s.readOnly {
+		return nil, fmt.Errorf("record run %s: store %s: %w", meta.ID, s.path, ErrReadOnly)
+	}
+	meta.Status = StatusRunning
+	meta.Ended = time.Time{}
+	meta.Schema = SchemaVersion
+	if err := meta.normalise(); err != nil {
+		return nil, fmt.Errorf("store %s: begin run: %w", s.path, err)
+	}
+	if _, err := s.Run(meta.ID); err == nil {
+		return nil, fmt.Errorf("begin run %s: store %s: %w", meta.ID, s.path, ErrExists)
+	} else if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("begin run %s: %w", meta.ID, err)
+	}
+	r := s.newRecorder(meta, opt)
+	r.begin = &meta
+	return r, nil
+}
+
+func (s *Store) newRecorder(meta RunMeta, opt RecorderOptions) *Recorder {
 	opt.setDefaults(max(len(meta.Config), len(meta.Machines)))
 	r := &Recorder{
-		s: s, runID: runID, opt: opt,
+		s: s, runID: meta.ID, opt: opt,
 		pending: batch{},
 		tails:   map[core.MachineID]*logTail{},
-		maxBody: chunkBodyLimit(s.db.Info().PageSize),
+		maxBody: chunkBodyLimit(s.pageSize),
 		heads:   headsFor(max(len(meta.Config), len(meta.Machines))),
 		failed:  make(chan struct{}),
 		kick:    make(chan struct{}, 1),
@@ -167,7 +201,7 @@ func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error
 		done:    make(chan struct{}),
 	}
 	go r.loop()
-	return r, nil
+	return r
 }
 
 func (r *Recorder) loop() {
@@ -228,12 +262,22 @@ func (r *Recorder) Add(m core.MachineID, e *Entry) {
 
 // Flush commits every pending entry now, in one transaction for all
 // machines. It returns the Recorder's first error, if any.
-func (r *Recorder) Flush() error {
+func (r *Recorder) Flush() error { return r.flush(nil) }
+
+// finishing is what a Recorder's last commit writes besides entries: how
+// and when the run ended.
+type finishing struct {
+	status Status
+	ended  time.Time
+}
+
+// flush commits the pending entries and, with fin, the run's end.
+func (r *Recorder) flush(fin *finishing) error {
 	r.flushMu.Lock()
 	defer r.flushMu.Unlock()
 
 	r.mu.Lock()
-	if r.nPending == 0 || r.err != nil {
+	if (r.nPending == 0 && r.begin == nil && fin == nil) || r.err != nil {
 		// After a failure the batch is dropped too: writing it would leave
 		// a hole where the failed one belonged.
 		if r.nPending > 0 {
@@ -243,12 +287,36 @@ func (r *Recorder) Flush() error {
 		defer r.mu.Unlock()
 		return r.err
 	}
-	b := r.pending
+	b, n := r.pending, r.nPending
 	r.pending, r.nPending = r.takeSpare(), 0
 	r.mu.Unlock()
 
-	err := r.s.update(func(tx *bolt.Tx) error { return r.s.appendBatch(tx, r.runID, b) })
+	err := r.s.update(func(tx *bolt.Tx) error {
+		if r.begin != nil {
+			if tx.Bucket(bucketRuns).Get([]byte(r.runID)) != nil {
+				return fmt.Errorf("store %s: run %s: %w", r.s.path, r.runID, ErrExists)
+			}
+			if err := r.s.putMeta(tx, *r.begin); err != nil {
+				return err
+			}
+		}
+		if n > 0 {
+			if err := r.s.appendBatch(tx, r.runID, b); err != nil {
+				return err
+			}
+		}
+		if fin == nil {
+			return nil
+		}
+		meta, err := r.s.getMeta(tx, r.runID)
+		if err != nil {
+			return err
+		}
+		meta.Status, meta.Ended = fin.status, fin.ended
+		return r.s.putMeta(tx, meta)
+	})
 	if err == nil {
+		r.begin = nil
 		for _, p := range b {
 			r.committed.Entries += p.delta.Entries
 			r.committed.Events += p.delta.Events
@@ -301,14 +369,39 @@ func (r *Recorder) recycle(b batch) {
 // idempotent and returns the Recorder's first error, if any.
 func (r *Recorder) Close() error {
 	r.once.Do(func() {
-		r.mu.Lock()
-		r.closed = true
-		r.mu.Unlock()
-		close(r.stop)
-		<-r.done
-		_ = r.Flush()
+		r.shutdown()
+		_ = r.flush(nil)
 	})
 	return r.Err()
+}
+
+// Finish is Close that also records how and when the run ended (as
+// FinishRun does: status complete or interrupted) in the same transaction
+// as the last entries, one commit instead of two. It fails with ErrClosed
+// after Close or Finish.
+func (r *Recorder) Finish(status Status, ended time.Time) error {
+	if status != StatusComplete && status != StatusInterrupted {
+		return fmt.Errorf("finish run %s: status must be %q or %q, got %q", r.runID, StatusComplete, StatusInterrupted, status)
+	}
+	finished := false
+	r.once.Do(func() {
+		r.shutdown()
+		_ = r.flush(&finishing{status, ended})
+		finished = true
+	})
+	if !finished {
+		return fmt.Errorf("finish run %s: the recorder is closed: %w", r.runID, ErrClosed)
+	}
+	return r.Err()
+}
+
+// shutdown refuses further entries and stops the background flusher.
+func (r *Recorder) shutdown() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	close(r.stop)
+	<-r.done
 }
 
 // Err returns the first error the Recorder met (a failed commit, or an

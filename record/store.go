@@ -46,6 +46,7 @@ type Store struct {
 	db       *bolt.DB
 	path     string
 	readOnly bool
+	pageSize int // the file's, read once: db.Info races with a remap
 	// recovered holds, on a read-only store, the runs that were left
 	// running by a dead process, as they read: interrupted. It is set once
 	// by Open and never changes: while this store holds the shared lock no
@@ -84,7 +85,7 @@ func Open(path string, opt Options) (*Store, error) {
 	// a small store's size on disk; 256 kB steps cost a truncate and
 	// fsync per 256 kB written, next to the fsync of every commit.
 	db.AllocSize = growStep
-	s := &Store{db: db, path: path, readOnly: opt.ReadOnly}
+	s := &Store{db: db, path: path, readOnly: opt.ReadOnly, pageSize: db.Info().PageSize}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err

@@ -44,36 +44,39 @@ func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
 	if err := spec.Params.Validate(); err != nil {
 		return SimResult{}, err
 	}
-	if err := st.BeginRun(meta); err != nil {
-		return SimResult{}, fmt.Errorf("record sim run %s: %w", run.RunID, err)
-	}
 	if run.Recorder.FlushEvery == 0 {
 		run.Recorder.FlushEvery = simFlushEvery
 	}
-	rec, err := st.NewRecorder(run.RunID, run.Recorder)
+	rec, err := st.BeginRecording(meta, run.Recorder)
 	if err != nil {
-		return SimResult{}, errors.Join(err, st.FinishRun(run.RunID, record.StatusInterrupted, run.Started))
+		return SimResult{}, fmt.Errorf("record sim run %s: %w", run.RunID, err)
 	}
 	spec.Abort = rec.Failed()
 	pipe := newRecordPipe(rec)
 	res, simErr := Simulate(spec, pipe.add)
 	pipe.close()
-	recErr := rec.Close()
+	var recErr error
+	if simErr == nil {
+		// The common case: the last entries and the end in one commit.
+		if recErr = rec.Finish(record.StatusComplete, run.Started.Add(spec.Duration)); recErr == nil {
+			return res, nil
+		}
+	} else {
+		recErr = rec.Close()
+	}
 	if recErr != nil && errors.Is(simErr, ErrAborted) {
 		simErr = nil // the recorder's error says why
 	}
-	status, ended := record.StatusComplete, run.Started.Add(spec.Duration)
-	if simErr != nil || recErr != nil {
-		// It ended at the last entry the store kept, not at Duration.
-		status, ended = record.StatusInterrupted, run.Started
-		if stats, err := st.Stats(run.RunID); err == nil {
-			for _, s := range stats {
-				if at := run.Started.Add(s.LastAt); at.After(ended) {
-					ended = at
-				}
+	// Stopped or failed: it ended at the last entry the store kept, not at
+	// Duration.
+	ended := run.Started
+	if stats, err := st.Stats(run.RunID); err == nil {
+		for _, s := range stats {
+			if at := run.Started.Add(s.LastAt); at.After(ended) {
+				ended = at
 			}
 		}
 	}
-	finErr := st.FinishRun(run.RunID, status, ended)
+	finErr := st.FinishRun(run.RunID, record.StatusInterrupted, ended)
 	return res, errors.Join(simErr, recErr, finErr)
 }
