@@ -135,29 +135,63 @@ func (m *Machine) Restart(missed uint64, resetClock bool, seqSkip uint64) {
 	}
 }
 
-// fifo is a queue of messages that reuses its backing array.
+// fifo is a queue of messages kept in blocks: a long queue grows by a
+// block at a time and is never copied (a queue that only grows, as a slow
+// machine's does, used to be copied at every growth of its slice), and a
+// block is let go once read. Blocks double from minBlock to maxBlock
+// messages; one read block is kept for reuse.
 type fifo struct {
-	buf  []Message
-	head int
+	// blocks[0][head:], then blocks[1:], hold the n messages in order;
+	// every block but the last is full (len == cap).
+	blocks [][]Message
+	head   int
+	n      int
+	spare  []Message // an empty block, or nil
 }
 
-func (q *fifo) len() int { return len(q.buf) - q.head }
+const (
+	minBlock = 8
+	maxBlock = 1024
+)
+
+func (q *fifo) len() int { return q.n }
 
 func (q *fifo) push(m Message) {
-	if q.head > 0 && q.head == len(q.buf) {
-		q.buf, q.head = q.buf[:0], 0
+	last := len(q.blocks) - 1
+	if last < 0 || len(q.blocks[last]) == cap(q.blocks[last]) {
+		size := minBlock
+		if last >= 0 {
+			size = min(2*cap(q.blocks[last]), maxBlock)
+		}
+		b := q.spare
+		if cap(b) >= size {
+			q.spare = nil
+		} else {
+			b = make([]Message, 0, size)
+		}
+		q.blocks = append(q.blocks, b)
+		last++
 	}
-	q.buf = append(q.buf, m)
+	q.blocks[last] = append(q.blocks[last], m)
+	q.n++
 }
 
 func (q *fifo) pop() Message {
-	m := q.buf[q.head]
+	b := q.blocks[0]
+	m := b[q.head]
 	q.head++
-	// Compact once the dead prefix is the larger half, so memory stays
-	// proportional to the live queue.
-	if q.head > 64 && q.head*2 > len(q.buf) {
-		n := copy(q.buf, q.buf[q.head:])
-		q.buf, q.head = q.buf[:n], 0
+	q.n--
+	if q.head == len(b) {
+		q.head = 0
+		if len(q.blocks) == 1 {
+			q.blocks[0] = b[:0]
+		} else {
+			if cap(b) > cap(q.spare) {
+				q.spare = b[:0]
+			}
+			q.blocks[0] = nil
+			q.blocks = q.blocks[1:]
+		}
 	}
 	return m
 }
