@@ -167,6 +167,9 @@ func equivCases(t *testing.T) []equivCase {
 	add("short duration", ring(40), core.DefaultParams(5), 700*time.Millisecond, "exp:1ms", core.Faults{})
 	add("100 machines", ring(100), core.DefaultParams(7), 2*time.Minute, "exp:1ms", core.Faults{})
 	add("1500 machines", ring(1500), core.DefaultParams(9), 2*time.Second, "exp:1ms", core.Faults{Dup: 0.01, Drop: 0.01})
+	// Outliers crowd sortRun's buckets; a 3-hour spike is past its keys.
+	add("300 machines spikes", ring(300), core.DefaultParams(9), 5*time.Second, "exp:1ms", core.Faults{Spike: core.Spike{P: 0.05, Extra: time.Second}})
+	add("300 machines long spikes", ring(300), core.DefaultParams(9), 5*time.Second, "exp:1ms", core.Faults{Spike: core.Spike{P: 0.01, Extra: 3 * time.Hour}})
 	return cases
 }
 
