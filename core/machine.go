@@ -141,12 +141,15 @@ func (m *Machine) Restart(missed uint64, resetClock bool, seqSkip uint64) {
 // block is let go once read. Blocks double from minBlock to maxBlock
 // messages; one read block is kept for reuse.
 type fifo struct {
-	// blocks[0][head:], then blocks[1:], hold the n messages in order;
-	// every block but the last is full (len == cap).
-	blocks [][]Message
-	head   int
-	n      int
-	spare  []Message // an empty block, or nil
+	// The n messages, in order, are full[0][head:], full[1:] and then
+	// tail, or tail[head:] while full is empty. Pushes append to tail,
+	// which stays in the struct so that a push touches no other memory
+	// than its block.
+	tail  []Message
+	head  int
+	n     int
+	full  [][]Message // blocks filled up, oldest first
+	spare []Message   // an empty block, or nil
 }
 
 const (
@@ -157,41 +160,50 @@ const (
 func (q *fifo) len() int { return q.n }
 
 func (q *fifo) push(m Message) {
-	last := len(q.blocks) - 1
-	if last < 0 || len(q.blocks[last]) == cap(q.blocks[last]) {
-		size := minBlock
-		if last >= 0 {
-			size = min(2*cap(q.blocks[last]), maxBlock)
-		}
-		b := q.spare
-		if cap(b) >= size {
-			q.spare = nil
-		} else {
-			b = make([]Message, 0, size)
-		}
-		q.blocks = append(q.blocks, b)
-		last++
+	if len(q.tail) == cap(q.tail) {
+		q.grow()
 	}
-	q.blocks[last] = append(q.blocks[last], m)
+	q.tail = append(q.tail, m)
 	q.n++
 }
 
+// grow retires the full tail and starts a new one.
+func (q *fifo) grow() {
+	size := minBlock
+	if cap(q.tail) > 0 {
+		q.full = append(q.full, q.tail)
+		size = min(2*cap(q.tail), maxBlock)
+	}
+	b := q.spare
+	if cap(b) >= size {
+		q.spare = nil
+	} else {
+		b = make([]Message, 0, size)
+	}
+	q.tail = b
+}
+
 func (q *fifo) pop() Message {
-	b := q.blocks[0]
+	if len(q.full) == 0 {
+		m := q.tail[q.head]
+		q.head++
+		q.n--
+		if q.head == len(q.tail) {
+			q.tail, q.head = q.tail[:0], 0
+		}
+		return m
+	}
+	b := q.full[0]
 	m := b[q.head]
 	q.head++
 	q.n--
 	if q.head == len(b) {
 		q.head = 0
-		if len(q.blocks) == 1 {
-			q.blocks[0] = b[:0]
-		} else {
-			if cap(b) > cap(q.spare) {
-				q.spare = b[:0]
-			}
-			q.blocks[0] = nil
-			q.blocks = q.blocks[1:]
+		if cap(b) > cap(q.spare) {
+			q.spare = b[:0]
 		}
+		q.full[0] = nil
+		q.full = q.full[1:]
 	}
 	return m
 }
