@@ -276,23 +276,27 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		}
 		// The targets are a window of the ring of ids, usually starting
 		// right after the sender; toSlot follows them, checked.
-		r := q.newRun(slot, ev.FirstSeq, ev.Clock, len(ev.To))
+		// The targets are a window of the ring of ids, starting right
+		// after the sender or the one after it; checked all the same.
+		first := slot + 1
+		for k := 0; ids[first%uint32(n)] != ev.To[0]; k++ {
+			if k == 1 {
+				first = slotOf(ev.To[0])
+				break
+			}
+			first++
+		}
+		first %= uint32(n)
+		r := q.newRun(slot, ev.FirstSeq, ev.Clock, first, len(ev.To), n)
 		last := links.row(m)
-		next := slot + 1
 		for i, to := range ev.To {
-			if next >= uint32(n) {
-				next -= uint32(n)
+			toSlot := first + uint32(i)
+			for toSlot >= uint32(n) {
+				toSlot -= uint32(n)
 			}
-			if ids[next] != to {
-				if next++; next >= uint32(n) {
-					next = 0
-				}
-				if ids[next] != to {
-					next = slotOf(to)
-				}
+			if ids[toSlot] != to {
+				toSlot = slotOf(to)
 			}
-			toSlot := next
-			next++
 			if cuts && f.Cut(m.id, to, at) {
 				lose(m, at, ev.Message(m.id, i), to, record.LostPartition)
 				continue

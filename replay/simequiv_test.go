@@ -254,3 +254,36 @@ func TestSimStopMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// TestRunTargetsOffTheRing: a run whose targets are not a window of the
+// ring lists them, and delivers each message to its own target, in due
+// order.
+func TestRunTargetsOffTheRing(t *testing.T) {
+	q := &eventQueue{}
+	q.addGroup(time.Hour, []pendingTick{{at: time.Hour, order: q.order()}})
+	r := q.newRun(2, 100, 9, 3, 3, 5)
+	q.arrive(r, 10, 3, 0) // the window's first
+	q.arrive(r, 5, 1, 1)  // off it: the window says 4
+	q.arrive(r, 7, 0, 2)  // the window says 0
+	q.arrive(r, 5, 1, 1)  // a duplicate, later in order
+	if !q.startRun(r, 0) {
+		t.Fatal("a run of 4 was not started")
+	}
+	type got struct {
+		at      time.Duration
+		to, seq uint64
+	}
+	var out []got
+	for q.top().kind == simArrival {
+		at := q.top().at
+		to, from, seq, clock, _ := q.arrival()
+		if from != 2 || clock != 9 {
+			t.Fatalf("from %d clock %d", from, clock)
+		}
+		out = append(out, got{at, uint64(to), seq})
+	}
+	want := []got{{5, 1, 101}, {5, 1, 101}, {7, 0, 102}, {10, 3, 100}}
+	if !reflect.DeepEqual(out, want) {
+		t.Fatalf("got %v, want %v", out, want)
+	}
+}
