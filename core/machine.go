@@ -145,11 +145,11 @@ type fifo struct {
 	// tail, or tail[head:] while full is empty. Pushes append to tail,
 	// which stays in the struct so that a push touches no other memory
 	// than its block.
+	full  [][]Message // blocks filled up, oldest first
+	spare []Message   // an empty block, or nil
 	tail  []Message
 	head  int
 	n     int
-	full  [][]Message // blocks filled up, oldest first
-	spare []Message   // an empty block, or nil
 }
 
 const (

@@ -27,25 +27,27 @@ const (
 // simulator keeps them in a slice in ascending id order and names each by
 // its position there, its slot.
 type simMachine struct {
+	// An arrival touches the end of Machine (its queue), down, digest
+	// and the start of stats: they are kept together.
 	core.Machine
-	id       core.MachineID
-	interval time.Duration
 	// down counts the outages the machine is in (planned and random ones
 	// may overlap); it ticks only at 0.
-	down int
-	// missed counts the ticks of its schedule since it went down.
-	missed   uint64
-	crashRNG core.RNG
-	stats    record.MachineStats
-	digest   machineDigest
-	// allTo is toDigest(Peers()) once hasAllTo: the targets of every send
-	// to all peers.
-	allTo    uint64
-	hasAllTo bool
+	down   int
+	digest machineDigest
+	stats  record.MachineStats
 	// row is 1 + the index of its row of link times while it has sends
 	// in flight (inFlight of them), else 0; see linkTimes.
 	row      int32
 	inFlight int32
+	id       core.MachineID
+	interval time.Duration
+	// missed counts the ticks of its schedule since it went down.
+	missed   uint64
+	crashRNG core.RNG
+	// allTo is toDigest(Peers()) once hasAllTo: the targets of every send
+	// to all peers.
+	allTo    uint64
+	hasAllTo bool
 }
 
 // simLink is a directed link.
