@@ -274,24 +274,19 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		if len(ev.To) == 0 {
 			continue
 		}
-		// The targets are a window of the ring of ids, usually starting
-		// right after the sender; toSlot follows them, checked.
 		// The targets are a window of the ring of ids, starting right
 		// after the sender or the one after it; checked all the same.
-		first := slot + 1
-		for k := 0; ids[first%uint32(n)] != ev.To[0]; k++ {
-			if k == 1 {
+		first := (slot + 1) % uint32(n)
+		if ids[first] != ev.To[0] {
+			if first = (first + 1) % uint32(n); ids[first] != ev.To[0] {
 				first = slotOf(ev.To[0])
-				break
 			}
-			first++
 		}
-		first %= uint32(n)
 		r := q.newRun(slot, ev.FirstSeq, ev.Clock, first, len(ev.To), n)
 		last := links.row(m)
 		for i, to := range ev.To {
 			toSlot := first + uint32(i)
-			for toSlot >= uint32(n) {
+			if toSlot >= uint32(n) {
 				toSlot -= uint32(n)
 			}
 			if ids[toSlot] != to {
