@@ -135,29 +135,75 @@ func (m *Machine) Restart(missed uint64, resetClock bool, seqSkip uint64) {
 	}
 }
 
-// fifo is a queue of messages that reuses its backing array.
+// fifo is a queue of messages kept in blocks: a long queue grows by a
+// block at a time and is never copied (a queue that only grows, as a slow
+// machine's does, used to be copied at every growth of its slice), and a
+// block is let go once read. Blocks double from minBlock to maxBlock
+// messages; one read block is kept for reuse.
 type fifo struct {
-	buf  []Message
-	head int
+	// The n messages, in order, are full[0][head:], full[1:] and then
+	// tail, or tail[head:] while full is empty. Pushes append to tail,
+	// which stays in the struct so that a push touches no other memory
+	// than its block.
+	full  [][]Message // blocks filled up, oldest first
+	spare []Message   // an empty block, or nil
+	tail  []Message
+	head  int
+	n     int
 }
 
-func (q *fifo) len() int { return len(q.buf) - q.head }
+const (
+	minBlock = 8
+	maxBlock = 1024
+)
+
+func (q *fifo) len() int { return q.n }
 
 func (q *fifo) push(m Message) {
-	if q.head > 0 && q.head == len(q.buf) {
-		q.buf, q.head = q.buf[:0], 0
+	if len(q.tail) == cap(q.tail) {
+		q.grow()
 	}
-	q.buf = append(q.buf, m)
+	q.tail = append(q.tail, m)
+	q.n++
+}
+
+// grow retires the full tail and starts a new one.
+func (q *fifo) grow() {
+	size := minBlock
+	if cap(q.tail) > 0 {
+		q.full = append(q.full, q.tail)
+		size = min(2*cap(q.tail), maxBlock)
+	}
+	b := q.spare
+	if cap(b) >= size {
+		q.spare = nil
+	} else {
+		b = make([]Message, 0, size)
+	}
+	q.tail = b
 }
 
 func (q *fifo) pop() Message {
-	m := q.buf[q.head]
+	if len(q.full) == 0 {
+		m := q.tail[q.head]
+		q.head++
+		q.n--
+		if q.head == len(q.tail) {
+			q.tail, q.head = q.tail[:0], 0
+		}
+		return m
+	}
+	b := q.full[0]
+	m := b[q.head]
 	q.head++
-	// Compact once the dead prefix is the larger half, so memory stays
-	// proportional to the live queue.
-	if q.head > 64 && q.head*2 > len(q.buf) {
-		n := copy(q.buf, q.buf[q.head:])
-		q.buf, q.head = q.buf[:n], 0
+	q.n--
+	if q.head == len(b) {
+		q.head = 0
+		if cap(b) > cap(q.spare) {
+			q.spare = b[:0]
+		}
+		q.full[0] = nil
+		q.full = q.full[1:]
 	}
 	return m
 }

@@ -146,3 +146,11 @@ func BenchmarkReplay100Machines1Hour(b *testing.B) {
 	}
 	b.ReportMetric(float64(res.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkSim10000Machines1Second is the scale row of issue 6: 10 000
+// machines for a second of virtual time (about 35 k events and 1.5 M
+// arrivals, since a send to all peers is 9 999 messages).
+func BenchmarkSim10000Machines1Second(b *testing.B) {
+	benchSim(b, replay.SimSpec{Machines: core.RingConfig(10000, "sim", 0).IDs(), Params: core.DefaultParams(7),
+		Duration: time.Second, Latency: mustLatency(b, replay.DefaultLatency)})
+}

@@ -92,14 +92,18 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 	if err := spec.Faults.Validate(ids); err != nil {
 		return res, err
 	}
-	machines := make(map[core.MachineID]*simMachine, len(ids))
-	stats := make(map[core.MachineID]*record.MachineStats, len(ids))
-	q := &eventQueue{}
 	ring, err := core.NewRing(ids)
 	if err != nil {
 		return res, err
 	}
-	for _, id := range ids {
+	n := len(ids)
+	machines := make([]simMachine, n)
+	q := &eventQueue{}
+	// Every machine's first tick, in id order, is the first n events
+	// scheduled; a group per interval keeps its machines in that order.
+	groupOf := map[time.Duration]int{}
+	var groups [][]pendingTick
+	for slot, id := range ids {
 		if id == NetworkStream {
 			return res, fmt.Errorf("machine id 0 is reserved")
 		}
@@ -107,90 +111,126 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		if err != nil {
 			return res, fmt.Errorf("machine %d: %w", id, err)
 		}
-		sm := &simMachine{Machine: m, interval: time.Second / time.Duration(m.Rate())}
-		machines[id] = sm
+		sm := &machines[slot]
+		sm.Machine, sm.id = *m, id
+		sm.interval = time.Second / time.Duration(m.Rate())
+		sm.stats.ID = id
+		sm.digest.sum = digestStart
 		res.Rates[id] = m.Rate()
-		stats[id] = &record.MachineStats{ID: id}
-		q.schedule(simEvent{at: sm.interval, machine: id})
+		g, ok := groupOf[sm.interval]
+		if !ok {
+			g = len(groups)
+			groupOf[sm.interval] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], pendingTick{at: sm.interval, order: q.order(), slot: uint32(slot)})
+	}
+	for _, g := range groups {
+		q.addGroup(g[0].at, g)
+	}
+	slotOf := func(id core.MachineID) uint32 {
+		i, _ := slices.BinarySearch(ids, id)
+		return uint32(i)
 	}
 	f := &spec.Faults
 	for _, c := range f.Crashes {
-		q.schedule(simEvent{at: c.From, machine: c.ID, kind: simCrash})
-		q.schedule(simEvent{at: c.To, machine: c.ID, kind: simRestart})
+		q.schedule(c.From, slotOf(c.ID), simCrash)
+		q.schedule(c.To, slotOf(c.ID), simRestart)
 	}
 	if f.RandomCrashes.Every > 0 {
-		for _, id := range ids {
-			sm := machines[id]
-			sm.crashRNG = core.StreamRNG(spec.Params.Seed^crashStream, uint64(id))
-			q.schedule(simEvent{at: expDraw(&sm.crashRNG, f.RandomCrashes.Every), machine: id, kind: simRandomCrash})
+		for slot := range machines {
+			sm := &machines[slot]
+			sm.crashRNG = core.StreamRNG(spec.Params.Seed^crashStream, uint64(sm.id))
+			q.schedule(expDraw(&sm.crashRNG, f.RandomCrashes.Every), uint32(slot), simRandomCrash)
 		}
 	}
 	net := core.NewRNG(spec.Params.Seed, NetworkStream)
 	faultRNG := core.StreamRNG(spec.Params.Seed, FaultStream)
-	lastArrival := map[simLink]time.Duration{}
+	links := newLinkTimes(n)
 	var clogs clogTable
 	if f.Clog.Every > 0 {
 		clogs = clogTable{}
 	}
-	hasher := NewTraceHasher()
-	// One entry is reused for every emit, so that the millions of them
-	// cost no allocation; a sink must copy what it keeps.
+	cuts := len(f.Partitions) > 0
+	// One entry is reused for every emit to the sink, so that the
+	// millions of them cost no allocation; a sink must copy what it keeps.
 	var entry record.Entry
-	emit := func(id core.MachineID, e record.Entry) {
+	emit := func(m *simMachine, e record.Entry) {
 		entry = e
-		hasher.Add(id, &entry)
-		stats[id].Add(&entry)
+		m.digest.add(&entry)
+		m.stats.Add(&entry)
 		if sink != nil {
-			sink(id, &entry)
+			sink(m.id, &entry)
 		}
 	}
-	lose := func(id core.MachineID, at time.Duration, msg core.Message, to core.MachineID, why record.LostReason) {
+	lose := func(m *simMachine, at time.Duration, msg core.Message, to core.MachineID, why record.LostReason) {
 		res.Lost++
-		emit(id, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: why}})
+		emit(m, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: why}})
 	}
 
 	var stopped error
 	for steps := uint64(1); q.Len() > 0; steps++ {
 		if spec.Stop != nil && steps%stopEvery == 0 && spec.Stop() {
-			stopped = fmt.Errorf("%w, at %v of virtual time", ErrStopped, q.items[0].at)
+			stopped = fmt.Errorf("%w, at %v of virtual time", ErrStopped, q.top().at)
 			break
 		}
-		se := q.pop()
-		if se.at > spec.Duration {
+		top := q.top()
+		at := top.at
+		if at > spec.Duration {
 			break
 		}
-		m := machines[se.machine]
-		switch se.kind {
+		switch top.kind {
 		case simArrival:
+			to, from, seq, clock, done := q.arrival()
+			if done {
+				links.landed(&machines[from])
+			}
+			m := &machines[to]
+			msg := core.Message{From: ids[from], Seq: seq, Clock: clock}
 			if m.down > 0 {
-				lose(se.machine, se.at, se.msg, se.machine, record.LostDown)
+				lose(m, at, msg, m.id, record.LostDown)
 				continue
 			}
-			m.Deliver(se.msg)
+			m.Deliver(msg)
 			res.Arrivals++
-			emit(se.machine, record.Entry{At: se.at, Arrival: true, Msg: se.msg})
+			m.digest.arrival(at, msg)
+			st := &m.stats
+			st.Entries++
+			st.LastAt = at
+			st.Arrivals++
+			if sink != nil {
+				entry = record.Entry{At: at, Arrival: true, Msg: msg}
+				sink(m.id, &entry)
+			}
 			continue
 		case simCrash, simRandomCrash:
-			if se.kind == simRandomCrash {
-				q.schedule(simEvent{at: se.at + expDraw(&m.crashRNG, f.RandomCrashes.For), machine: se.machine, kind: simRandomRestart})
+			kind, slot := top.kind, top.ref
+			q.pop()
+			m := &machines[slot]
+			if kind == simRandomCrash {
+				q.schedule(at+expDraw(&m.crashRNG, f.RandomCrashes.For), slot, simRandomRestart)
 			}
 			if m.down++; m.down == 1 {
 				res.Crashes++
-				emit(se.machine, record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: m.Crash()}})
+				emit(m, record.Entry{At: at, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: m.Crash()}})
 			}
 			continue
 		case simRestart, simRandomRestart:
-			if se.kind == simRandomRestart {
-				q.schedule(simEvent{at: se.at + expDraw(&m.crashRNG, f.RandomCrashes.Every), machine: se.machine, kind: simRandomCrash})
+			kind, slot := top.kind, top.ref
+			q.pop()
+			m := &machines[slot]
+			if kind == simRandomRestart {
+				q.schedule(at+expDraw(&m.crashRNG, f.RandomCrashes.Every), slot, simRandomCrash)
 			}
 			if m.down--; m.down == 0 {
 				m.Restart(m.missed, f.ResetClock, 0)
-				emit(se.machine, record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
+				emit(m, record.Entry{At: at, Fault: record.Fault{Kind: record.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
 				m.missed = 0
 			}
 			continue
 		}
-		q.schedule(simEvent{at: se.at + m.interval, machine: se.machine})
+		slot := q.tick()
+		m := &machines[slot]
 		if m.down > 0 {
 			m.missed++
 			continue
@@ -199,49 +239,157 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 		res.Events++
 		if res.Events%ProgressEvery == 0 {
 			if spec.Progress != nil {
-				spec.Progress(se.at, res.Events)
+				spec.Progress(at, res.Events)
 			}
 			select {
 			case <-spec.Abort:
-				return res, fmt.Errorf("at %v of virtual time: %w", se.at, ErrAborted)
+				return res, fmt.Errorf("at %v of virtual time: %w", at, ErrAborted)
 			default:
 			}
 		}
-		emit(se.machine, record.Entry{At: se.at, Event: ev})
+		var to uint64
+		if len(ev.To) > 0 {
+			to = m.toDigest(ev.To)
+		} else {
+			to = toDigest(ev.To)
+		}
+		m.digest.tick(at, &ev, to)
+		st := &m.stats
+		st.Entries++
+		st.LastAt = at
+		st.Events++
+		st.LastClock = ev.Clock
+		switch ev.Kind {
+		case core.KindSend:
+			st.Sends++
+		case core.KindRecv:
+			st.Recvs++
+		case core.KindInternal:
+			st.Internals++
+		}
+		if sink != nil {
+			entry = record.Entry{At: at, Event: ev}
+			sink(m.id, &entry)
+		}
+		if len(ev.To) == 0 {
+			continue
+		}
+		// The targets are a window of the ring of ids, starting right
+		// after the sender or the one after it; checked all the same.
+		first := (slot + 1) % uint32(n)
+		if ids[first] != ev.To[0] {
+			if first = (first + 1) % uint32(n); ids[first] != ev.To[0] {
+				first = slotOf(ev.To[0])
+			}
+		}
+		r := q.newRun(slot, ev.FirstSeq, ev.Clock, first, len(ev.To), n)
+		last := links.row(m)
 		for i, to := range ev.To {
-			msg := ev.Message(se.machine, i)
-			if f.Cut(se.machine, to, se.at) {
-				lose(se.machine, se.at, msg, to, record.LostPartition)
+			toSlot := first + uint32(i)
+			if toSlot >= uint32(n) {
+				toSlot -= uint32(n)
+			}
+			if ids[toSlot] != to {
+				toSlot = slotOf(to)
+			}
+			if cuts && f.Cut(m.id, to, at) {
+				lose(m, at, ev.Message(m.id, i), to, record.LostPartition)
 				continue
 			}
 			if f.Drop > 0 && faultRNG.Float64() < f.Drop {
-				lose(se.machine, se.at, msg, to, record.LostDrop)
+				lose(m, at, ev.Message(m.id, i), to, record.LostDrop)
 				continue
 			}
-			l := simLink{se.machine, to}
 			copies := 1
 			if f.Dup > 0 && faultRNG.Float64() < f.Dup {
 				copies = 2
 				res.Duplicated++
-				emit(se.machine, record.Entry{At: se.at, Msg: msg, Fault: record.Fault{Kind: record.FaultDup, To: to}})
+				emit(m, record.Entry{At: at, Msg: ev.Message(m.id, i), Fault: record.Fault{Kind: record.FaultDup, To: to}})
 			}
 			for range copies {
-				at := se.at + spec.Latency.Draw(&net)
+				arrive := at + spec.Latency.Draw(&net)
 				if f.Spike.P > 0 && faultRNG.Float64() < f.Spike.P {
-					at += f.Spike.Extra
+					arrive += f.Spike.Extra
 				}
 				if clogs != nil {
-					at = max(at, clogs.until(l, se.at, spec.Params.Seed, f.Clog))
+					arrive = max(arrive, clogs.until(simLink{m.id, to}, at, spec.Params.Seed, f.Clog))
 				}
-				at = max(at, lastArrival[l])
-				lastArrival[l] = at
-				q.schedule(simEvent{at: at, machine: to, kind: simArrival, msg: msg})
+				arrive = max(arrive, last[toSlot])
+				last[toSlot] = arrive
+				q.arrive(r, arrive, toSlot, uint32(i))
 			}
 		}
+		links.sent(m, q.startRun(r, at))
 	}
-	for _, id := range ids {
-		res.Stats = append(res.Stats, *stats[id])
+	digests := make([]machineDigest, n)
+	for slot := range machines {
+		res.Stats = append(res.Stats, machines[slot].stats)
+		digests[slot] = machines[slot].digest
 	}
-	res.Hash = hasher.Sum()
+	res.Hash = sumDigests(ids, digests)
 	return res, stopped
+}
+
+// toDigest is toDigest(to) for a send of m's; a send to all peers, the
+// same targets every time, is hashed once.
+func (m *simMachine) toDigest(to []core.MachineID) uint64 {
+	peers := m.Peers()
+	if len(to) != len(peers) || &to[0] != &peers[0] {
+		return toDigest(to)
+	}
+	if !m.hasAllTo {
+		m.allTo, m.hasAllTo = toDigest(peers), true
+	}
+	return m.allTo
+}
+
+// linkTimes keeps, per directed link, the time of the latest arrival
+// scheduled on it, so that links are FIFO: a message never arrives before
+// one sent earlier on its link. That time matters only while a message is
+// in flight on the link: once it has arrived, every later message is due
+// at the current time or after. So a sender holds a row (the times of its
+// links, by receiver slot) only while it has messages in flight, and gives
+// it back when the last of them arrives. A row is never cleared: a time
+// left in it by an earlier holder is already past.
+type linkTimes struct {
+	n    int
+	rows [][]time.Duration
+	free []int32
+}
+
+func newLinkTimes(n int) *linkTimes { return &linkTimes{n: n} }
+
+// row is m's row, which it gets if it had none.
+func (l *linkTimes) row(m *simMachine) []time.Duration {
+	if m.row == 0 {
+		if k := len(l.free); k > 0 {
+			m.row = l.free[k-1]
+			l.free = l.free[:k-1]
+		} else {
+			l.rows = append(l.rows, make([]time.Duration, l.n))
+			m.row = int32(len(l.rows))
+		}
+	}
+	return l.rows[m.row-1]
+}
+
+// sent follows a send of m's, which put messages in flight or did not.
+func (l *linkTimes) sent(m *simMachine, inFlight bool) {
+	if inFlight {
+		m.inFlight++
+	} else if m.inFlight == 0 {
+		l.release(m)
+	}
+}
+
+// landed follows the arrival of the last message of a send of m's.
+func (l *linkTimes) landed(m *simMachine) {
+	if m.inFlight--; m.inFlight == 0 {
+		l.release(m)
+	}
+}
+
+func (l *linkTimes) release(m *simMachine) {
+	l.free = append(l.free, m.row)
+	m.row = 0
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/record"
 )
 
 // Stream labels and seed salts of the simulator's fault draws (see
@@ -22,16 +23,31 @@ const (
 	crashStream = 0x6372617368 // "crash"
 )
 
-// simMachine is a machine with the simulator's state about it.
+// simMachine is a machine with the simulator's state about it. The
+// simulator keeps them in a slice in ascending id order and names each by
+// its position there, its slot.
 type simMachine struct {
-	*core.Machine
-	interval time.Duration
+	// An arrival touches the end of Machine (its queue), down, digest
+	// and the start of stats: they are kept together.
+	core.Machine
 	// down counts the outages the machine is in (planned and random ones
 	// may overlap); it ticks only at 0.
-	down int
+	down   int
+	digest machineDigest
+	stats  record.MachineStats
+	// row is 1 + the index of its row of link times while it has sends
+	// in flight (inFlight of them), else 0; see linkTimes.
+	row      int32
+	inFlight int32
+	id       core.MachineID
+	interval time.Duration
 	// missed counts the ticks of its schedule since it went down.
 	missed   uint64
 	crashRNG core.RNG
+	// allTo is toDigest(Peers()) once hasAllTo: the targets of every send
+	// to all peers.
+	allTo    uint64
+	hasAllTo bool
 }
 
 // simLink is a directed link.
