@@ -25,7 +25,7 @@ type Reader struct {
 // releaseEvery is how many chunk bytes a Reader reads between releases
 // of the store's mapped pages (releaseMapped): a reader's resident memory
 // then stays within about this much of the file, however long the run.
-var releaseEvery = 1 << 20
+var releaseEvery = 4 << 20
 
 // noteRead counts n bytes of chunks read, releasing the mapped pages now
 // and then.
