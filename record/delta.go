@@ -93,8 +93,7 @@ type deltaState struct {
 	deltaBase
 	// heads are the arrivals not yet received, oldest first, up to
 	// maxHeads: those past it are written out when received.
-	heads    []core.Message
-	headPos  int
+	heads    msgRing
 	maxHeads int
 	// lastTo is the last To of two or more ids.
 	lastTo  []core.MachineID
@@ -119,15 +118,12 @@ func headsFor(n int) int { return min(max(headsBudget/max(n, 1), minHeads), maxH
 // reset zeroes s, keeping its buffer, to remember up to maxHeads
 // arrivals.
 func (s *deltaState) reset(maxHeads int) {
-	*s = deltaState{heads: s.heads[:0], maxHeads: maxHeads}
+	heads := s.heads
+	heads.clear()
+	*s = deltaState{heads: heads, maxHeads: maxHeads}
 }
 
-func (s *deltaState) head() (core.Message, bool) {
-	if s.headPos == len(s.heads) {
-		return core.Message{}, false
-	}
-	return s.heads[s.headPos], true
-}
+func (s *deltaState) head() (core.Message, bool) { return s.heads.front() }
 
 func (s *deltaState) sender(from core.MachineID) *senderLast {
 	return &s.senders[uint32(from)%senderCacheSize]
@@ -143,17 +139,14 @@ func (s *deltaState) advance(e *Entry) {
 	switch {
 	case e.Arrival:
 		s.queue++
-		if len(s.heads)-s.headPos < s.maxHeads {
-			if s.headPos > 0 && len(s.heads) == cap(s.heads) {
-				s.heads, s.headPos = s.heads[:copy(s.heads, s.heads[s.headPos:])], 0
-			}
-			s.heads = append(s.heads, e.Msg)
+		if s.heads.len() < s.maxHeads {
+			s.heads.push(e.Msg)
 		}
 		*s.sender(e.Msg.From) = senderLast{from: e.Msg.From, valid: true, seq: e.Msg.Seq, clock: e.Msg.Clock}
 		return
 	case e.Fault.Kind == FaultCrash:
 		s.queue = 0
-		s.heads, s.headPos = s.heads[:0], 0
+		s.heads.clear()
 		return
 	case e.Fault.Kind == FaultRestart:
 		s.tick += e.Fault.Missed
@@ -171,10 +164,7 @@ func (s *deltaState) advance(e *Entry) {
 	switch ev.Kind {
 	case core.KindRecv:
 		if h, ok := s.head(); ok && h == ev.Msg {
-			s.headPos++
-			if s.headPos == len(s.heads) {
-				s.heads, s.headPos = s.heads[:0], 0
-			}
+			s.heads.pop()
 		}
 	case core.KindSend:
 		s.nextSeq = ev.FirstSeq + uint64(len(ev.To))
