@@ -16,7 +16,7 @@ import (
 const (
 	DefaultFlushEvery   = 200 * time.Millisecond
 	DefaultChunkEntries = 4096
-	DefaultFlushEntries = 1 << 16
+	DefaultFlushEntries = 1 << 18
 	// flushEntriesPerMachine raises the default FlushEntries for runs of
 	// more than 256 machines.
 	flushEntriesPerMachine = 256
@@ -233,6 +233,27 @@ func (r *Recorder) Append(m core.MachineID, e Entry) { r.Add(m, &e) }
 func (r *Recorder) Add(m core.MachineID, e *Entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.addLocked(m, e)
+}
+
+// MachineEntry is an entry and the machine whose log it goes to.
+type MachineEntry struct {
+	M core.MachineID
+	E Entry
+}
+
+// AddBatch is Add for each of b in order, under one lock: a driver that
+// hands over entries in batches (the recorded simulation) saves a lock
+// per entry.
+func (r *Recorder) AddBatch(b []MachineEntry) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range b {
+		r.addLocked(b[i].M, &b[i].E)
+	}
+}
+
+func (r *Recorder) addLocked(m core.MachineID, e *Entry) {
 	if r.closed {
 		if r.err == nil {
 			r.err = fmt.Errorf("record run %s: machine %d: entry appended after Close: %w", r.runID, m, ErrClosed)

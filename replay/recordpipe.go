@@ -13,15 +13,10 @@ import (
 // it.
 type recordPipe struct {
 	rec   *record.Recorder
-	batch []pipedEntry
-	full  chan []pipedEntry // to the appender
-	empty chan []pipedEntry // back, for reuse
+	batch []record.MachineEntry
+	full  chan []record.MachineEntry // to the appender
+	empty chan []record.MachineEntry // back, for reuse
 	done  chan struct{}
-}
-
-type pipedEntry struct {
-	m core.MachineID
-	e record.Entry
 }
 
 // pipeBatch is the entries per hand-over: big enough that the channel
@@ -31,12 +26,12 @@ const pipeBatch = 1 << 11
 func newRecordPipe(rec *record.Recorder) *recordPipe {
 	p := &recordPipe{
 		rec:   rec,
-		full:  make(chan []pipedEntry, 2),
-		empty: make(chan []pipedEntry, 3),
+		full:  make(chan []record.MachineEntry, 2),
+		empty: make(chan []record.MachineEntry, 3),
 		done:  make(chan struct{}),
 	}
 	for range 3 {
-		p.empty <- make([]pipedEntry, 0, pipeBatch)
+		p.empty <- make([]record.MachineEntry, 0, pipeBatch)
 	}
 	p.batch = <-p.empty
 	go p.appendLoop()
@@ -46,16 +41,14 @@ func newRecordPipe(rec *record.Recorder) *recordPipe {
 func (p *recordPipe) appendLoop() {
 	defer close(p.done)
 	for b := range p.full {
-		for i := range b {
-			p.rec.Add(b[i].m, &b[i].e)
-		}
+		p.rec.AddBatch(b)
 		p.empty <- b[:0]
 	}
 }
 
 // add is the simulation's sink.
 func (p *recordPipe) add(m core.MachineID, e *record.Entry) {
-	p.batch = append(p.batch, pipedEntry{m, *e})
+	p.batch = append(p.batch, record.MachineEntry{M: m, E: *e})
 	if len(p.batch) == pipeBatch {
 		p.full <- p.batch
 		p.batch = <-p.empty
