@@ -236,9 +236,10 @@ func (m *machineReplay) step(out *produced, h *TraceHasher, res *Result, opt Opt
 			return false, nil
 		}
 		if sent.to != m.id {
+			msg := sent.msg // a copy, so that sent stays off the heap
 			m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
 				Reason:  fmt.Sprintf("message %s arrived here but the replayed sender sent it to machine %d", e.Msg.ID(), sent.to),
-				Message: &sent.msg, Recent: m.recent.all()})
+				Message: &msg, Recent: m.recent.all()})
 		}
 		replayed := record.Entry{At: e.At, Arrival: true, Msg: sent.msg}
 		h.Add(m.id, &replayed)
@@ -298,7 +299,8 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 			return false, nil
 		}
 		if sent.to != f.To {
-			diverge(fmt.Sprintf("the recording lost message %s on its way to machine %d, but the replayed sender sent it to machine %d", e.Msg.ID(), f.To, sent.to), &sent.msg)
+			msg := sent.msg
+			diverge(fmt.Sprintf("the recording lost message %s on its way to machine %d, but the replayed sender sent it to machine %d", e.Msg.ID(), f.To, sent.to), &msg)
 		}
 		e.Msg = sent.msg
 	case record.FaultDup:
