@@ -16,8 +16,8 @@ import (
 // number, clock, queue length and first sequence number are usually
 // exactly what the previous entries imply, a tick's time is usually the
 // previous tick's plus the same interval, and a receive usually takes the
-// oldest arrival of the same chunk. Such a field costs a flag bit instead
-// of bytes. Anything that does not fit is written explicitly, so every
+// oldest arrival still queued. Such a field costs a flag bit instead of
+// bytes. Anything that does not fit is written explicitly, so every
 // Entry still round-trips exactly. Numbers are varints (encoding/binary):
 // unsigned for counts and ids, zigzag for differences.
 //
@@ -39,7 +39,7 @@ const (
 
 // Tag flags: bits 3-6, so a tag is one varint byte.
 const (
-	// arrival: the sender is in the chunk's cache; seq and clock are
+	// arrival: the sender is in the state's cache; seq and clock are
 	// differences from its previous message.
 	flagKnownSender = 1 << 3
 	// arrival: at is before the previous entry's (a live clock never does
@@ -51,7 +51,7 @@ const (
 	// are random nanoseconds above 2^28, one byte short in a varint.
 	atShift = 5
 	atMask  = 3 << atShift
-	// recv: the message is written (it is not the chunk's oldest unreceived
+	// recv: the message is written (it is not the oldest remembered
 	// arrival).
 	flagMsg = 1 << 3
 	// recv: the queue length is written.
@@ -60,7 +60,7 @@ const (
 	flagFirstSeq = 1 << 4
 	// recv, send, internal: the clock is written.
 	flagClock = 1 << 5
-	// send: To equals the chunk's last list of two or more ids.
+	// send: To equals the state's last list of two or more ids.
 	flagToSame = 1 << 6
 	// send: To is a count and ids; without this or flagToSame, one id.
 	flagToList = 1 << 3
@@ -671,7 +671,7 @@ func (d *deltaDecoder) arrival(e *Entry, tag byte) error {
 	if tag&flagKnownSender != 0 {
 		c := d.s.sender(from)
 		if !c.valid || c.from != from {
-			return fmt.Errorf("arrival from %d refers to a sender the chunk has not seen", from)
+			return fmt.Errorf("arrival from %d refers to a sender the state does not remember", from)
 		}
 		e.Msg.Seq = c.seq + uint64(unzigzag(seqD))
 		e.Msg.Clock = c.clock + uint64(clockD)
@@ -718,7 +718,7 @@ func (d *deltaDecoder) compactTick(e *Entry, form int, tag byte) error {
 		} else {
 			h, ok := d.s.head()
 			if !ok {
-				return errors.New("receive of the oldest arrival, but the chunk has none left")
+				return errors.New("receive of the oldest arrival, but none is remembered")
 			}
 			ev.Msg = h
 		}
@@ -769,7 +769,7 @@ func (d *deltaDecoder) compactTick(e *Entry, form int, tag byte) error {
 	switch {
 	case tag&flagToSame != 0:
 		if d.s.lastTo == nil {
-			return errors.New("send to the chunk's last list, but it has none")
+			return errors.New("send to the last list of targets, but there is none")
 		}
 		ev.To = d.s.lastTo
 	case tag&flagToList != 0:
