@@ -158,7 +158,7 @@ func (s *Store) NewRecorder(runID string, opt RecorderOptions) (*Recorder, error
 	if err != nil {
 		return nil, fmt.Errorf("record run: store %s: %w", s.path, err)
 	}
-	return s.newRecorder(meta, opt), nil
+	return s.newRecorder(meta, opt, nil), nil
 }
 
 // BeginRecording is BeginRun and NewRecorder in one, without a commit of
@@ -182,15 +182,15 @@ func (s *Store) BeginRecording(meta RunMeta, opt RecorderOptions) (*Recorder, er
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("begin run %s: %w", meta.ID, err)
 	}
-	r := s.newRecorder(meta, opt)
-	r.begin = &meta
-	return r, nil
+	return s.newRecorder(meta, opt, &meta), nil
 }
 
-func (s *Store) newRecorder(meta RunMeta, opt RecorderOptions) *Recorder {
+// newRecorder starts a Recorder of run meta; begin, if set, is written by
+// its first commit. Everything the flusher reads is set before it starts.
+func (s *Store) newRecorder(meta RunMeta, opt RecorderOptions, begin *RunMeta) *Recorder {
 	opt.setDefaults(max(len(meta.Config), len(meta.Machines)))
 	r := &Recorder{
-		s: s, runID: meta.ID, opt: opt,
+		s: s, runID: meta.ID, opt: opt, begin: begin,
 		pending: batch{},
 		tails:   map[core.MachineID]*logTail{},
 		maxBody: chunkBodyLimit(s.pageSize),
