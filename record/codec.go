@@ -347,9 +347,10 @@ func decodeTo(d *decoder) ([]core.MachineID, error) {
 // A chunk is a msgpack array of entries: a header holding the count, then
 // the entries back to back. Appending to a chunk rewrites only the header.
 
-// minEntrySize is the fewest bytes an entry takes (an arrival of fixints),
-// bounding how many entries a chunk of a given size can claim.
-const minEntrySize = 6
+// minEntrySize is the fewest bytes an entry takes (a crash of fixints:
+// [7, at, queue_lost]), bounding how many entries a chunk of a given size
+// can claim.
+const minEntrySize = 4
 
 // splitChunk returns a chunk's entry count and the bytes of its entries.
 func splitChunk(chunk []byte) (int, []byte, error) {

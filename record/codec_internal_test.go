@@ -228,3 +228,21 @@ func FuzzDecodeStats(f *testing.F) {
 		}
 	})
 }
+
+// TestSmallestEntryChunk: a msgpack chunk of one crash of fixints, the
+// smallest entry (4 bytes), decodes; the bound on claimed entries once
+// refused it (found by FuzzDecodeChunk).
+func TestSmallestEntryChunk(t *testing.T) {
+	es := []Entry{{At: 9, Fault: Fault{Kind: FaultCrash, QueueLost: 17}}}
+	c, err := appendChunk(nil, es)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c) != 1+minEntrySize {
+		t.Fatalf("a crash of fixints takes %d bytes, want %d", len(c)-1, minEntrySize)
+	}
+	got, err := decodeChunk(c)
+	if err != nil || !reflect.DeepEqual(got, es) {
+		t.Fatalf("decodeChunk = %+v, %v", got, err)
+	}
+}

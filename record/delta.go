@@ -626,6 +626,9 @@ func (d *deltaDecoder) next(e *Entry) error {
 	if form >= dForms {
 		return fmt.Errorf("unknown entry form %d", form)
 	}
+	if (form == dFault || form == dFullTick) && tag != uint64(form) {
+		return fmt.Errorf("tag %#x: form %d has no flags", tag, form)
+	}
 	switch form {
 	case dArrival:
 		err = d.arrival(e, byte(tag))
