@@ -591,6 +591,10 @@ type deltaDecoder struct {
 	r     varintReader
 	s     deltaState
 	arena []core.MachineID // backs decoded To lists; never overwritten
+	// singles holds a one-id list per target, shared by every send to it:
+	// most sends have one target, and a fresh list each was most of what
+	// a long read allocated.
+	singles map[core.MachineID][]core.MachineID
 }
 
 // startChunk reads body next; with chunkReset, from a zero state.
@@ -599,6 +603,19 @@ func (d *deltaDecoder) startChunk(h deltaHeader, body []byte) {
 	if h.flags&chunkReset != 0 {
 		d.s.reset(h.heads)
 	}
+}
+
+// single returns the list [id], shared.
+func (d *deltaDecoder) single(id core.MachineID) []core.MachineID {
+	if to, ok := d.singles[id]; ok {
+		return to
+	}
+	if d.singles == nil {
+		d.singles = map[core.MachineID][]core.MachineID{}
+	}
+	to := []core.MachineID{id}
+	d.singles[id] = to
+	return to
 }
 
 // takeIDs returns n ids' room that stays valid after later entries.
@@ -783,8 +800,7 @@ func (d *deltaDecoder) compactTick(e *Entry, form int, tag byte) error {
 		if err != nil {
 			return fmt.Errorf("to: %w", err)
 		}
-		ev.To = d.takeIDs(1)
-		ev.To[0] = id
+		ev.To = d.single(id)
 	}
 	return nil
 }
