@@ -35,14 +35,9 @@ func BenchmarkRecordSim100Machines1Hour(b *testing.B) {
 		events uint64
 		path   string
 	)
-	i := 0
-	for b.Loop() {
-		i++
-		path = filepath.Join(dir, fmt.Sprintf("rec%d.db", i))
-		st, err := record.Open(path, record.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+	for i := 1; b.Loop(); i++ {
+		var st *record.Store
+		st, path = freshStore(b, dir, i)
 		res, err := replay.RecordSim(st, replay.SimRun{RunID: "bench", Config: core.RingConfig(100, "sim", 0), Started: epoch, Spec: spec})
 		if cerr := st.Close(); err == nil {
 			err = cerr
@@ -173,14 +168,9 @@ func BenchmarkRecorder100Machines1Hour(b *testing.B) {
 	dir := b.TempDir()
 	cfg := core.RingConfig(100, "sim", 0)
 	var path string
-	i := 0
-	for b.Loop() {
-		i++
-		path = filepath.Join(dir, fmt.Sprintf("rec%d.db", i))
-		st, err := record.Open(path, record.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
+	for i := 1; b.Loop(); i++ {
+		var st *record.Store
+		st, path = freshStore(b, dir, i)
 		meta := record.RunMeta{ID: "bench", Seed: 7, Mode: "sim", Params: spec.Params, Speed: 1, Config: cfg.Machines, Started: epoch}
 		for _, id := range cfg.IDs() {
 			meta.Machines = append(meta.Machines, record.MachineMeta{ID: id, Rate: core.Rate(spec.Params, id), StartWall: epoch})
@@ -205,4 +195,14 @@ func BenchmarkRecorder100Machines1Hour(b *testing.B) {
 	raw := float64(res.Events) / rawAppend(b, filepath.Join(dir, "raw.db"), values)
 	b.ReportMetric(raw, "raw-bbolt-events/s")
 	b.ReportMetric(recorded/raw, "ratio-to-raw")
+}
+
+// freshStore opens the i-th new store under dir.
+func freshStore(b *testing.B, dir string, i int) (*record.Store, string) {
+	path := filepath.Join(dir, fmt.Sprintf("rec%d.db", i))
+	st, err := record.Open(path, record.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return st, path
 }

@@ -252,31 +252,35 @@ func (c benchChild) record(store string, l benchLoad) (benchMeasure, error) {
 	if err != nil {
 		return benchMeasure{}, err
 	}
-	path := c.storePath(store)
-	if err := removeIfExists(path); err != nil {
-		return benchMeasure{}, err
-	}
-	began := time.Now()
-	st, err := record.Open(path, record.Options{})
-	if err != nil {
-		return benchMeasure{}, err
-	}
-	res, err := recordSim(st, benchRunID(store), spec, l.machines)
-	if cerr := st.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("close store %s: %w", path, cerr)
-	}
-	secs := time.Since(began).Seconds()
-	if err != nil {
-		return benchMeasure{}, err
-	}
-	size, err := fileSize(path)
-	return benchMeasure{Events: res.Events, Seconds: secs, Bytes: size, Hash: res.Hash}, err
+	return timedFreshStore(c.storePath(store), func(st *record.Store) (benchMeasure, error) {
+		res, err := recordSim(st, benchRunID(store), spec, l.machines)
+		return benchMeasure{Events: res.Events, Hash: res.Hash}, err
+	})
 }
 
 // experiment is the original exercise: expRuns seeds in a row, each
 // recorded to the same fresh store, timed from opening it to closing it.
 func (c benchChild) experiment() (benchMeasure, error) {
-	path := c.storePath("experiment")
+	return timedFreshStore(c.storePath("experiment"), func(st *record.Store) (benchMeasure, error) {
+		var m benchMeasure
+		for i := range c.sizes.expRuns {
+			spec, err := c.sizes.exp.spec(c.seed + uint64(i))
+			if err != nil {
+				return m, err
+			}
+			res, err := recordSim(st, "bench-experiment-"+strconv.Itoa(i+1), spec, c.sizes.exp.machines)
+			if err != nil {
+				return m, err
+			}
+			m.Events += res.Events
+		}
+		return m, nil
+	})
+}
+
+// timedFreshStore runs fn on a new store at path and times it, opening
+// and closing (the last commit) included; it fills in Seconds and Bytes.
+func timedFreshStore(path string, fn func(*record.Store) (benchMeasure, error)) (benchMeasure, error) {
 	if err := removeIfExists(path); err != nil {
 		return benchMeasure{}, err
 	}
@@ -285,29 +289,16 @@ func (c benchChild) experiment() (benchMeasure, error) {
 	if err != nil {
 		return benchMeasure{}, err
 	}
-	var events uint64
-	for i := range c.sizes.expRuns {
-		var spec replay.SimSpec
-		spec, err = c.sizes.exp.spec(c.seed + uint64(i))
-		if err != nil {
-			break
-		}
-		var res replay.SimResult
-		res, err = recordSim(st, "bench-experiment-"+strconv.Itoa(i+1), spec, c.sizes.exp.machines)
-		if err != nil {
-			break
-		}
-		events += res.Events
-	}
+	m, err := fn(st)
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close store %s: %w", path, cerr)
 	}
-	secs := time.Since(began).Seconds()
+	m.Seconds = time.Since(began).Seconds()
 	if err != nil {
 		return benchMeasure{}, err
 	}
-	size, err := fileSize(path)
-	return benchMeasure{Events: events, Seconds: secs, Bytes: size}, err
+	m.Bytes, err = fileSize(path)
+	return m, err
 }
 
 // openBenchStore opens a store a previous row made, read-only.
