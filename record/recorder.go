@@ -127,7 +127,7 @@ type pendingLog struct {
 
 // pendingSeg is a run of entries of one chunk.
 type pendingSeg struct {
-	// fresh: the entries start a new chunk, with header flags flags;
+	// fresh: the entries start a new chunk, with header;
 	// otherwise they go after those of the log's last chunk, which this
 	// Recorder started.
 	fresh      bool
