@@ -1,37 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 )
-
-// nofileLimited runs the lamport binary with its open-file limit (ulimit
-// -n) set to n.
-func nofileLimited(t *testing.T, n int, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh to set ulimit -n with")
-	}
-	cmd := exec.Command(sh, append([]string{"-c", `ulimit -n "$0" && exec "$@"`, strconv.Itoa(n), lamportBin}, args...)...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err = cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), out.String(), errOut.String()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return 0, out.String(), errOut.String()
-}
 
 // 60 machines in one 'lamport run' fit in 256 open files: their messages
 // share one connection, where one connection per ordered pair needed
@@ -42,7 +18,7 @@ func TestRunManyMachinesInOneProcessUnderALowFileLimit(t *testing.T) {
 	dir := t.TempDir()
 	config := writeConfig(t, dir, make([]int, 60))
 	store := filepath.Join(dir, "many.db")
-	code, out, errOut := nofileLimited(t, 256, "run", "--config", config, "--store", store,
+	code, out, errOut := ulimited(t, "n", 256, "run", "--config", config, "--store", store,
 		"--log-dir", filepath.Join(dir, "logs"), "--duration", "1s", "--speed", "10", "--seed", "3", "--quiet")
 	if code != 0 || !strings.Contains(out, "complete") || !strings.Contains(out, "60 machines") {
 		t.Fatalf("run of 60 machines with ulimit -n 256: exit %d\n%s%s", code, out, errOut)
@@ -69,7 +45,7 @@ func TestRunManyMachinesInOneProcessUnderALowFileLimit(t *testing.T) {
 	}
 
 	refused := filepath.Join(dir, "refused.db")
-	code, out, errOut = nofileLimited(t, 100, "run", "--config", config, "--store", refused, "--log-dir", "",
+	code, out, errOut = ulimited(t, "n", 100, "run", "--config", config, "--store", refused, "--log-dir", "",
 		"--duration", "1s", "--speed", "10", "--seed", "3", "--quiet")
 	lines := strings.Split(strings.TrimSpace(errOut), "\n")
 	if code != 2 || out != "" || len(lines) != 1 || !strings.Contains(errOut, "60 machines in one process need about") || !strings.Contains(errOut, "ulimit -n") {

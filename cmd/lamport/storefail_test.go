@@ -81,16 +81,17 @@ func TestUnwritableStorePathIsOneClearError(t *testing.T) {
 	}
 }
 
-// fileLimited runs the lamport binary with its file size limit (ulimit -f,
-// in KiB) set so that the store fills up: from then on every write fails
-// with EFBIG, as on a full disk. Go ignores the SIGXFSZ that comes with it.
-func fileLimited(t *testing.T, kib int, args ...string) (code int, stdout, stderr string) {
+// ulimited runs the lamport binary under 'ulimit -<flag> n': -f (file
+// size, KiB) fills the store up, so that every write fails with EFBIG as
+// on a full disk (Go ignores the SIGXFSZ that comes with it); -n (open
+// files) squeezes a run's sockets.
+func ulimited(t *testing.T, flag string, n int, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	sh, err := exec.LookPath("sh")
 	if err != nil {
-		t.Skip("no sh to set ulimit -f with")
+		t.Skip("no sh to set ulimit with")
 	}
-	cmd := exec.Command(sh, append([]string{"-c", `ulimit -f "$0" && exec "$@"`, strconv.Itoa(kib), lamportBin}, args...)...)
+	cmd := exec.Command(sh, append([]string{"-c", `ulimit -` + flag + ` "$0" && exec "$@"`, strconv.Itoa(n), lamportBin}, args...)...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err = cmd.Run()
@@ -126,7 +127,7 @@ func TestFullStoreStopsTheRunAndLeavesItInterrupted(t *testing.T) {
 				// Virtual time: long enough to fill the store many times.
 				args[len(args)-1] = "1000h"
 			}
-			code, out, errOut := fileLimited(t, tc.kib, args...)
+			code, out, errOut := ulimited(t, "f", tc.kib, args...)
 			assertOneErrorLine(t, tc.name+" into a full store", code, errOut, "file too large")
 			if strings.Contains(out, "complete") {
 				t.Errorf("the summary calls the run complete:\n%s", out)
