@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -150,21 +149,7 @@ func benchCommand(e *env, args []string) error {
 		b.dropStores(plan[i+1:])
 	}
 	res.check()
-	out := bufio.NewWriter(e.stdout)
-	if o.asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(res)
-	} else {
-		err = writeBenchTable(out, res)
-	}
-	if ferr := out.Flush(); err == nil {
-		err = ferr
-	}
-	if err != nil {
-		return fmt.Errorf("write bench table: %w", err)
-	}
-	return nil
+	return writeResult(e.stdout, "bench table", o.asJSON, res, func(w io.Writer) error { return writeBenchTable(w, res) })
 }
 
 // benchStep is one row to run; prep marks a store maker run only because a

@@ -1,9 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
+	"io"
 	"path/filepath"
 
 	"lamport/record"
@@ -71,19 +70,8 @@ func diffCommand(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	out := bufio.NewWriter(e.stdout)
-	if o.json {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(res)
-	} else {
-		err = replay.WriteDiffReport(out, res)
-	}
-	if ferr := out.Flush(); err == nil {
-		err = ferr
-	}
-	if err != nil {
-		return fmt.Errorf("write diff: %w", err)
+	if err := writeResult(e.stdout, "diff", o.json, res, func(w io.Writer) error { return replay.WriteDiffReport(w, res) }); err != nil {
+		return err
 	}
 	if !res.Identical() {
 		return errDifferent

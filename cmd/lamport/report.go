@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -71,19 +69,5 @@ func reportCommand(e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("store %s: %w", st.Path(), err)
 	}
-	out := bufio.NewWriter(e.stdout)
-	if asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(a)
-	} else {
-		err = report.WriteText(out, a)
-	}
-	if ferr := out.Flush(); err == nil {
-		err = ferr
-	}
-	if err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	return writeResult(e.stdout, "report", asJSON, a, func(w io.Writer) error { return report.WriteText(w, a) })
 }
