@@ -11,8 +11,10 @@ import (
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
 
-// An entry is a msgpack array whose first element, the form, says what
-// follows (docs/STORE.md, "Entries"). The compact forms leave out the
+// Schema 1-2 chunks, which stores still read but no longer write (the
+// encoder lives with the tests). An entry is a msgpack array whose first
+// element, the form, says what follows (docs/STORE.md, "Msgpack chunks").
+// formOf also picks the delta encoding's compact forms. The compact forms leave out the
 // fields core guarantees to be zero for that kind; an event that breaks
 // those guarantees is written in formTick, which keeps every field, so that
 // any Entry round-trips exactly.
@@ -92,78 +94,6 @@ func formOf(e *Entry) int {
 		}
 	}
 	return formTick
-}
-
-// appendEntry appends e's encoding to b.
-func appendEntry(b []byte, e *Entry) []byte {
-	form := formOf(e)
-	b = appendArrayHeader(b, formLen[form])
-	b = append(b, byte(form)) // positive fixint
-	b = appendInt(b, int64(e.At))
-	f := &e.Fault
-	switch form {
-	case formArrival:
-		return appendMsg(b, e.Msg)
-	case formLost:
-		b = appendUint(b, uint64(f.Reason))
-		b = appendUint(b, uint64(f.To))
-		return appendMsg(b, e.Msg)
-	case formDup:
-		b = appendUint(b, uint64(f.To))
-		return appendMsg(b, e.Msg)
-	case formCrash:
-		return appendInt(b, int64(f.QueueLost))
-	case formRestart:
-		b = appendUint(b, f.Missed)
-		reset := uint64(0)
-		if f.ResetClock {
-			reset = 1
-		}
-		b = appendUint(b, reset)
-		return appendUint(b, f.SeqSkip)
-	}
-	ev := &e.Event
-	b = appendUint(b, ev.Index)
-	b = appendUint(b, ev.Tick)
-	switch form {
-	case formRecv:
-		b = appendUint(b, ev.Clock)
-		b = appendInt(b, int64(ev.Queue))
-		return appendMsg(b, ev.Msg)
-	case formSend:
-		b = appendInt(b, int64(ev.Die))
-		b = appendUint(b, ev.Clock)
-		b = appendUint(b, ev.FirstSeq)
-		return appendTo(b, ev.To)
-	case formInternal:
-		b = appendInt(b, int64(ev.Die))
-		return appendUint(b, ev.Clock)
-	}
-	b = appendUint(b, kindCode(ev.Kind))
-	b = appendInt(b, int64(ev.Die))
-	b = appendUint(b, ev.Clock)
-	b = appendInt(b, int64(ev.Queue))
-	b = appendUint(b, ev.FirstSeq)
-	b = appendTo(b, ev.To)
-	return appendMsg(b, ev.Msg)
-}
-
-func appendMsg(b []byte, m core.Message) []byte {
-	b = appendUint(b, uint64(m.From))
-	b = appendUint(b, m.Seq)
-	return appendUint(b, m.Clock)
-}
-
-// appendTo writes nil for a nil list, so nil and empty stay apart.
-func appendTo(b []byte, to []core.MachineID) []byte {
-	if to == nil {
-		return append(b, mpNil)
-	}
-	b = appendArrayHeader(b, len(to))
-	for _, id := range to {
-		b = appendUint(b, uint64(id))
-	}
-	return b
 }
 
 // decodeEntry reads one entry from d.
@@ -363,25 +293,6 @@ func splitChunk(chunk []byte) (int, []byte, error) {
 		return 0, nil, fmt.Errorf("chunk claims %d entries in %d bytes", n, len(d.b))
 	}
 	return n, d.b, nil
-}
-
-// appendChunkBody returns a new chunk holding old's entries (old may be
-// nil) followed by the n encoded entries in body. It never writes into old,
-// which may be bbolt's mmap, nor into body: the result is a fresh slice,
-// as bbolt's Put needs a value that outlives the caller's buffers.
-func appendChunkBody(old, body []byte, n int) ([]byte, error) {
-	var have int
-	var oldBody []byte
-	if old != nil {
-		var err error
-		if have, oldBody, err = splitChunk(old); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]byte, 0, 5+len(oldBody)+len(body))
-	out = appendArrayHeader(out, have+n)
-	out = append(out, oldBody...)
-	return append(out, body...), nil
 }
 
 // decodeChunk decodes a whole chunk. Readers stream with chunkIter instead.

@@ -7,34 +7,10 @@ package record
 var ChunkBodyLimit = chunkBodyLimit
 
 // DecodeLog decodes one machine's chunks, in order, as readers do.
-func DecodeLog(chunks [][]byte) ([]Entry, error) {
-	var it chunkIter
-	var out []Entry
-	for _, c := range chunks {
-		if err := it.reset(c); err != nil {
-			return nil, err
-		}
-		for it.left > 0 {
-			var e Entry
-			if err := it.next(&e); err != nil {
-				return nil, err
-			}
-			out = append(out, e)
-		}
-	}
-	return out, nil
-}
+var DecodeLog = decodeLogChunks
 
 // EncodeLog encodes es as one delta chunk that starts from a zero state.
-func EncodeLog(es []Entry) []byte {
-	var s deltaState
-	s.reset(defaultHeads)
-	var body []byte
-	for i := range es {
-		body = appendDeltaEntry(body, &s, &es[i])
-	}
-	return append(appendDeltaHeader(nil, deltaHeader{n: len(es), flags: chunkReset, heads: defaultHeads}), body...)
-}
+func EncodeLog(es []Entry) []byte { return encodeLog(es, never, never)[0] }
 
 // EncodeSchema2Chunk encodes es as one chunk of schemas 1 and 2.
 func EncodeSchema2Chunk(es []Entry) []byte {
