@@ -20,7 +20,7 @@ var (
 	// than SchemaVersion or is not a version this package knows (including a
 	// bbolt file that is not a lamport store). The message says which
 	// version the store has and which this package reads.
-	ErrSchema = errors.New("unsupported store schema")
+	ErrSchema = errors.New("unsupported store format")
 
 	// ErrNotStore is returned by Open when the file is not a bbolt file at
 	// all: a directory, an empty file, text, or anything else without

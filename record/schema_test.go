@@ -82,9 +82,9 @@ func TestSchemaVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name, version, msg string
 	}{
-		{"newer", "4", "schema version 4; this lamport reads versions 1 to 3"},
-		{"garbage", "x1", "unreadable schema version"},
-		{"zero", "0", "unreadable schema version"},
+		{"newer", "4", "format version 4; this lamport reads versions 1 to 3"},
+		{"garbage", "x1", "unreadable store format version"},
+		{"zero", "0", "unreadable store format version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rawUpdate(t, path, func(tx *bolt.Tx) error {

@@ -153,14 +153,14 @@ func (s *Store) init() error {
 // checkSchema returns the store's schema version if this package reads it.
 func checkSchema(path string, v []byte) (int, error) {
 	if v == nil {
-		return 0, fmt.Errorf("store %s: %w: no schema version (this lamport reads version %d)", path, ErrSchema, SchemaVersion)
+		return 0, fmt.Errorf("store %s: %w: no store format version (this lamport reads version %d)", path, ErrSchema, SchemaVersion)
 	}
 	n, err := strconv.Atoi(string(v))
 	if err != nil || n < 1 {
-		return 0, fmt.Errorf("store %s: %w: unreadable schema version %q (this lamport reads version %d)", path, ErrSchema, v, SchemaVersion)
+		return 0, fmt.Errorf("store %s: %w: unreadable store format version %q (this lamport reads version %d)", path, ErrSchema, v, SchemaVersion)
 	}
 	if n < oldestSchema || n > SchemaVersion {
-		return 0, fmt.Errorf("store %s has schema version %d; this lamport reads versions %d to %d: %w", path, n, oldestSchema, SchemaVersion, ErrSchema)
+		return 0, fmt.Errorf("store %s has format version %d; this lamport reads versions %d to %d: %w", path, n, oldestSchema, SchemaVersion, ErrSchema)
 	}
 	return n, nil
 }

@@ -239,7 +239,7 @@ func badStores(t *testing.T, dir, real string) map[string]struct{ path, want str
 		t.Fatal(err)
 	}
 	rawBolt(t, schema, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("schema"), []byte("99")) })
-	out["schema-99"] = struct{ path, want string }{schema, "schema version 99"}
+	out["schema-99"] = struct{ path, want string }{schema, "format version 99"}
 	other := filepath.Join(dir, "other-bbolt.db")
 	rawBolt(t, other, func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("users")); return err })
 	out["other-bbolt"] = struct{ path, want string }{other, "not a lamport store"}
