@@ -53,9 +53,10 @@ type Event struct {
 	Die int
 	// Clock is the machine's Lamport clock after the event.
 	Clock uint64
-	// Queue is the queue length at the event: the messages left after a
-	// receive took one, and always 0 for a send or internal event, which
-	// happen only on an empty queue.
+	// Queue is the queue length after the event: the messages left after
+	// a receive took one, and always 0 for a send or internal event, which
+	// happen only on an empty queue. The store keeps this number; what the
+	// experiment logs, the length when the tick came, is QueueAtTick.
 	Queue int
 	// To lists a send's targets in peer order; nil otherwise. It may share
 	// memory with the machine: read it, never write it.
@@ -65,6 +66,18 @@ type Event struct {
 	FirstSeq uint64
 	// Msg is the received message. Zero unless Kind is KindRecv.
 	Msg Message
+}
+
+// QueueAtTick is the queue length when the tick came, before the event:
+// the figure the classic exercise logs on every receive. A receive took
+// one message, so it is Queue+1; a send or internal event took none, so it
+// is Queue (0). Every report, export and log line that says "queue" means
+// this number; the messages left after the event are Queue.
+func (e Event) QueueAtTick() int {
+	if e.Kind == KindRecv {
+		return e.Queue + 1
+	}
+	return e.Queue
 }
 
 // Sent lists the messages a send event produces, one per target, in order.

@@ -9,13 +9,19 @@ import (
 // replay traces and divergence reports, so they read alike.
 
 // AppendDetails appends what the event did: its kind, the clock after
-// it, the queue length and, for a send or receive, the messages involved.
+// it, the queue length when the tick came (queue=, before a receive takes
+// its message; a receive adds left=, the messages left after it) and, for a
+// send or receive, the messages involved.
 func (ev Event) AppendDetails(dst []byte, self MachineID) []byte {
 	dst = append(dst, padRight(ev.Kind.String(), 8)...)
 	dst = append(dst, " clock="...)
 	dst = strconv.AppendUint(dst, ev.Clock, 10)
 	dst = append(dst, " queue="...)
-	dst = strconv.AppendInt(dst, int64(ev.Queue), 10)
+	dst = strconv.AppendInt(dst, int64(ev.QueueAtTick()), 10)
+	if ev.Kind == KindRecv {
+		dst = append(dst, " left="...)
+		dst = strconv.AppendInt(dst, int64(ev.Queue), 10)
+	}
 	switch ev.Kind {
 	case KindSend:
 		dst = append(dst, " to="...)

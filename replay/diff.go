@@ -62,10 +62,11 @@ type RunSummary struct {
 	JumpsOverOne uint64  `json:"jumps_over_one"`
 	MeanJump     float64 `json:"mean_jump"`
 	MaxJump      uint64  `json:"max_jump"`
-	// MeanQueue and MaxQueue are over Event.Queue, the queue length at
-	// each event (0 with no events).
-	MeanQueue float64 `json:"mean_queue"`
-	MaxQueue  int     `json:"max_queue"`
+	// MeanQueueAtTick and MaxQueueAtTick are over Event.QueueAtTick, the queue length
+	// when each event's tick came, before a receive took its message (0
+	// with no events).
+	MeanQueueAtTick float64 `json:"mean_queue_at_tick"`
+	MaxQueueAtTick  int     `json:"max_queue_at_tick"`
 
 	jumpSum, queueSum uint64
 }
@@ -112,16 +113,19 @@ type FirstDifference struct {
 // DiffEvent is an event in a diff. Its JSON has the field names of
 // `lamport export --format jsonl`, plus details, the text form.
 type DiffEvent struct {
-	Index    uint64           `json:"index"`
-	Kind     string           `json:"kind"`
-	Clock    uint64           `json:"clock"`
-	Queue    int              `json:"queue"`
-	Die      int              `json:"die,omitempty"`
-	To       []core.MachineID `json:"to,omitempty"`
-	Msgs     []string         `json:"msgs,omitempty"`
-	From     core.MachineID   `json:"from,omitempty"`
-	Msg      string           `json:"msg,omitempty"`
-	MsgClock uint64           `json:"msg_clock,omitempty"`
+	Index uint64 `json:"index"`
+	Kind  string `json:"kind"`
+	Clock uint64 `json:"clock"`
+	// Queue is the queue length when the tick came (Event.QueueAtTick);
+	// QueueLeft the messages left after the event (Event.Queue).
+	Queue     int              `json:"queue"`
+	QueueLeft int              `json:"queue_left"`
+	Die       int              `json:"die,omitempty"`
+	To        []core.MachineID `json:"to,omitempty"`
+	Msgs      []string         `json:"msgs,omitempty"`
+	From      core.MachineID   `json:"from,omitempty"`
+	Msg       string           `json:"msg,omitempty"`
+	MsgClock  uint64           `json:"msg_clock,omitempty"`
 	// Details is Event.AppendDetails.
 	Details string `json:"details"`
 	// Event is the event itself.
@@ -131,7 +135,7 @@ type DiffEvent struct {
 func newDiffEvent(ev core.Event, self core.MachineID, index uint64) DiffEvent {
 	ev.Index = index
 	d := DiffEvent{
-		Index: index, Kind: ev.Kind.String(), Clock: ev.Clock, Queue: ev.Queue, Die: ev.Die,
+		Index: index, Kind: ev.Kind.String(), Clock: ev.Clock, Queue: ev.QueueAtTick(), QueueLeft: ev.Queue, Die: ev.Die,
 		Details: string(ev.AppendDetails(nil, self)), Event: ev,
 	}
 	switch ev.Kind {
@@ -189,7 +193,7 @@ func eventDifference(a, b core.Event) string {
 	case a.Clock != b.Clock:
 		return fmt.Sprintf("clock differs: A %d, B %d", a.Clock, b.Clock)
 	case a.Queue != b.Queue:
-		return fmt.Sprintf("queue differs: A %d, B %d", a.Queue, b.Queue)
+		return fmt.Sprintf("queue at the tick differs: A %d, B %d", a.QueueAtTick(), b.QueueAtTick())
 	case !slices.Equal(a.To, b.To):
 		return fmt.Sprintf("targets differ: A %s, B %s", idList(a.To), idList(b.To))
 	case a.FirstSeq != b.FirstSeq:
@@ -328,10 +332,11 @@ func (s *sideStats) next() (core.Event, bool) {
 			s.sum.JumpsOverOne++
 		}
 		s.sum.MaxJump = max(s.sum.MaxJump, jump)
-		if ev.Queue > 0 {
-			s.sum.queueSum += uint64(ev.Queue)
+		q := ev.QueueAtTick()
+		if q > 0 {
+			s.sum.queueSum += uint64(q)
 		}
-		s.sum.MaxQueue = max(s.sum.MaxQueue, ev.Queue)
+		s.sum.MaxQueueAtTick = max(s.sum.MaxQueueAtTick, q)
 		return ev, true
 	}
 }
@@ -414,6 +419,6 @@ func diffMachine(ra, rb *record.Reader, md *MachineDiff, res *DiffResult, recent
 func (s *RunSummary) finish() {
 	if s.Events > 0 {
 		s.MeanJump = float64(s.jumpSum) / float64(s.Events)
-		s.MeanQueue = float64(s.queueSum) / float64(s.Events)
+		s.MeanQueueAtTick = float64(s.queueSum) / float64(s.Events)
 	}
 }

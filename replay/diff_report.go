@@ -97,7 +97,7 @@ func runLine(s RunSummary) string {
 func jumpsLine(s RunSummary) string {
 	return "jumps > 1: " + Thousands(s.JumpsOverOne) + " of " + Thousands(s.Events) + " events, mean jump " +
 		strconv.FormatFloat(s.MeanJump, 'f', 2, 64) + ", max " + Thousands(s.MaxJump) +
-		"; queue mean " + strconv.FormatFloat(s.MeanQueue, 'f', 2, 64) + ", max " + strconv.Itoa(s.MaxQueue)
+		"; queue at tick mean " + strconv.FormatFloat(s.MeanQueueAtTick, 'f', 2, 64) + ", max " + strconv.Itoa(s.MaxQueueAtTick)
 }
 
 // writeTable writes rows with every column right-aligned to its widest

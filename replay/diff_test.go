@@ -124,7 +124,7 @@ func TestDiffIsSymmetric(t *testing.T) {
 				t.Fatalf("%v: machine A vs B %+v, B vs A %+v", pair, m, r)
 			}
 		}
-		if ab.A.Run != ba.B.Run || ab.A.Events != ba.B.Events || ab.A.MaxJump != ba.B.MaxJump || ab.A.MaxQueue != ba.B.MaxQueue {
+		if ab.A.Run != ba.B.Run || ab.A.Events != ba.B.Events || ab.A.MaxJump != ba.B.MaxJump || ab.A.MaxQueueAtTick != ba.B.MaxQueueAtTick {
 			t.Fatalf("%v: run summaries not swapped: %+v vs %+v", pair, ab.A, ba.B)
 		}
 		if (ab.First == nil) != (ba.First == nil) {

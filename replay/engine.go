@@ -416,7 +416,7 @@ func describeDifference(rec, got core.Event) string {
 	case rec.Clock != got.Clock:
 		return fmt.Sprintf("clock differs: recorded %d, replayed %d", rec.Clock, got.Clock)
 	case rec.Queue != got.Queue:
-		return fmt.Sprintf("queue length differs: recorded %d, replayed %d", rec.Queue, got.Queue)
+		return fmt.Sprintf("queue length at the tick differs: recorded %d, replayed %d", rec.QueueAtTick(), got.QueueAtTick())
 	case rec.Die != got.Die:
 		return fmt.Sprintf("die differs: recorded %d, replayed %d", rec.Die, got.Die)
 	}

@@ -34,16 +34,27 @@ import (
 //     smallest value v such that at least ceil(p/100 * n) of the n values
 //     are <= v. Histograms bucket the distribution as 0, 1, 2, 3-4, 5-8,
 //     9-16, ... (powers of two), leaving out empty buckets.
-//   - Queue length at an event is Event.Queue (the messages left after a
-//     receive took one; 0 at a send or internal event). Time non-empty
-//     follows the queue through the machine's log: an arrival adds one, an
-//     event sets it to Event.Queue; the time between consecutive entries
-//     during which it is above 0 is summed and given as a fraction of the
-//     machine's span (the At of its last entry).
+//   - The queue length at a tick is Event.QueueAtTick: the messages
+//     waiting when the tick came, before a receive takes one (the figure
+//     the classic exercise logs on every receive); 0 at a send or internal
+//     event, which happen only on an empty queue. Its mean, p99 and max are
+//     over the machine's events. Time non-empty follows the queue through
+//     the machine's log: an arrival adds one, an event leaves Event.Queue;
+//     the time between consecutive entries during which it is above 0 is
+//     summed and given as a share of the machine's time, its span (the At
+//     of its last entry), not of its ticks.
+//   - Per second means per second of the model's time: in a live run at
+//     Speed s, wall seconds times s, so a machine drawn at 3 ticks per
+//     second shows about 3 events per second at any --speed, and the
+//     figures compare with the drawn rates and with a simulation's. A
+//     simulation's Speed is 1: its virtual seconds are the model's.
 //   - Drift against real time is the least-squares slope of a machine's
-//     clock (after each event) against the event's wall time in seconds:
-//     clock units per second. The fastest machine has the highest tick
-//     rate (ties: the lowest id). Lag is the fastest machine's current
+//     clock (after each event) against the event's time in seconds as
+//     above: clock units per second. The fastest machine has the highest
+//     drawn tick rate (ties: the lowest id); "vs fastest" is a machine's
+//     clock rate minus the fastest machine's (negative: falling behind),
+//     and can be positive for a machine whose clock messages pull ahead
+//     of the fastest's. Lag is the fastest machine's current
 //     clock minus this machine's clock, taken at each of this machine's
 //     events, with all machines merged by wall time (StartWall + At; ties
 //     go to the lower machine id, then log order). A negative lag means
@@ -58,7 +69,9 @@ type Analysis struct {
 	Options map[string]string `json:"options,omitempty"`
 	Seed    uint64            `json:"seed"`
 	Status  string            `json:"status"`
-	// Speed multiplies every machine's Rate.
+	// Speed multiplies every machine's Rate in a live run (a time-lapse);
+	// the per-second figures are divided by it (see Analysis). 1 in a
+	// simulation.
 	Speed   float64   `json:"speed"`
 	Started time.Time `json:"started"`
 	// Duration is Ended - Started, or, while the run is still running (or
@@ -99,7 +112,8 @@ type MachineAnalysis struct {
 	// Rate is the machine's drawn tick rate, ticks per second before the
 	// run's Speed.
 	Rate int `json:"rate"`
-	// MeasuredRate is Events per second of Span.
+	// MeasuredRate is Events per second of Span, seconds of the model's
+	// time (wall seconds times Speed), so it compares with Rate.
 	MeasuredRate float64 `json:"measured_rate"`
 	Events       uint64  `json:"events"`
 	Sends        uint64  `json:"sends"`
@@ -112,10 +126,17 @@ type MachineAnalysis struct {
 	Span  time.Duration `json:"span_ns"`
 	Jumps JumpStats     `json:"jumps"`
 	Gaps  GapStats      `json:"gaps"`
-	Queue QueueStats    `json:"queue"`
-	Drift DriftStats    `json:"drift"`
+	// QueueAtTick is the queue length when each tick came, before a
+	// receive took its message.
+	QueueAtTick QueueStats `json:"queue_at_tick"`
+	// QueueNonEmpty is the time the queue held at least one message;
+	// QueueNonEmptyShare is QueueNonEmpty / Span, a share of the machine's
+	// time (not of its ticks; 0 for an empty span).
+	QueueNonEmpty      time.Duration `json:"queue_non_empty_ns"`
+	QueueNonEmptyShare float64       `json:"queue_non_empty_share_of_time"`
+	Drift              DriftStats    `json:"drift"`
 	// QueuedAtEnd is Arrivals - Recvs - QueueLost: messages left in the
-	// queue.
+	// queue at the end.
 	QueuedAtEnd uint64 `json:"queued_at_end"`
 	// Crashes counts the machine's crashes; QueueLost the queued messages
 	// they lost.
@@ -143,25 +164,24 @@ type GapStats struct {
 	Max   uint64 `json:"max"`
 }
 
-// QueueStats describe a machine's queue length.
+// QueueStats describe a machine's queue length when its ticks came.
 type QueueStats struct {
-	// Mean, P99 and Max are over Event.Queue at each event.
+	// Mean, P99 and Max are over the machine's events of
+	// Event.QueueAtTick: the messages waiting when the tick came.
 	Mean float64 `json:"mean"`
 	P99  uint64  `json:"p99"`
 	Max  uint64  `json:"max"`
-	// NonEmpty is the time the queue held at least one message;
-	// NonEmptyFraction is NonEmpty / Span (0 for an empty span).
-	NonEmpty         time.Duration `json:"non_empty_ns"`
-	NonEmptyFraction float64       `json:"non_empty_fraction"`
 }
 
 // DriftStats compare a machine's clock with real time and with the
 // fastest machine's clock.
 type DriftStats struct {
-	// Slope is the least-squares slope of clock against wall seconds:
-	// clock units per second of real time.
+	// Slope is the least-squares slope of clock against time: clock units
+	// per second of the model's time (wall seconds times Speed).
 	Slope float64 `json:"slope"`
-	// SlopeVsFastest is Slope minus the fastest machine's Slope.
+	// SlopeVsFastest is Slope minus the fastest machine's Slope (the
+	// machine with the highest drawn tick rate, ties to the lowest id):
+	// negative when this machine's clock falls behind.
 	SlopeVsFastest float64 `json:"slope_vs_fastest"`
 	// MaxLag and MeanLag are over this machine's events of the fastest
 	// machine's clock minus this machine's (0 for the fastest itself).
@@ -189,8 +209,8 @@ type machineAcc struct {
 
 	clock    uint64
 	jumps    dist
-	queue    dist
-	q        uint64 // queue length as of the last entry
+	atTick   dist   // queue length when each tick came
+	q        uint64 // queue length after the last entry
 	lastAt   time.Duration
 	nonEmpty time.Duration
 	real     regression
@@ -220,6 +240,7 @@ func analyze(r *record.Reader) (Analysis, error) {
 		Run: meta.ID, Mode: meta.Mode, Options: meta.Options, Seed: meta.Seed, Status: string(meta.Status),
 		Speed: meta.Speed, Started: meta.Started,
 	}
+	modelSeconds := modelTime(meta.Speed)
 	// Every machine of the metadata, and any with a log it does not list
 	// (which Check forbids, but a report should still show).
 	metas := slices.Clone(meta.Machines)
@@ -312,9 +333,8 @@ func analyze(r *record.Reader) (Analysis, error) {
 				m.Gaps.Total += jump - 1
 				m.Gaps.Max = max(m.Gaps.Max, jump-1)
 			}
-			q := uint64(max(ev.Queue, 0))
-			next.queue.add(q)
-			next.q = q
+			next.atTick.add(uint64(max(ev.QueueAtTick(), 0)))
+			next.q = uint64(max(ev.Queue, 0))
 			m.Events++
 			switch ev.Kind {
 			case core.KindSend:
@@ -329,7 +349,7 @@ func analyze(r *record.Reader) (Analysis, error) {
 			case core.KindInternal:
 				m.Internals++
 			}
-			next.real.add(next.wall.Seconds(), float64(ev.Clock))
+			next.real.add(modelSeconds(next.wall), float64(ev.Clock))
 			lag := int64(fast.clock) - int64(ev.Clock)
 			if next.m.Events == 1 || lag > next.lagMax {
 				next.lagMax = lag
@@ -351,14 +371,15 @@ func analyze(r *record.Reader) (Analysis, error) {
 		m.FinalClock = acc.clock
 		m.Span = acc.lastAt
 		if m.Span > 0 {
-			m.MeasuredRate = float64(m.Events) / m.Span.Seconds()
-			m.Queue.NonEmptyFraction = float64(acc.nonEmpty) / float64(m.Span)
+			m.MeasuredRate = float64(m.Events) / modelSeconds(m.Span)
+			m.QueueNonEmptyShare = float64(acc.nonEmpty) / float64(m.Span)
 		}
 		p := acc.jumps.percentiles(50, 90, 99, 100)
 		m.Jumps.Mean, m.Jumps.P50, m.Jumps.P90, m.Jumps.P99, m.Jumps.Max = acc.jumps.mean(), p[0], p[1], p[2], p[3]
 		m.Jumps.Histogram = acc.jumps.histogram()
-		qp := acc.queue.percentiles(99)
-		m.Queue.Mean, m.Queue.P99, m.Queue.Max, m.Queue.NonEmpty = acc.queue.mean(), qp[0], acc.queue.max, acc.nonEmpty
+		qp := acc.atTick.percentiles(99)
+		m.QueueAtTick = QueueStats{Mean: acc.atTick.mean(), P99: qp[0], Max: acc.atTick.max}
+		m.QueueNonEmpty = acc.nonEmpty
 		m.Drift.Slope = acc.real.slope()
 		if m.Events > 0 {
 			m.Drift.MaxLag = acc.lagMax
@@ -396,6 +417,17 @@ func analyze(r *record.Reader) (Analysis, error) {
 		return cmp.Or(cmp.Compare(x.From, y.From), cmp.Compare(x.To, y.To))
 	})
 	return a, nil
+}
+
+// modelTime converts a wall duration of a run at speed into seconds of the
+// model's time, the unit of every per-second figure: a live run at speed s
+// runs s model seconds a wall second. A speed that is not positive (an old
+// or hand-made recording) counts as 1.
+func modelTime(speed float64) func(time.Duration) float64 {
+	if !(speed > 0) {
+		speed = 1
+	}
+	return func(d time.Duration) float64 { return d.Seconds() * speed }
 }
 
 // advance loads the machine's next entry into head.

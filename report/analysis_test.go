@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,8 +88,14 @@ var (
 // the start.
 func buildRun(t testing.TB, st *record.Store, id string, finished bool, rates map[core.MachineID]int, starts map[core.MachineID]time.Duration, logs map[core.MachineID][]record.Entry) {
 	t.Helper()
+	buildRunAt(t, st, id, finished, 1, rates, starts, logs)
+}
+
+// buildRunAt is buildRun of a live run at speed.
+func buildRunAt(t testing.TB, st *record.Store, id string, finished bool, speed float64, rates map[core.MachineID]int, starts map[core.MachineID]time.Duration, logs map[core.MachineID][]record.Entry) {
+	t.Helper()
 	cfg := core.RingConfig(len(logs), "127.0.0.1", 0)
-	meta := record.RunMeta{ID: id, Seed: 42, Mode: "live", Params: core.DefaultParams(42), Speed: 1,
+	meta := record.RunMeta{ID: id, Seed: 42, Mode: "live", Params: core.DefaultParams(42), Speed: speed,
 		Config: cfg.Machines, Fingerprint: core.Fingerprint(cfg.Machines, core.DefaultParams(42)), Started: analysisEpoch}
 	for _, spec := range cfg.Machines {
 		meta.Machines = append(meta.Machines, record.MachineMeta{ID: spec.ID, Rate: rates[spec.ID], StartWall: analysisEpoch.Add(starts[spec.ID])})
@@ -161,7 +168,9 @@ func TestAnalyzeHandBuiltRun(t *testing.T) {
 		FinalClock: 10, Span: secs(5.1),
 		Jumps: report.JumpStats{OverOne: 0, Mean: 1, P50: 1, P90: 1, P99: 1, Max: 1, Histogram: []report.Bucket{{Lo: 1, Hi: 1, Count: 10}}},
 		Gaps:  report.GapStats{},
-		Queue: report.QueueStats{Mean: 0, P99: 0, Max: 0, NonEmpty: secs(0.4), NonEmptyFraction: 0.4 / 5.1},
+		// queue at its ticks 0 0 0 0 0 0 0 0 1 0: 2:1 waits at the receive.
+		QueueAtTick:   report.QueueStats{Mean: 0.1, P99: 1, Max: 1},
+		QueueNonEmpty: secs(0.4), QueueNonEmptyShare: 0.4 / 5.1,
 		// clock = 2 t exactly.
 		Drift:       report.DriftStats{Slope: 2, SlopeVsFastest: 0, MaxLag: 0, MeanLag: 0},
 		QueuedAtEnd: 1,
@@ -173,8 +182,10 @@ func TestAnalyzeHandBuiltRun(t *testing.T) {
 		Jumps: report.JumpStats{OverOne: 1, Mean: 7.0 / 6, P50: 1, P90: 2, P99: 2, Max: 2,
 			Histogram: []report.Bucket{{Lo: 1, Hi: 1, Count: 5}, {Lo: 2, Hi: 2, Count: 1}}},
 		Gaps: report.GapStats{Total: 1, Max: 1},
-		// queue 0 1 0 0 0 0; non-empty from 1.1 to 3.0 wall.
-		Queue: report.QueueStats{Mean: 1.0 / 6, P99: 1, Max: 1, NonEmpty: secs(1.9), NonEmptyFraction: 1.9 / 5},
+		// queue at its ticks 0 2 1 0 0 0 (both 1:1 and 1:2 wait at the
+		// first receive); non-empty from 1.1 to 3.0 wall.
+		QueueAtTick:   report.QueueStats{Mean: 0.5, P99: 2, Max: 2},
+		QueueNonEmpty: secs(1.9), QueueNonEmptyShare: 1.9 / 5,
 		// (1,1) (2,3) (3,4) (4,5) (5,6) (6,7): slope 20/17.5. Machine 1's
 		// clock at machine 2's events (ties: machine 1 first) is 2 4 6 8
 		// 10 10: lags 1 1 2 3 4 3.
@@ -183,7 +194,7 @@ func TestAnalyzeHandBuiltRun(t *testing.T) {
 	for i, want := range []report.MachineAnalysis{m1, m2} {
 		got := a.Machines[i]
 		floats := [][2]float64{{got.MeasuredRate, want.MeasuredRate}, {got.Jumps.Mean, want.Jumps.Mean},
-			{got.Queue.Mean, want.Queue.Mean}, {got.Queue.NonEmptyFraction, want.Queue.NonEmptyFraction},
+			{got.QueueAtTick.Mean, want.QueueAtTick.Mean}, {got.QueueNonEmptyShare, want.QueueNonEmptyShare},
 			{got.Drift.Slope, want.Drift.Slope}, {got.Drift.SlopeVsFastest, want.Drift.SlopeVsFastest}, {got.Drift.MeanLag, want.Drift.MeanLag}}
 		for j, fl := range floats {
 			if !nearly(fl[0], fl[1]) {
@@ -191,7 +202,7 @@ func TestAnalyzeHandBuiltRun(t *testing.T) {
 			}
 		}
 		// The floats agree; compare everything else exactly.
-		got.MeasuredRate, got.Jumps.Mean, got.Queue.Mean, got.Queue.NonEmptyFraction = want.MeasuredRate, want.Jumps.Mean, want.Queue.Mean, want.Queue.NonEmptyFraction
+		got.MeasuredRate, got.Jumps.Mean, got.QueueAtTick.Mean, got.QueueNonEmptyShare = want.MeasuredRate, want.Jumps.Mean, want.QueueAtTick.Mean, want.QueueNonEmptyShare
 		got.Drift.Slope, got.Drift.SlopeVsFastest, got.Drift.MeanLag = want.Drift.Slope, want.Drift.SlopeVsFastest, want.Drift.MeanLag
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("machine %d:\n got %+v\nwant %+v", want.ID, got, want)
@@ -265,9 +276,9 @@ func TestWriteTextOfTheHandBuiltRun(t *testing.T) {
 		rows[strings.Join(strings.Fields(l), " ")] = true
 	}
 	for _, want := range []string{
-		// machine rate events/s events send recv internal final queue-mean p99 max non-empty left
-		"1 2 1.96 10 2 1 7 10 0.000 0 0 7.8% 1",
-		"2 1 1.20 6 3 2 1 7 0.167 1 1 38.0% 0",
+		// machine rate events/s events send recv internal final queue-at-tick-mean p99 max non-empty left-at-end
+		"1 2 1.96 10 2 1 7 10 0.100 1 1 7.8% 1",
+		"2 1 1.20 6 3 2 1 7 0.500 2 2 38.0% 0",
 		// machine jumps>1 mean p50 p90 p99 max gaps max-gap clock/s vs-fastest max-lag mean-lag
 		"1 0 1.000 1 1 1 1 0 0 2.000 0.000 0 0.0",
 		"2 1 1.167 1 2 2 2 1 1 1.143 -0.857 4 2.3",
@@ -280,6 +291,52 @@ func TestWriteTextOfTheHandBuiltRun(t *testing.T) {
 			t.Errorf("no line %q in\n%s", want, out)
 		}
 	}
+	// The headers say which queue length, what the non-empty share is of,
+	// and what vs fastest compares.
+	for _, want := range []string{
+		"queue at tick: mean  p99  max  non-empty (% of time)  left at end",
+		"queue at tick: the messages waiting in a machine's queue when its tick came, before a receive takes one",
+		"vs fastest: this machine's clock rate (clock units per second) minus the fastest machine's; the fastest is the one with the highest drawn tick rate (ties: the lowest id); negative = falling behind",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// A live run at speed 2 runs two of the model's seconds every wall second:
+// the same log then means half the events and clock units per second, and
+// the report says so; counts, queues and lags do not change.
+func TestPerSecondFiguresAreInTheModelsTime(t *testing.T) {
+	st := analysisStore(t)
+	handBuiltRun(t, st, "real", true)
+	buildRunAt(t, st, "fast", true, 2, map[core.MachineID]int{1: 2, 2: 1}, map[core.MachineID]time.Duration{2: time.Second},
+		map[core.MachineID][]record.Entry{1: handLog1, 2: handLog2})
+	real, fast := mustAnalyze(t, st, "real"), mustAnalyze(t, st, "fast")
+	for i, r := range real.Machines {
+		f := fast.Machines[i]
+		if !nearly(f.MeasuredRate, r.MeasuredRate/2) || !nearly(f.Drift.Slope, r.Drift.Slope/2) || !nearly(f.Drift.SlopeVsFastest, r.Drift.SlopeVsFastest/2) {
+			t.Errorf("machine %d at speed 2: events/s %v clock/s %v vs fastest %v; at speed 1 %v %v %v",
+				f.ID, f.MeasuredRate, f.Drift.Slope, f.Drift.SlopeVsFastest, r.MeasuredRate, r.Drift.Slope, r.Drift.SlopeVsFastest)
+		}
+		if f.QueueAtTick != r.QueueAtTick || f.Drift.MaxLag != r.Drift.MaxLag || f.Events != r.Events {
+			t.Errorf("machine %d: speed changed counts: %+v vs %+v", f.ID, f, r)
+		}
+	}
+	var b bytes.Buffer
+	if err := report.WriteText(&b, fast); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "speed 2: every per-second figure is per second of the model's time, wall seconds x 2") {
+		t.Errorf("the report at speed 2 does not say what a second is:\n%s", b.String())
+	}
+	b.Reset()
+	if err := report.WriteText(&b, real); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "per-second figure") {
+		t.Errorf("the report at speed 1 explains speed:\n%s", b.String())
+	}
 }
 
 func TestAnalysisJSONRoundTrips(t *testing.T) {
@@ -290,7 +347,12 @@ func TestAnalysisJSONRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{`"queued_at_end":1`, `"in_flight_at_end":1`, `"non_empty_fraction":`, `"slope_vs_fastest":`, `"histogram":[{"lo":1,"hi":1,"count":10}]`, `"duration_ns":6000000000`} {
+	// The queue object says which queue length it holds.
+	if bytes.Contains(b, []byte(`"queue":`)) {
+		t.Errorf("JSON has the ambiguous \"queue\" key:\n%s", b)
+	}
+	for _, key := range []string{`"queued_at_end":1`, `"in_flight_at_end":1`, `"queue_non_empty_share_of_time":`,
+		`"queue_at_tick":{"mean":0.1,"p99":1,"max":1}`, `"queue_at_tick":{"mean":0.5,"p99":2,"max":2}`, `"queue_non_empty_ns":1900000000`, `"slope_vs_fastest":`, `"histogram":[{"lo":1,"hi":1,"count":10}]`, `"duration_ns":6000000000`} {
 		if !bytes.Contains(b, []byte(key)) {
 			t.Errorf("JSON lacks %s:\n%s", key, b)
 		}
@@ -352,11 +414,24 @@ func TestAnalysisPropertiesOnSimRuns(t *testing.T) {
 			if len(stats) != len(a.Machines) || len(a.Machines) != c.machines {
 				t.Fatalf("%d machines analyzed, %d in the store", len(a.Machines), len(stats))
 			}
-			// Independently: messages per sender from a plain scan.
+			// Independently: messages per sender from a plain scan, and the
+			// queue at each tick counted by hand: an arrival adds one
+			// message, a receive takes one, and a tick finds what is there.
 			sentBy := map[core.MachineID]uint64{}
 			var sentAll uint64
+			atTick := map[core.MachineID][]uint64{}
 			for _, s := range stats {
+				waiting := uint64(0)
 				if err := st.Scan(id, s.ID, func(e record.Entry) error {
+					switch {
+					case e.Arrival:
+						waiting++
+					case e.IsTick():
+						atTick[s.ID] = append(atTick[s.ID], waiting)
+						if e.Event.Kind == core.KindRecv {
+							waiting--
+						}
+					}
 					if !e.Arrival && e.Event.Kind == core.KindSend {
 						sentBy[s.ID] += uint64(len(e.Event.To))
 						sentAll += uint64(len(e.Event.To))
@@ -395,11 +470,16 @@ func TestAnalysisPropertiesOnSimRuns(t *testing.T) {
 				if inHist != m.Events || overOne != j.OverOne {
 					t.Errorf("machine %d: histogram holds %d events (%d over one), want %d (%d)", m.ID, inHist, overOne, m.Events, j.OverOne)
 				}
-				q := m.Queue
-				if q.P99 > q.Max || q.Mean > float64(q.Max) || q.NonEmptyFraction < 0 || q.NonEmptyFraction > 1 || q.NonEmpty > m.Span {
-					t.Errorf("machine %d: queue %+v over span %v", m.ID, q, m.Span)
+				if want := bruteQueueStats(atTick[m.ID]); !nearly(m.QueueAtTick.Mean, want.Mean) || m.QueueAtTick.P99 != want.P99 || m.QueueAtTick.Max != want.Max {
+					t.Errorf("machine %d: queue at tick %+v, counted by hand %+v", m.ID, m.QueueAtTick, want)
 				}
-				if m.Recvs > 0 && q.NonEmpty == 0 {
+				if m.Recvs > 0 && m.QueueAtTick.Max < 1 {
+					t.Errorf("machine %d received %d messages, yet its queue at tick peaked at %d", m.ID, m.Recvs, m.QueueAtTick.Max)
+				}
+				if m.QueueNonEmptyShare < 0 || m.QueueNonEmptyShare > 1 || m.QueueNonEmpty > m.Span {
+					t.Errorf("machine %d: queue non-empty %v (%v of time) over span %v", m.ID, m.QueueNonEmpty, m.QueueNonEmptyShare, m.Span)
+				}
+				if m.Recvs > 0 && m.QueueNonEmpty == 0 {
 					t.Errorf("machine %d received %d messages, yet its queue was never non-empty", m.ID, m.Recvs)
 				}
 				if m.Drift.Slope <= 0 || (m.ID == a.Fastest && (m.Drift.MaxLag != 0 || m.Drift.MeanLag != 0 || m.Drift.SlopeVsFastest != 0)) {
@@ -484,4 +564,20 @@ func BenchmarkAnalyze100Machines1Hour(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(res.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// bruteQueueStats is QueueStats of values the slow way: the mean, the
+// nearest-rank 99th percentile of the sorted values, and the largest.
+func bruteQueueStats(values []uint64) report.QueueStats {
+	if len(values) == 0 {
+		return report.QueueStats{}
+	}
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	var sum float64
+	for _, v := range sorted {
+		sum += float64(v)
+	}
+	rank := int(math.Ceil(0.99 * float64(len(sorted))))
+	return report.QueueStats{Mean: sum / float64(len(sorted)), P99: sorted[rank-1], Max: sorted[len(sorted)-1]}
 }

@@ -261,10 +261,12 @@ func (p *page) plots() {
 		bucketNote+fmt.Sprintf("; each point is a machine's mean lag over its events in a bucket: m%d's clock minus the machine's own "+
 			"at each event, the lag whose mean and maximum over the whole run the tables give. Buckets without an event of the machine have no point. "+
 			"Above 0 the machine is behind the fastest; a line that climbs is falling further behind; below 0 it is ahead.", a.Fastest))
-	p.figure(LineChart{ID: PlotQueue, Title: "Queue length", XLabel: xLabel, YLabel: "queue length (messages)", Series: queue, X: xr, YFromZero: true},
-		bucketNote+"; each point is a machine's mean queue length over its events in a bucket: the messages left waiting "+
-			"after a receive took one (0 at a send or internal event), as in the tables' queue columns, which give the maximum. "+
-			"Buckets without an event of the machine have no point. A line that keeps climbing belongs to a machine that cannot keep up with what it is sent.")
+	p.figure(LineChart{ID: PlotQueue, Title: "Queue length at each tick (messages waiting, before a receive)", XLabel: xLabel,
+		YLabel: "queue at tick (messages waiting)", Series: queue, X: xr, YFromZero: true},
+		bucketNote+"; each point is a machine's mean queue length at its ticks in a bucket: the messages waiting when the tick came, "+
+			"before a receive takes one (0 at a send or internal event, which happen only on an empty queue), as in the tables' queue at tick columns, "+
+			"which give the mean, p99 and maximum. Buckets without an event of the machine have no point. "+
+			"A line that keeps climbing belongs to a machine that cannot keep up with what it is sent.")
 	p.figure(p.jumpChart(), "How many events moved each machine's clock by how much (log scale): a send or internal event moves it by 1, "+
 		"a receive of a message from a machine ahead moves it further. Buckets as in the jump histogram table: 1, 2, 3-4, 5-8, ...")
 
@@ -365,10 +367,13 @@ func (p *page) jumpChart() BarChart {
 // numbers writes WriteText's tables as HTML tables, cell for cell.
 func (p *page) numbers() {
 	a := &p.a
-	p.printf("<h3>Events and queues</h3>\n")
+	if note := perSecondNote(a.Speed); note != "" {
+		p.printf("<p class=\"note\">%s.</p>\n", Esc(note))
+	}
+	p.printf("<h3>Events and queues</h3>\n<p class=\"note\">%s.</p>\n", Esc(queueAtTickNote))
 	p.table("machines", machineRows(a), true)
 
-	p.printf("<h3>Clock jumps, gaps and drift (clock units; fastest machine %d)</h3>\n", a.Fastest)
+	p.printf("<h3>Clock jumps, gaps and drift (clock units; fastest machine %d)</h3>\n<p class=\"note\">%s.</p>\n", a.Fastest, Esc(vsFastestNote))
 	p.table("jumps", jumpRows(a), true)
 
 	p.printf("<h3>Jump histogram (events per jump size)</h3>\n")

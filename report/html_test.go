@@ -69,7 +69,7 @@ func TestHTMLReportPlots(t *testing.T) {
 			t.Errorf("#%s is a <%s>, want an <svg>", id, svg.name)
 		}
 	}
-	units := map[string]string{report.PlotClock: "clock (units)", report.PlotDrift: "lag (clock units)", report.PlotQueue: "queue length (messages)"}
+	units := map[string]string{report.PlotClock: "clock (units)", report.PlotDrift: "lag (clock units)", report.PlotQueue: "queue at tick (messages waiting)"}
 	for _, id := range []string{report.PlotClock, report.PlotDrift, report.PlotQueue} {
 		svg := doc.byID(t, id)
 		lines := svg.all(classed("polyline", "series"))

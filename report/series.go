@@ -33,9 +33,10 @@ type machineSeries struct {
 	// is the machine's FinalClock.
 	Clock []Point
 	// Queue holds, per bucket with at least one event of the machine,
-	// (the bucket's middle, the mean Event.Queue over those events): the
-	// queue length as Analysis defines it. QueueMax holds the largest
-	// Event.Queue at the same X, so its largest Y is QueueStats.Max.
+	// (the bucket's middle, the mean Event.QueueAtTick over those events):
+	// the queue length when the tick came, as Analysis defines it.
+	// QueueMax holds the largest at the same X, so its largest Y is
+	// MachineAnalysis.QueueAtTick.Max.
 	Queue, QueueMax []Point
 	// Lag holds, per bucket with at least one event of the machine, (the
 	// bucket's middle, the mean lag over those events), lag as Analysis
@@ -45,7 +46,7 @@ type machineSeries struct {
 	Lag, LagMax []Point
 	// Events holds the number of the machine's events in each bucket with
 	// any, at the same X: weighting Queue and Lag by it gives
-	// QueueStats.Mean and DriftStats.MeanLag.
+	// QueueAtTick.Mean and DriftStats.MeanLag.
 	Events []Point
 }
 
@@ -54,7 +55,7 @@ type machineSeries struct {
 type bucketAcc struct {
 	clockEnd []uint64 // clock after the last event in the bucket
 	n        []uint64 // the machine's events in the bucket
-	qMax     []int    // largest Event.Queue among the bucket's events
+	qMax     []int    // largest Event.QueueAtTick among the bucket's events
 	qSum     []float64
 	lagMax   []int64 // largest lag among the bucket's events
 	lagSum   []float64
@@ -152,13 +153,14 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 				lag = int64(fast.clock) - int64(ev.Clock)
 			}
 			a := &next.acc
+			q := ev.QueueAtTick()
 			if a.n[b] == 0 {
-				a.qMax[b], a.lagMax[b] = ev.Queue, lag
+				a.qMax[b], a.lagMax[b] = q, lag
 			}
 			a.n[b]++
 			a.clockEnd[b] = ev.Clock
-			a.qMax[b] = max(a.qMax[b], ev.Queue)
-			a.qSum[b] += float64(ev.Queue)
+			a.qMax[b] = max(a.qMax[b], q)
+			a.qSum[b] += float64(q)
 			a.lagMax[b] = max(a.lagMax[b], lag)
 			a.lagSum[b] += float64(lag)
 			wc.add(pos, next.id, next.wall, ev)

@@ -89,10 +89,10 @@ func TestSeriesAgreeWithTheAnalysis(t *testing.T) {
 					t.Fatalf("%+v machine %d bucket %d: a mean above its maximum", c, m.ID, j)
 				}
 			}
-			if n != float64(m.Events) || maxY(ms.QueueMax) != float64(m.Queue.Max) || maxY(ms.LagMax) != float64(m.Drift.MaxLag) ||
-				math.Abs(qSum/n-m.Queue.Mean) > 1e-9 || math.Abs(lagSum/n-m.Drift.MeanLag) > 1e-9 {
+			if n != float64(m.Events) || maxY(ms.QueueMax) != float64(m.QueueAtTick.Max) || maxY(ms.LagMax) != float64(m.Drift.MaxLag) ||
+				math.Abs(qSum/n-m.QueueAtTick.Mean) > 1e-9 || math.Abs(lagSum/n-m.Drift.MeanLag) > 1e-9 {
 				t.Errorf("%+v machine %d: series hold %v events, queue max %v mean %v, lag max %v mean %v; analysis %d, %d %v, %d %v",
-					c, m.ID, n, maxY(ms.QueueMax), qSum/n, maxY(ms.LagMax), lagSum/n, m.Events, m.Queue.Max, m.Queue.Mean, m.Drift.MaxLag, m.Drift.MeanLag)
+					c, m.ID, n, maxY(ms.QueueMax), qSum/n, maxY(ms.LagMax), lagSum/n, m.Events, m.QueueAtTick.Max, m.QueueAtTick.Mean, m.Drift.MaxLag, m.Drift.MeanLag)
 			}
 			if m.ID == a.Fastest && (maxY(ms.LagMax) != 0 || maxY(ms.Lag) != 0) {
 				t.Errorf("the fastest machine lags behind itself: %v", ms.LagMax)

@@ -193,7 +193,7 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 // line, then two lines per event in VectorClocks order:
 //
 //	m2 {"m1":4, "m2":7}
-//	recv clock=9 queue=0 from=1 msg=1:3 msg_clock=8
+//	recv clock=9 queue=1 left=0 from=1 msg=1:3 msg_clock=8
 //
 // The host is m<id>; the vector lists the non-zero entries by ascending
 // machine id; the event text is core.Event.AppendDetails with single

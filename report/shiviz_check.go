@@ -239,7 +239,7 @@ func parseShiVizEvent(s string) (string, map[string]string, error) {
 	case "send":
 		want = []string{"clock", "queue", "to", "msgs"}
 	case "recv":
-		want = []string{"clock", "queue", "from", "msg", "msg_clock"}
+		want = []string{"clock", "queue", "left", "from", "msg", "msg_clock"}
 	case "internal":
 		want = []string{"clock", "queue"}
 	default:

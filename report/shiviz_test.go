@@ -299,11 +299,11 @@ internal clock=1 queue=0
 m1 {"m1":2}
 send clock=2 queue=0 to=2 msgs=1:1
 m2 {"m1":2, "m2":2}
-recv clock=3 queue=0 from=1 msg=1:1 msg_clock=2
+recv clock=3 queue=1 left=0 from=1 msg=1:1 msg_clock=2
 m2 {"m1":2, "m2":3}
 send clock=4 queue=0 to=1 msgs=2:1
 m1 {"m1":3, "m2":3}
-recv clock=5 queue=0 from=2 msg=2:1 msg_clock=4
+recv clock=5 queue=1 left=0 from=2 msg=2:1 msg_clock=4
 `
 
 func TestShiVizOfAHandBuiltRun(t *testing.T) {
@@ -373,7 +373,7 @@ func TestCheckShiVizCatchesEveryBrokenRule(t *testing.T) {
 			return swapLines(swapLines(s, 6, 8), 7, 9) // m1's send after m2's receive
 		}, want: "receives message 1:1 before any send"},
 		{name: "received twice", edit: func(s string) string {
-			return s + "m1 {\"m1\":4, \"m2\":3}\nrecv clock=6 queue=0 from=1 msg=1:1 msg_clock=2\n"
+			return s + "m1 {\"m1\":4, \"m2\":3}\nrecv clock=6 queue=1 left=0 from=1 msg=1:1 msg_clock=2\n"
 		}, want: "or twice"},
 		{name: "dangling clock line", edit: func(s string) string { return s + "m1 {\"m1\":4}\n" }, want: "without its event"},
 		{name: "sender mismatch", old: "msgs=1:1", new: "msgs=2:1", want: "sends message"},

@@ -17,15 +17,19 @@ type RunFigures struct {
 	// (each machine's mean weighted by its events); MaxJump the largest.
 	MeanJump float64 `json:"mean_jump"`
 	MaxJump  float64 `json:"max_jump"`
-	// MeanQueue is the mean queue length at an event over every event of
-	// every machine; MaxQueue the longest queue any machine had.
-	MeanQueue float64 `json:"mean_queue"`
-	MaxQueue  float64 `json:"max_queue"`
-	// ClockRate is the mean over machines of the clock's slope against real
-	// time, clock units per second.
+	// MeanQueueAtTick is the mean queue length when a tick came (before a
+	// receive took its message) over every event of every machine;
+	// MaxQueueAtTick the longest any machine had at a tick.
+	MeanQueueAtTick float64 `json:"mean_queue_at_tick"`
+	MaxQueueAtTick  float64 `json:"max_queue_at_tick"`
+	// ClockRate is the mean over machines of the clock's slope against
+	// time, clock units per second of the model's time (wall seconds times
+	// the live run's speed; see Analysis).
 	ClockRate float64 `json:"clock_rate"`
-	// Drift is the most negative slope against the fastest machine's
-	// (clock units per second; 0 when every clock keeps up).
+	// Drift is the most negative "vs fastest" of the run's machines: a
+	// machine's clock rate minus the fastest machine's (the highest drawn
+	// tick rate, ties to the lowest id), clock units per second; 0 when
+	// every clock keeps up.
 	Drift float64 `json:"drift"`
 	// MaxLag is the largest lag behind the fastest machine's clock.
 	MaxLag float64 `json:"max_lag"`
@@ -38,16 +42,16 @@ func FiguresOf(a Analysis) RunFigures {
 	for _, m := range a.Machines {
 		n := float64(m.Events)
 		jumpSum += m.Jumps.Mean * n
-		queueSum += m.Queue.Mean * n
+		queueSum += m.QueueAtTick.Mean * n
 		slopeSum += m.Drift.Slope
 		f.MaxJump = max(f.MaxJump, float64(m.Jumps.Max))
-		f.MaxQueue = max(f.MaxQueue, float64(m.Queue.Max))
+		f.MaxQueueAtTick = max(f.MaxQueueAtTick, float64(m.QueueAtTick.Max))
 		f.Drift = min(f.Drift, m.Drift.SlopeVsFastest)
 		f.MaxLag = max(f.MaxLag, float64(m.Drift.MaxLag))
 	}
 	if a.Events > 0 {
 		f.MeanJump = jumpSum / float64(a.Events)
-		f.MeanQueue = queueSum / float64(a.Events)
+		f.MeanQueueAtTick = queueSum / float64(a.Events)
 	}
 	if len(a.Machines) > 0 {
 		f.ClockRate = slopeSum / float64(len(a.Machines))
@@ -97,14 +101,14 @@ type Variant struct {
 	Settings []Setting    `json:"settings"`
 	Runs     []RunFigures `json:"runs"`
 
-	Events    Spread `json:"events"`
-	MeanJump  Spread `json:"mean_jump"`
-	MaxJump   Spread `json:"max_jump"`
-	MeanQueue Spread `json:"mean_queue"`
-	MaxQueue  Spread `json:"max_queue"`
-	ClockRate Spread `json:"clock_rate"`
-	Drift     Spread `json:"drift"`
-	MaxLag    Spread `json:"max_lag"`
+	Events          Spread `json:"events"`
+	MeanJump        Spread `json:"mean_jump"`
+	MaxJump         Spread `json:"max_jump"`
+	MeanQueueAtTick Spread `json:"mean_queue_at_tick"`
+	MaxQueueAtTick  Spread `json:"max_queue_at_tick"`
+	ClockRate       Spread `json:"clock_rate"`
+	Drift           Spread `json:"drift"`
+	MaxLag          Spread `json:"max_lag"`
 }
 
 // Sweep is a grid of variants run with the same seeds.
@@ -113,7 +117,23 @@ type Sweep struct {
 	Mode string `json:"mode"`
 	// Duration is each run's length (virtual time in sim mode).
 	Duration time.Duration `json:"duration_ns"`
-	Variants []Variant     `json:"variants"`
+	// Speed is a live sweep's --speed: per-second figures are per second
+	// of the model's time (see Analysis). 0 or 1 in sim mode.
+	Speed    float64   `json:"speed,omitempty"`
+	Variants []Variant `json:"variants"`
+}
+
+// sweepNotes define the sweep's figures that are easy to misread, in the
+// words of the run report.
+func sweepNotes(s Sweep) []string {
+	notes := []string{
+		"mean/max " + queueAtTickNote,
+		"worst vs fastest: the lowest vs fastest of a run's machines; " + vsFastestNote,
+	}
+	if note := perSecondNote(s.Speed); note != "" {
+		notes = append(notes, note)
+	}
+	return notes
 }
 
 // sweepFigure names one figure of a run for the tables and plots.
@@ -129,10 +149,10 @@ var sweepFigures = []sweepFigure{
 	{"events", "events", 0, func(f RunFigures) float64 { return f.Events }, func(v *Variant) *Spread { return &v.Events }},
 	{"mean_jump", "mean jump", 3, func(f RunFigures) float64 { return f.MeanJump }, func(v *Variant) *Spread { return &v.MeanJump }},
 	{"max_jump", "max jump", 1, func(f RunFigures) float64 { return f.MaxJump }, func(v *Variant) *Spread { return &v.MaxJump }},
-	{"mean_queue", "mean queue", 3, func(f RunFigures) float64 { return f.MeanQueue }, func(v *Variant) *Spread { return &v.MeanQueue }},
-	{"max_queue", "max queue", 1, func(f RunFigures) float64 { return f.MaxQueue }, func(v *Variant) *Spread { return &v.MaxQueue }},
+	{"mean_queue_at_tick", "mean queue at tick", 3, func(f RunFigures) float64 { return f.MeanQueueAtTick }, func(v *Variant) *Spread { return &v.MeanQueueAtTick }},
+	{"max_queue_at_tick", "max queue at tick", 1, func(f RunFigures) float64 { return f.MaxQueueAtTick }, func(v *Variant) *Spread { return &v.MaxQueueAtTick }},
 	{"clock_rate", "clock/s", 3, func(f RunFigures) float64 { return f.ClockRate }, func(v *Variant) *Spread { return &v.ClockRate }},
-	{"drift", "drift vs fastest (/s)", 3, func(f RunFigures) float64 { return f.Drift }, func(v *Variant) *Spread { return &v.Drift }},
+	{"drift", "worst vs fastest (clock/s)", 3, func(f RunFigures) float64 { return f.Drift }, func(v *Variant) *Spread { return &v.Drift }},
 	{"max_lag", "max lag", 1, func(f RunFigures) float64 { return f.MaxLag }, func(v *Variant) *Spread { return &v.MaxLag }},
 }
 

@@ -46,6 +46,9 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 		pw.printf("</tr>\n")
 	}
 	pw.printf("</table>\n")
+	for _, note := range sweepNotes(s) {
+		pw.printf("<p class=\"note\">%s.</p>\n", Esc(note))
+	}
 	if pw.err != nil {
 		return fmt.Errorf("write sweep html: %w", pw.err)
 	}

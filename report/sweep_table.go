@@ -11,7 +11,8 @@ import (
 
 // WriteSweepMarkdown writes one markdown table row per variant, each
 // figure as "mean [min, max]" across the variant's seeds (the mean alone
-// when every seed gave the same value).
+// when every seed gave the same value), then, after a blank line, a list
+// of what the figures that are easy to misread mean.
 func WriteSweepMarkdown(w io.Writer, s Sweep) error {
 	pw := &textWriter{w: w}
 	header := []string{"variant", "runs"}
@@ -28,6 +29,10 @@ func WriteSweepMarkdown(w io.Writer, s Sweep) error {
 			row = append(row, fig.spread(v).format(fig.digits))
 		}
 		pw.printf("| %s |\n", strings.Join(row, " | "))
+	}
+	pw.printf("\n")
+	for _, note := range sweepNotes(s) {
+		pw.printf("- %s\n", note)
 	}
 	return pw.err
 }

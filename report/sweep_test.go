@@ -3,6 +3,7 @@ package report_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"encoding/xml"
 	"io"
 	"math"
@@ -34,19 +35,19 @@ func TestSpreadOfKnownValues(t *testing.T) {
 func TestFiguresOfWeightsByEvents(t *testing.T) {
 	a := report.Analysis{Run: "r", Seed: 9, Events: 400, Machines: []report.MachineAnalysis{
 		{ID: 1, Events: 300, FinalClock: 300, Jumps: report.JumpStats{Mean: 1, Max: 1},
-			Queue: report.QueueStats{Mean: 0.1, Max: 2}, Drift: report.DriftStats{Slope: 5}},
+			QueueAtTick: report.QueueStats{Mean: 0.1, Max: 2}, Drift: report.DriftStats{Slope: 5}},
 		{ID: 2, Events: 100, FinalClock: 300, Jumps: report.JumpStats{Mean: 3, Max: 9},
-			Queue: report.QueueStats{Mean: 0.5, Max: 4}, Drift: report.DriftStats{Slope: 4, SlopeVsFastest: -1, MaxLag: 7}},
+			QueueAtTick: report.QueueStats{Mean: 0.5, Max: 4}, Drift: report.DriftStats{Slope: 4, SlopeVsFastest: -1, MaxLag: 7}},
 	}}
 	f := report.FiguresOf(a)
 	// Jumps sum to final clocks: (300 + 300) / 400 events.
 	if f.MeanJump != 1.5 {
 		t.Errorf("mean jump %v, want 1.5", f.MeanJump)
 	}
-	if want := (0.1*300 + 0.5*100) / 400; math.Abs(f.MeanQueue-want) > 1e-12 {
-		t.Errorf("mean queue %v, want %v", f.MeanQueue, want)
+	if want := (0.1*300 + 0.5*100) / 400; math.Abs(f.MeanQueueAtTick-want) > 1e-12 {
+		t.Errorf("mean queue at tick %v, want %v", f.MeanQueueAtTick, want)
 	}
-	if f.MaxJump != 9 || f.MaxQueue != 4 || f.MaxLag != 7 || f.Drift != -1 || f.ClockRate != 4.5 || f.Events != 400 || f.Seed != 9 {
+	if f.MaxJump != 9 || f.MaxQueueAtTick != 4 || f.MaxLag != 7 || f.Drift != -1 || f.ClockRate != 4.5 || f.Events != 400 || f.Seed != 9 {
 		t.Errorf("figures %+v", f)
 	}
 }
@@ -70,9 +71,23 @@ func TestSweepMarkdownShowsMeanAndRange(t *testing.T) {
 	if err := report.WriteSweepMarkdown(&b, sweepFixture()); err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	table, notes, _ := strings.Cut(b.String(), "\n\n")
+	lines := strings.Split(table, "\n")
 	if len(lines) != 4 {
 		t.Fatalf("want header, alignment and 2 rows, got\n%s", b.String())
+	}
+	for _, want := range []string{"| mean queue at tick | max queue at tick |", "| worst vs fastest (clock/s) |"} {
+		if !strings.Contains(lines[0], want) {
+			t.Errorf("header lacks %q: %s", want, lines[0])
+		}
+	}
+	for _, want := range []string{"- mean/max queue at tick: the messages waiting", "- worst vs fastest: the lowest vs fastest of a run's machines; vs fastest: this machine's clock rate"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if strings.Contains(notes, "per-second figure") {
+		t.Errorf("a sim sweep's notes explain --speed:\n%s", notes)
 	}
 	cols := len(strings.Split(lines[0], "|"))
 	for _, l := range lines {
@@ -189,7 +204,7 @@ func TestSweepHTMLIsWellFormedWithAChartPerFigure(t *testing.T) {
 	if rows != 1+len(s.Variants) {
 		t.Errorf("table has %d rows, want a header and %d variants", rows, len(s.Variants))
 	}
-	for _, id := range []string{"sweep-events", "sweep-mean-jump", "sweep-max-jump", "sweep-mean-queue", "sweep-max-queue", "sweep-clock-rate", "sweep-max-lag"} {
+	for _, id := range []string{"sweep-events", "sweep-mean-jump", "sweep-max-jump", "sweep-mean-queue-at-tick", "sweep-max-queue-at-tick", "sweep-clock-rate", "sweep-max-lag"} {
 		// Events and mean jump are above 0 in every variant: one bar each.
 		if id == "sweep-events" || id == "sweep-mean-jump" || id == "sweep-max-jump" {
 			if bars[id] != len(s.Variants) || whiskers[id] != len(s.Variants) {
@@ -198,6 +213,34 @@ func TestSweepHTMLIsWellFormedWithAChartPerFigure(t *testing.T) {
 		}
 		if !strings.Contains(page, `id="`+id+`"`) {
 			t.Errorf("no chart %s", id)
+		}
+	}
+}
+
+// The sweep's queue figures are named for the queue length they hold, in
+// JSON and in CSV alike.
+func TestSweepQueueFiguresSayAtTick(t *testing.T) {
+	s := sweepFixture()
+	j, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := report.WriteSweepCSV(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	header, _, _ := strings.Cut(b.String(), "\n")
+	for _, key := range []string{`"mean_queue_at_tick":`, `"max_queue_at_tick":`} {
+		if !bytes.Contains(j, []byte(key)) {
+			t.Errorf("sweep JSON lacks %s", key)
+		}
+	}
+	if bytes.Contains(j, []byte(`"mean_queue":`)) || bytes.Contains(j, []byte(`"max_queue":`)) {
+		t.Errorf("sweep JSON still has the ambiguous queue names:\n%s", j)
+	}
+	for _, col := range []string{",mean_queue_at_tick_mean,", ",max_queue_at_tick_max,"} {
+		if !strings.Contains(header, col) {
+			t.Errorf("sweep CSV header lacks %s: %s", col, header)
 		}
 	}
 }

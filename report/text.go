@@ -9,8 +9,9 @@ import (
 
 // WriteText writes a as compact text for people: a header line with the
 // run-wide numbers, a per-machine table in two parts (events and queues;
-// clock jumps, gaps and drift), one line per machine with its histogram of
-// jumps, and the messages per pair.
+// clock jumps, gaps and drift), each with the definitions that are easy to
+// misread, one line per machine with its histogram of jumps, and the
+// messages per pair.
 func WriteText(w io.Writer, a Analysis) error {
 	pw := &textWriter{w: w}
 	pw.printf("%s\n", textHeader(a))
@@ -20,11 +21,16 @@ func WriteText(w io.Writer, a Analysis) error {
 	if len(a.Machines) == 0 {
 		return pw.err
 	}
+	if note := perSecondNote(a.Speed); note != "" {
+		pw.printf("%s\n", note)
+	}
 
+	pw.printf("events and queues (%s):\n", queueAtTickNote)
 	pw.table(machineRows(&a))
 
 	pw.printf("clock jumps, gaps and drift (clock units; fastest machine %d):\n", a.Fastest)
 	pw.table(jumpRows(&a))
+	pw.printf("  %s\n", vsFastestNote)
 
 	pw.printf("jump histogram (jump: events):\n")
 	for _, m := range a.Machines {
@@ -49,12 +55,13 @@ func WriteText(w io.Writer, a Analysis) error {
 // header first, shared by the text and the HTML report so the two always
 // say the same.
 func machineRows(a *Analysis) [][]string {
-	rows := [][]string{{"machine", "rate/s", "events/s", "events", "send", "recv", "internal", "final clock",
-		"queue mean", "p99", "max", "non-empty", "left in queue"}}
+	rows := [][]string{{"machine", "drawn rate/s", "events/s", "events", "send", "recv", "internal", "final clock",
+		"queue at tick: mean", "p99", "max", "non-empty (% of time)", "left at end"}}
 	for _, m := range a.Machines {
-		rows = append(rows, []string{textUint(uint64(m.ID)), textRate(m.Rate, a.Speed), textFloat(m.MeasuredRate, 2), textUint(m.Events),
+		rows = append(rows, []string{textUint(uint64(m.ID)), strconv.Itoa(m.Rate), textFloat(m.MeasuredRate, 2), textUint(m.Events),
 			textUint(m.Sends), textUint(m.Recvs), textUint(m.Internals), textUint(m.FinalClock),
-			textFloat(m.Queue.Mean, 3), textUint(m.Queue.P99), textUint(m.Queue.Max), textFloat(100*m.Queue.NonEmptyFraction, 1) + "%", textUint(m.QueuedAtEnd)})
+			textFloat(m.QueueAtTick.Mean, 3), textUint(m.QueueAtTick.P99), textUint(m.QueueAtTick.Max),
+			textFloat(100*m.QueueNonEmptyShare, 1) + "%", textUint(m.QueuedAtEnd)})
 	}
 	return rows
 }

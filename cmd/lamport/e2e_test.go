@@ -147,7 +147,7 @@ func TestRunThenReadItBack(t *testing.T) {
 		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
 			t.Fatalf("jsonl line %d: %v: %s", lines, err, sc.Text())
 		}
-		for _, k := range []string{"machine", "index", "kind", "clock", "queue", "time_ns", "tick"} {
+		for _, k := range []string{"machine", "index", "kind", "clock", "queue", "queue_left", "time_ns", "tick"} {
 			if _, ok := ev[k]; !ok {
 				t.Fatalf("jsonl line %d lacks %q: %s", lines, k, sc.Text())
 			}

@@ -35,6 +35,8 @@ func appendJSONL(b []byte, it *timelineItem) []byte {
 	b = append(b, `","clock":`...)
 	b = strconv.AppendUint(b, ev.Clock, 10)
 	b = append(b, `,"queue":`...)
+	b = strconv.AppendInt(b, int64(ev.QueueAtTick()), 10)
+	b = append(b, `,"queue_left":`...)
 	b = strconv.AppendInt(b, int64(ev.Queue), 10)
 	b = append(b, `,"time_ns":`...)
 	b = strconv.AppendInt(b, int64(e.At), 10)
@@ -119,7 +121,9 @@ func appendJSONMsg(b []byte, m core.Message) []byte {
 	return strconv.AppendUint(b, m.Clock, 10)
 }
 
-const csvHeader = "machine,index,tick,kind,clock,queue,time_ns,time,die,to,msgs,from,msg,msg_clock\n"
+// csvHeader's queue is the queue length when the tick came (before a
+// receive took its message), queue_left the messages left after the event.
+const csvHeader = "machine,index,tick,kind,clock,queue,queue_left,time_ns,time,die,to,msgs,from,msg,msg_clock\n"
 
 // appendCSV writes a row of csvHeader's columns; lists are space-separated
 // so no field needs quoting.
@@ -129,11 +133,11 @@ func appendCSV(b []byte, it *timelineItem) []byte {
 	b = append(b, ',')
 	switch {
 	case e.Arrival:
-		b = append(b, ",,arrival,,,"...)
+		b = append(b, ",,arrival,,,,"...)
 	case e.Fault.Kind != 0:
 		b = append(b, ",,"...)
 		b = append(b, e.Fault.Kind.String()...)
-		b = append(b, ",,,"...)
+		b = append(b, ",,,,"...)
 	default:
 		b = strconv.AppendUint(b, ev.Index, 10)
 		b = append(b, ',')
@@ -142,6 +146,8 @@ func appendCSV(b []byte, it *timelineItem) []byte {
 		b = append(b, ev.Kind.String()...)
 		b = append(b, ',')
 		b = strconv.AppendUint(b, ev.Clock, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, int64(ev.QueueAtTick()), 10)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, int64(ev.Queue), 10)
 		b = append(b, ',')

@@ -11,8 +11,10 @@ func exportCommand(e *env, args []string) error {
 	var format string
 	fs := v.register(e, "export", "export RUN|latest --format jsonl|csv|log|shiviz [--machine N]",
 		"Write a run's events to stdout for other tools, merged across machines by time.\n"+
-			"  jsonl  one JSON object per event: machine, index, kind, clock, queue, time_ns, tick, time,\n"+
-			"         plus die, to and msgs for a send, from, msg and msg_clock for a receive\n"+
+			"  jsonl  one JSON object per event: machine, index, kind, clock, queue, queue_left, time_ns,\n"+
+			"         tick, time, plus die, to and msgs for a send, from, msg and msg_clock for a receive;\n"+
+			"         queue is the queue length when the tick came (before a receive takes its message),\n"+
+			"         queue_left the messages left after the event\n"+
 			"  csv    the same fields as columns, with a header row; lists are space-separated\n"+
 			"  log    the lines of logs/log_<id>.txt; with --machine exactly that file, otherwise\n"+
 			"         each line is prefixed with m<id>\n"+

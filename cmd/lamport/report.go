@@ -14,15 +14,20 @@ func reportCommand(e *env, args []string) error {
 	fs := newFlagSet(e, "report", "report RUN|latest|--seed N [--json | --html FILE [--window A-B]] [--store S]",
 		"The numbers of a run, computed in one streaming pass over the store. Per machine: tick\n"+
 			"rate, events by kind, final clock; clock jumps (clock after an event minus before it:\n"+
-			"count > 1, mean, p50, p90, p99, max, histogram); gaps (skipped clock values); queue\n"+
-			"length (mean, p99, max, share of time non-empty); drift (least-squares clock units per\n"+
-			"second of real time, against the fastest machine's, and the fastest machine's clock\n"+
-			"minus this one's at each event: max and mean lag); messages sent, arrived and received\n"+
-			"per pair. Run-wide: events, duration, messages still queued and in flight at the end.\n"+
+			"count > 1, mean, p50, p90, p99, max, histogram); gaps (skipped clock values); queue at\n"+
+			"tick (the messages waiting when a tick came, before a receive takes one: mean, p99,\n"+
+			"max), the share of time the queue was non-empty, and what was left in it at the end;\n"+
+			"drift (least-squares clock units per second; vs fastest: this machine's clock rate\n"+
+			"minus the fastest machine's, the one with the highest drawn tick rate, negative =\n"+
+			"falling behind; and the fastest machine's clock minus this one's at each event: max\n"+
+			"and mean lag); messages sent, arrived and received per pair. Run-wide: events,\n"+
+			"duration, messages still queued and in flight at the end. In a live run at --speed S,\n"+
+			"per second means per second of the model's time (wall seconds x S), so the figures\n"+
+			"compare with the drawn tick rates.\n"+
 			"RUN is a run id, a unique prefix of one, or 'latest'.\n\n"+
 			"--html FILE writes one self-contained page instead (no scripts, no network): the\n"+
 			"metadata, these numbers as tables, and plots of clock, lag behind the fastest machine\n"+
-			"and queue length against time (downsampled to a fixed number of time buckets, so the\n"+
+			"and queue at tick against time (downsampled to a fixed number of time buckets, so the\n"+
 			"page stays small for any run), a jump histogram, and a space-time diagram of a window\n"+
 			"of the run. The file is written whole or not at all; FILE '-' is stdout.\n"+
 			"--window picks the diagram's events: FIRST-LAST positions in the run's timeline (all\n"+

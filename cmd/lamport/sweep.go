@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -96,8 +97,8 @@ func sweepCommand(e *env, args []string) error {
 		enc.SetIndent("", "  ")
 		err = enc.Encode(sweep)
 	default:
-		fmt.Fprintf(out, "sweep %s: %s x %s (%d..%d), %s each, mode %s, recorded to %s\n",
-			sweep.ID, plural(len(plan.variants), "variant"), plural(plan.runs, "seed"), plan.seed, plan.seed+uint64(plan.runs)-1, plan.duration, plan.mode, o.store)
+		fmt.Fprintf(out, "sweep %s: %s x %s (%d..%d), %s each, %s, recorded to %s\n",
+			sweep.ID, plural(len(plan.variants), "variant"), plural(plan.runs, "seed"), plan.seed, plan.seed+uint64(plan.runs)-1, plan.duration, plan.modeText(), o.store)
 		fmt.Fprintf(out, "runs: lamport ls --sweep %s --store %s\n\n", sweep.ID, o.store)
 		err = report.WriteSweepMarkdown(out, sweep)
 	}
@@ -236,10 +237,13 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 	bar := newProgress(e, quiet, int64(total)*runMillis, "sweep")
 	defer bar.finish()
 	sweep := report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration}
+	if p.mode == "live" {
+		sweep.Speed = p.speed
+	}
 	var events uint64
 	done := 0
 	for _, v := range p.variants {
-		e.log.Info("variant", "variant", v.String())
+		e.log.Info("variant", "variant", v.describe(p.mode))
 		figures := make([]report.RunFigures, 0, p.runs)
 		for k := range p.runs {
 			if ctx.Err() != nil {
@@ -299,6 +303,15 @@ func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant,
 		RunID: runID, Config: cfg, Spec: spec, Started: began.Round(0).UTC(), Tool: toolVersion, Options: opts,
 	})
 	return runID, err
+}
+
+// modeText is the sweep's mode as its header line says it: a live sweep's
+// speed, which every per-second figure is normalised by.
+func (p sweepPlan) modeText() string {
+	if p.mode == "live" {
+		return "mode live at speed " + strconv.FormatFloat(p.speed, 'g', -1, 64)
+	}
+	return "mode " + p.mode
 }
 
 // plural is "1 seed", "2 seeds".

@@ -140,8 +140,12 @@ func resolveVariant(name string, settings []report.Setting, base core.Params, ma
 	return v, nil
 }
 
-// String is the variant as the sweep's log shows it.
-func (v sweepVariant) String() string {
-	return fmt.Sprintf("%s (machines %d, rates %d..%d, actions %d, latency %s)",
-		v.name, v.machines, v.params.MinRate, v.params.MaxRate, v.params.Actions, v.latency)
+// describe is the variant as the sweep's log shows it in mode: a live
+// run's latency is the network's, so only a simulation names one.
+func (v sweepVariant) describe(mode string) string {
+	s := fmt.Sprintf("%s (machines %d, rates %d..%d, actions %d", v.name, v.machines, v.params.MinRate, v.params.MaxRate, v.params.Actions)
+	if mode == "live" {
+		return s + ")"
+	}
+	return s + ", latency " + v.latency.String() + ")"
 }

@@ -186,14 +186,24 @@ func TestLiveSweepRecordsRunsThatReplay(t *testing.T) {
 		t.Fatalf("live sweep: exit %d: %s", code, errOut)
 	}
 	sweep := decodeJSON[report.Sweep](t, "sweep --json", out)
-	if sweep.Mode != "live" || len(sweep.Variants) != 2 {
+	if sweep.Mode != "live" || len(sweep.Variants) != 2 || sweep.Speed != 10 {
 		t.Fatalf("sweep %+v", sweep)
+	}
+	// The variants' log lines name no latency: a live run's is the network's.
+	if strings.Contains(errOut, "latency") {
+		t.Errorf("a live sweep's log mentions a latency:\n%s", errOut)
 	}
 	for _, v := range sweep.Variants {
 		run := v.Runs[0]
 		// 2 s at speed 10 is at least 20 ticks per machine.
 		if run.Events < 40 {
 			t.Errorf("%s: %v events", v.Name, run.Events)
+		}
+		// Per second of the model's time: the clocks rise at about the
+		// drawn rates (1 to 6 a second). Per wall second at speed 10 every
+		// clock would rise at least 10 a second.
+		if !(run.ClockRate > 0 && run.ClockRate < 10) {
+			t.Errorf("%s: clock rate %v per second, want it in the drawn rates' range, not per wall second", v.Name, run.ClockRate)
 		}
 		if code, out, errOut := lamport(t, "replay", run.Run, "--store", store); code != 0 || !strings.HasPrefix(out, "identical") {
 			t.Errorf("replay %s: exit %d\n%s%s", run.Run, code, out, errOut)
@@ -245,7 +255,7 @@ func TestSweepWritesItsPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{`id="sweep-table"`, `id="sweep-mean-jump"`, `id="sweep-max-queue"`, ">actions=4<"} {
+	for _, want := range []string{`id="sweep-table"`, `id="sweep-mean-jump"`, `id="sweep-max-queue-at-tick"`, ">actions=4<"} {
 		if !strings.Contains(string(data), want) {
 			t.Errorf("the page has no %s", want)
 		}
