@@ -81,11 +81,7 @@ func CountCausality(r *record.Reader) (Causality, error) {
 		if ids[pos] != ve.Machine {
 			pos = machinePos(ids, ve.Machine)
 		}
-		var sum uint64
-		for _, v := range ve.Clock {
-			sum += v
-		}
-		c.Ordered += sum - ve.Clock[pos]
+		c.Ordered += ve.Past - ve.Clock[pos]
 		counts[pos]++
 		return eq.add(pos, ve.Event.Clock, ve.Machine)
 	})
@@ -122,30 +118,32 @@ func machinePos(ids []core.MachineID, id core.MachineID) int {
 type equalClocks struct {
 	pairs uint64
 	// reset: clocks may go back (restarts reset them), so values recur and
-	// nothing is forgotten; seen counts each machine's events per value.
+	// nothing is forgotten: seen counts each machine's events per value,
+	// total all machines' events per value.
 	reset bool
 	seen  map[[2]uint64]uint64
-	// count is the events so far per clock value.
-	count map[uint64]uint64
+	total map[uint64]uint64
 	// Without resets: clock is each machine's clock after its latest event
 	// (MaxUint64 once it has no events left), left its events to come,
 	// floor the least clock, at the number of machines there. No event to
-	// come has a clock <= floor, so those values are forgotten.
-	clock []uint64
-	left  []uint64
-	floor uint64
-	at    int
+	// come has a clock <= floor, so counts holds the events so far of the
+	// values floor+1, floor+2, ... only.
+	clock  []uint64
+	left   []uint64
+	floor  uint64
+	at     int
+	counts []uint64
 }
 
 func newEqualClocks(left []uint64, reset bool) *equalClocks {
-	e := &equalClocks{reset: reset, count: map[uint64]uint64{}, clock: make([]uint64, len(left)), left: left}
+	e := &equalClocks{reset: reset, clock: make([]uint64, len(left)), left: left}
 	for i, n := range left {
 		if n == 0 {
 			e.clock[i] = math.MaxUint64
 		}
 	}
 	if reset {
-		e.seen = map[[2]uint64]uint64{}
+		e.seen, e.total = map[[2]uint64]uint64{}, map[uint64]uint64{}
 		return e
 	}
 	e.refloor()
@@ -156,8 +154,8 @@ func newEqualClocks(left []uint64, reset bool) *equalClocks {
 func (e *equalClocks) add(pos int, v uint64, id core.MachineID) error {
 	if e.reset {
 		k := [2]uint64{uint64(pos), v}
-		e.pairs += e.count[v] - e.seen[k]
-		e.count[v]++
+		e.pairs += e.total[v] - e.seen[k]
+		e.total[v]++
 		e.seen[k]++
 		return nil
 	}
@@ -165,8 +163,12 @@ func (e *equalClocks) add(pos int, v uint64, id core.MachineID) error {
 	if v <= old {
 		return fmt.Errorf("machine %d's clock went from %d back to %d without a restart that resets it", id, old, v)
 	}
-	e.pairs += e.count[v]
-	e.count[v]++
+	i := v - e.floor - 1 // v > old >= floor
+	if i >= uint64(len(e.counts)) {
+		e.counts = append(e.counts, make([]uint64, i+1-uint64(len(e.counts)))...)
+	}
+	e.pairs += e.counts[i]
+	e.counts[i]++
 	e.clock[pos] = v
 	if e.left[pos] > 0 {
 		e.left[pos]--
@@ -195,16 +197,10 @@ func (e *equalClocks) refloor() {
 			e.at++
 		}
 	}
-	if e.floor-old > uint64(len(e.count)) {
-		for v := range e.count {
-			if v <= e.floor {
-				delete(e.count, v)
-			}
-		}
-		return
-	}
-	for v := old + 1; v <= e.floor; v++ {
-		delete(e.count, v)
+	if d := e.floor - old; d < uint64(len(e.counts)) {
+		e.counts = e.counts[d:]
+	} else {
+		e.counts = e.counts[:0]
 	}
 }
 
