@@ -54,8 +54,22 @@ var ErrTooManyMachines = fmt.Errorf("the run has more than %d machines, too many
 // clock only grows, so a value is forgotten once every machine that still
 // has events has passed it; in a run whose restarts reset clocks
 // (sim --restart reset) values recur, so every (machine, value) seen is
-// kept to the end: memory grows with the run's length there.
+// kept to the end: memory grows with the run's length there. A run whose
+// options do not say so but whose clock goes back all the same is counted
+// again that way.
 func CountCausality(r *record.Reader) (Causality, error) {
+	c, err := countCausality(r, r.Meta().Options["restart"] == "reset")
+	if errors.Is(err, errClockWentBack) {
+		return countCausality(r, true)
+	}
+	return c, err
+}
+
+// errClockWentBack: a machine's Lamport clock went back although the run
+// was not known to reset clocks.
+var errClockWentBack = errors.New("a clock went back")
+
+func countCausality(r *record.Reader, resets bool) (Causality, error) {
 	meta := r.Meta()
 	ids := r.Machines()
 	if len(ids) > CausalityMaxMachines {
@@ -71,7 +85,7 @@ func CountCausality(r *record.Reader) (Causality, error) {
 			left[i] = st.Events
 		}
 	}
-	eq := newEqualClocks(left, meta.Options["restart"] == "reset")
+	eq := newEqualClocks(left, resets)
 	var c Causality
 	counts := make([]uint64, len(ids))
 	pos := 0
@@ -161,7 +175,7 @@ func (e *equalClocks) add(pos int, v uint64, id core.MachineID) error {
 	}
 	old := e.clock[pos]
 	if v <= old {
-		return fmt.Errorf("machine %d's clock went from %d back to %d without a restart that resets it", id, old, v)
+		return fmt.Errorf("machine %d's clock went from %d back to %d: %w", id, old, v, errClockWentBack)
 	}
 	i := v - e.floor - 1 // v > old >= floor
 	if i >= uint64(len(e.counts)) {
