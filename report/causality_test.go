@@ -3,6 +3,7 @@ package report_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -333,5 +334,33 @@ func TestCausalityOfTheHandBuiltRun(t *testing.T) {
 	want := report.Causality{CrossPairs: 9, Ordered: 7, Concurrent: 2, EqualClockPairs: 1}
 	if a.Causality == nil || *a.Causality != want {
 		t.Fatalf("got %+v (%s), want %+v", a.Causality, a.CausalityNote, want)
+	}
+	var text strings.Builder
+	if err := report.WriteText(&text, a); err != nil {
+		t.Fatal(err)
+	}
+	line := "what Lamport clocks cannot tell: 9 pairs of events on different machines; 7 ordered by happened-before (77.8%), 2 concurrent (22.2%); 1 pair shares a Lamport clock\n"
+	if !strings.HasSuffix(text.String(), line) {
+		t.Errorf("text report ends\n%s\nwant\n%s", text.String(), line)
+	}
+	var page strings.Builder
+	if err := report.WriteHTML(&page, st, "hand", report.HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, cell := range []string{`<h3 id="causality">What Lamport clocks cannot tell</h3>`,
+		"<tr><td>all</td><td>9</td><td></td></tr>", "<tr><td>ordered by happened-before</td><td>7</td><td>77.8%</td></tr>",
+		"<tr><td>concurrent</td><td>2</td><td>22.2%</td></tr>", "<tr><td>with equal Lamport clocks</td><td>1</td><td>11.1%</td></tr>"} {
+		if !strings.Contains(page.String(), cell) {
+			t.Errorf("the page has no %s", cell)
+		}
+	}
+	recordSim(t, st, "whole", 3, 1, 5*time.Second, "exp:5ms")
+	copyRun(t, st, "whole", "part", func(m *record.RunMeta) { m.Machines = m.Machines[:2] })
+	page.Reset()
+	if err := report.WriteHTML(&page, st, "part", report.HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), `<p class="note">Not computed: the store holds only part of the run`) {
+		t.Error("the page of a partial run does not say why the causality figures are missing")
 	}
 }
