@@ -104,6 +104,11 @@ type Analysis struct {
 	// Pairs are ordered by sender, then receiver; a pair appears when at
 	// least one message went between them.
 	Pairs []Pair `json:"pairs"`
+	// Causality is what Lamport clocks cannot tell (see Causality), from
+	// AnalyzeWithCausality and WriteHTML; nil when it was not computed or
+	// could not be, CausalityNote then saying why.
+	Causality     *Causality `json:"causality"`
+	CausalityNote string     `json:"causality_note,omitempty"`
 }
 
 // MachineAnalysis is one machine's numbers.
@@ -232,6 +237,34 @@ func Analyze(st *record.Store, runID string) (Analysis, error) {
 		return Analysis{}, fmt.Errorf("analyze run %s: %w", runID, err)
 	}
 	return a, nil
+}
+
+// AnalyzeWithCausality is Analyze plus the Causality figures, which are
+// counted at the same time on a read transaction of their own, in causal
+// order rather than time order (CountCausality). A run whose figures
+// cannot be counted (a partial store, a recording cut before a send) still
+// gets its Analysis, with Causality nil and CausalityNote saying why.
+func AnalyzeWithCausality(st *record.Store, runID string) (Analysis, error) {
+	causal := goCausality(st, runID)
+	a, err := Analyze(st, runID)
+	c := <-causal
+	a.Causality, a.CausalityNote = c.figures, c.note
+	return a, err
+}
+
+type causalityResult struct {
+	figures *Causality
+	note    string
+}
+
+// goCausality counts run runID's Causality on another goroutine.
+func goCausality(st *record.Store, runID string) <-chan causalityResult {
+	out := make(chan causalityResult, 1)
+	go func() {
+		c, note := causalityOf(st, runID)
+		out <- causalityResult{c, note}
+	}()
+	return out
 }
 
 func analyze(r *record.Reader) (Analysis, error) {

@@ -58,6 +58,7 @@ func WriteHTML(w io.Writer, st *record.Store, runID string, opts HTMLOptions) er
 	var a Analysis
 	var rs runSeries
 	var meta record.RunMeta
+	causal := goCausality(st, runID)
 	err := st.View(runID, func(r *record.Reader) error {
 		var err error
 		meta = r.Meta()
@@ -67,6 +68,8 @@ func WriteHTML(w io.Writer, st *record.Store, runID string, opts HTMLOptions) er
 		rs, err = gatherSeries(r, a.Duration, buckets, a.Fastest, opts.Window)
 		return err
 	})
+	c := <-causal
+	a.Causality, a.CausalityNote = c.figures, c.note
 	if err != nil {
 		return fmt.Errorf("html report of run %s: %w", runID, err)
 	}
@@ -399,6 +402,25 @@ func (p *page) numbers() {
 		p.printf("<h3>Messages per pair</h3>\n")
 		p.table("pairs", pairRows(a), false)
 	}
+	p.causality()
+}
+
+// causality writes the causality figures: a table, and what they mean.
+func (p *page) causality() {
+	a := &p.a
+	if a.Causality == nil && a.CausalityNote == "" {
+		return
+	}
+	p.printf("<h3 id=\"causality\">What Lamport clocks cannot tell</h3>\n")
+	if a.Causality == nil {
+		p.printf("<p class=\"note\">Not computed: %s.</p>\n", Esc(a.CausalityNote))
+		return
+	}
+	p.table("causality", causalityRows(a.Causality), false)
+	p.printf("<p class=\"note\">%s</p>\n", Esc("Every pair of events on different machines is either ordered by happened-before "+
+		"(a chain of program order and messages leads from one to the other) or concurrent. Lamport clocks order "+
+		"every pair (or tie), concurrent ones too, so a smaller clock does not mean an event happened first. "+
+		"'lamport why RUN A B' shows which for two events, and the chain that proves an order."))
 }
 
 // table writes rows as a table whose first row is the header; with

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"time"
 
 	"lamport/core"
+	"lamport/internal/minheap"
 	"lamport/record"
 )
 
@@ -43,6 +45,9 @@ type VectorEvent struct {
 	// returns, and must not be written.
 	IDs   []core.MachineID
 	Clock []uint64
+	// Past is the sum of Clock: how many events of the run happen before
+	// this event or are it.
+	Past uint64
 }
 
 // VectorClocks calls fn with every event of the run r reads, with its
@@ -59,8 +64,11 @@ type VectorEvent struct {
 // receive waits until the send of its message has been processed. Among
 // the machines free to go, the one whose next event has the earliest wall
 // time goes first (ties: lower id), so when the wall clocks agree with
-// causality the order is the export timeline's. Memory holds one event per
-// machine and the vectors of messages sent and not yet received.
+// causality the order is the export timeline's. The machines free to go
+// are kept in a heap and the others under the message they wait for, so
+// a step costs log(machines), plus the length of the vector for a send or
+// a receive. Memory holds one event per machine and the vectors of
+// messages sent and not yet received.
 func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 	meta := r.Meta()
 	if len(meta.Machines) < len(meta.Config) {
@@ -68,20 +76,29 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 	}
 	ids := r.Machines()
 	type cursor struct {
-		pos  int // index into ids and the vectors
-		it   *record.EntryIter
-		wall time.Time // StartWall
+		pos   int // index into ids and the vectors
+		it    *record.EntryIter
+		start time.Time // StartWall
+		wall  time.Time // next's wall time
+		vec   []uint64
+		past  uint64 // the sum of vec
+		next  record.Entry
+		ok    bool
+	}
+	// A message's key is its sender in the high 32 bits and its sequence
+	// number in the low 32 (a map of plain integers hashes and probes
+	// faster than one of structs); a sequence number past 2^32 is
+	// refused.
+	type msgKey uint64
+	key := func(m core.Message) msgKey { return msgKey(uint64(m.From)<<32 | m.Seq&math.MaxUint32) }
+	// inFlight holds the sender's vector at the send, and its sum, for
+	// every message sent and not yet received; the messages of one send
+	// share one slice.
+	type sentVec struct {
 		vec  []uint64
-		next record.Entry
-		ok   bool
+		past uint64
 	}
-	type msgKey struct {
-		from core.MachineID
-		seq  uint64
-	}
-	// inFlight holds the sender's vector at the send for every message sent
-	// and not yet received; the messages of one send share one slice.
-	inFlight := map[msgKey][]uint64{}
+	inFlight := map[msgKey]sentVec{}
 	// dups counts the second deliveries the network still owes (FaultDup
 	// entries follow their send in the sender's log), so a duplicate's
 	// second receive still finds the sender's vector.
@@ -96,72 +113,102 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 				return nil
 			}
 			if c.next.Fault.Kind == record.FaultDup {
-				dups[msgKey{c.next.Msg.From, c.next.Msg.Seq}]++
+				dups[key(c.next.Msg)]++
 			}
 			if c.next.IsTick() {
+				c.wall = c.start.Add(c.next.At)
 				return nil
 			}
 		}
 	}
+	free := minheap.New(func(a, b *cursor) bool {
+		return a.wall.Before(b.wall) || a.wall.Equal(b.wall) && a.pos < b.pos
+	})
+	// waiting lists the cursors whose next event receives a message not
+	// yet sent, under that message.
+	waiting := map[msgKey][]*cursor{}
+	// queue puts a cursor that has an event left where it belongs.
+	queue := func(c *cursor) {
+		if !c.ok {
+			return
+		}
+		if ev := c.next.Event; ev.Kind == core.KindRecv {
+			k := key(ev.Msg)
+			if _, sent := inFlight[k]; !sent {
+				waiting[k] = append(waiting[k], c)
+				return
+			}
+		}
+		free.Push(c)
+	}
 	cs := make([]*cursor, len(ids))
 	for i, id := range ids {
 		mm, _ := meta.Machine(id)
-		c := &cursor{pos: i, it: r.Entries(id), wall: mm.StartWall, vec: make([]uint64, len(ids))}
+		c := &cursor{pos: i, it: r.Entries(id), start: mm.StartWall, vec: make([]uint64, len(ids))}
 		if err := advance(c); err != nil {
 			return err
 		}
 		cs[i] = c
+		queue(c)
 	}
-	ready := func(c *cursor) bool {
-		if !c.ok {
-			return false
-		}
-		ev := c.next.Event
-		if ev.Kind != core.KindRecv {
-			return true
-		}
-		_, sent := inFlight[msgKey{ev.Msg.From, ev.Msg.Seq}]
-		return sent
-	}
-	for {
-		var pick *cursor
-		var pickWall time.Time
-		for _, c := range cs {
-			if !ready(c) {
-				continue
-			}
-			if w := c.wall.Add(c.next.At); pick == nil || w.Before(pickWall) {
-				pick, pickWall = c, w
-			}
-		}
-		if pick == nil {
-			break
-		}
+	for free.Len() > 0 {
+		pick := free.Top()
+		free.PopTop()
 		ev := pick.next.Event
 		if ev.Kind == core.KindRecv {
-			k := msgKey{ev.Msg.From, ev.Msg.Seq}
-			for i, v := range inFlight[k] {
-				pick.vec[i] = max(pick.vec[i], v)
+			k := key(ev.Msg)
+			sent, ok := inFlight[k]
+			if !ok {
+				// Another receive took the message since (a broken
+				// recording): wait for another send of it.
+				waiting[k] = append(waiting[k], pick)
+				continue
 			}
-			if dups[k] > 0 {
-				dups[k]--
+			var past uint64
+			for i, v := range sent.vec {
+				if v > pick.vec[i] {
+					pick.vec[i] = v
+				}
+				past += pick.vec[i]
+			}
+			pick.past = past
+			if len(dups) > 0 && dups[k] > 0 {
+				if dups[k]--; dups[k] == 0 {
+					delete(dups, k)
+				}
 			} else {
 				delete(inFlight, k)
 			}
 		}
 		pick.vec[pick.pos]++
+		pick.past++
 		if ev.Kind == core.KindSend && len(ev.To) > 0 {
-			snap := slices.Clone(pick.vec)
-			for _, m := range ev.Sent(ids[pick.pos]) {
-				inFlight[msgKey{m.From, m.Seq}] = snap
+			snap := sentVec{slices.Clone(pick.vec), pick.past}
+			for i := range ev.To {
+				m := ev.Message(ids[pick.pos], i)
+				if m.Seq > math.MaxUint32 {
+					return fmt.Errorf("run %s: machine %d sends message %s: sequence numbers past %d are not supported", meta.ID, m.From, m.ID(), uint64(math.MaxUint32))
+				}
+				k := key(m)
+				inFlight[k] = snap
+				if len(waiting) == 0 {
+					continue
+				}
+				if ws, ok := waiting[k]; ok {
+					delete(waiting, k)
+					for _, w := range ws {
+						free.Push(w)
+					}
+				}
 			}
 		}
-		if err := fn(VectorEvent{Machine: ids[pick.pos], Wall: pickWall, Event: ev, IDs: ids, Clock: pick.vec}); err != nil {
+		if err := fn(VectorEvent{Machine: ids[pick.pos], Wall: pick.wall, Event: ev, IDs: ids, Clock: pick.vec, Past: pick.past}); err != nil {
 			return err
 		}
 		if err := advance(pick); err != nil {
 			return err
 		}
+		queue(pick)
 	}
 	// Every machine left waits on a message no machine sends first. Blame
 	// one whose sender has nothing left to send (or is not in the store);
@@ -176,7 +223,7 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 			continue
 		}
 		if blame == nil || senderDone(c) && !senderDone(blame) ||
-			senderDone(c) == senderDone(blame) && c.wall.Add(c.next.At).Before(blame.wall.Add(blame.next.At)) {
+			senderDone(c) == senderDone(blame) && c.wall.Before(blame.wall) {
 			blame = c
 		}
 	}

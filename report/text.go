@@ -48,6 +48,9 @@ func WriteText(w io.Writer, a Analysis) error {
 		pw.printf("messages per pair:\n")
 		pw.table(pairRows(&a))
 	}
+	if line := causalityLine(&a); line != "" {
+		pw.printf("%s\n", line)
+	}
 	return pw.err
 }
 

@@ -336,7 +336,7 @@ func (c benchChild) report(store string) (benchMeasure, error) {
 		return benchMeasure{}, err
 	}
 	defer st.Close()
-	a, err := report.Analyze(st, id)
+	a, err := report.AnalyzeWithCausality(st, id)
 	if err == nil {
 		err = report.WriteText(io.Discard, a)
 	}

@@ -41,6 +41,7 @@ func commands() []command {
 		{"replay", "replay a recording through the model and report the first divergence", replayCommand},
 		{"diff", "compare two recorded runs event by event", diffCommand},
 		{"report", "the numbers of a run: jumps, gaps, queues, drift, messages per pair", reportCommand},
+		{"why", "did event A happen before event B? the chain of messages that proves it, or why not", whyCommand},
 		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
 		{"sweep", "run a grid of variants x seeds and tabulate jumps, queues and drift", sweepCommand},
 		{"bench", "measure sim, record, replay, report and export end to end: speed and peak memory", benchCommand},

@@ -70,7 +70,7 @@ func reportCommand(e *env, args []string) error {
 			return nil
 		})
 	}
-	a, err := report.Analyze(st, meta.ID)
+	a, err := report.AnalyzeWithCausality(st, meta.ID)
 	if err != nil {
 		return fmt.Errorf("store %s: %w", st.Path(), err)
 	}

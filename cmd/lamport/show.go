@@ -46,26 +46,32 @@ func showCommand(e *env, args []string) error {
 		return err
 	}
 	return streamRun(e, fs, &v, "", func(b []byte, it *timelineItem) []byte {
-		b = append(b, 'm')
-		b = strconv.AppendUint(b, uint64(it.machine), 10)
-		if !it.entry.IsTick() {
-			b = append(b, "      "...)
-		} else {
-			b = append(b, " #"...)
-			b = append(b, padLeft(strconv.FormatUint(it.entry.Event.Index, 10), 5)...)
-		}
-		b = fmt.Appendf(b, " %12.6fs ", it.entry.At.Seconds())
-		if it.entry.Arrival {
-			m := it.entry.Msg
-			return fmt.Appendf(b, "arrival  from=%d msg=%s msg_clock=%d\n", m.From, m.ID(), m.Clock)
-		}
-		if it.entry.Fault.Kind != 0 {
-			b = record.AppendFaultDetails(b, &it.entry)
-			return append(b, '\n')
-		}
-		b = it.entry.Event.AppendDetails(b, it.machine)
-		return append(b, '\n')
+		return appendShowLine(b, it.machine, &it.entry)
 	})
+}
+
+// appendShowLine appends entry e of machine m as one line of 'lamport
+// show'.
+func appendShowLine(b []byte, m core.MachineID, e *record.Entry) []byte {
+	b = append(b, 'm')
+	b = strconv.AppendUint(b, uint64(m), 10)
+	if !e.IsTick() {
+		b = append(b, "      "...)
+	} else {
+		b = append(b, " #"...)
+		b = append(b, padLeft(strconv.FormatUint(e.Event.Index, 10), 5)...)
+	}
+	b = fmt.Appendf(b, " %12.6fs ", e.At.Seconds())
+	if e.Arrival {
+		msg := e.Msg
+		return fmt.Appendf(b, "arrival  from=%d msg=%s msg_clock=%d\n", msg.From, msg.ID(), msg.Clock)
+	}
+	if e.Fault.Kind != 0 {
+		b = record.AppendFaultDetails(b, e)
+		return append(b, '\n')
+	}
+	b = e.Event.AppendDetails(b, m)
+	return append(b, '\n')
 }
 
 func padLeft(s string, n int) string {
