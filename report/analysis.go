@@ -243,9 +243,11 @@ func Analyze(st *record.Store, runID string) (Analysis, error) {
 // counted at the same time on a read transaction of their own, in causal
 // order rather than time order (CountCausality). A run whose figures
 // cannot be counted (a partial store, a recording cut before a send) still
-// gets its Analysis, with Causality nil and CausalityNote saying why.
-func AnalyzeWithCausality(st *record.Store, runID string) (Analysis, error) {
-	causal := goCausality(st, runID)
+// gets its Analysis, with Causality nil and CausalityNote saying why, and
+// so does a run of more than maxMachines machines (0: the default,
+// CausalityDefaultMachines; at most CausalityMaxMachines).
+func AnalyzeWithCausality(st *record.Store, runID string, maxMachines int) (Analysis, error) {
+	causal := goCausality(st, runID, maxMachines)
 	a, err := Analyze(st, runID)
 	c := <-causal
 	a.Causality, a.CausalityNote = c.figures, c.note
@@ -258,10 +260,10 @@ type causalityResult struct {
 }
 
 // goCausality counts run runID's Causality on another goroutine.
-func goCausality(st *record.Store, runID string) <-chan causalityResult {
+func goCausality(st *record.Store, runID string, maxMachines int) <-chan causalityResult {
 	out := make(chan causalityResult, 1)
 	go func() {
-		c, note := causalityOf(st, runID)
+		c, note := causalityOf(st, runID, maxMachines)
 		out <- causalityResult{c, note}
 	}()
 	return out

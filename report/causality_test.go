@@ -178,7 +178,7 @@ func TestCausalityMatchesBruteForceReachability(t *testing.T) {
 	for seed := uint64(1); seed <= seeds; seed++ {
 		id, what := causalRun(t, st, seed)
 		want := buildHB(t, st, id).counts()
-		a, err := report.AnalyzeWithCausality(st, id)
+		a, err := report.AnalyzeWithCausality(st, id, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
@@ -310,7 +310,7 @@ func TestCausalityOfWhatCannotBeDerived(t *testing.T) {
 	copyRun(t, st, "whole", "part", func(m *record.RunMeta) { m.Machines = m.Machines[:2] })
 	for id, note := range map[string]string{"lost": "the recording was cut before some message's send",
 		"part": "the store holds only part of the run (merge every machine's store first)"} {
-		a, err := report.AnalyzeWithCausality(st, id)
+		a, err := report.AnalyzeWithCausality(st, id, 0)
 		if err != nil {
 			t.Fatalf("%s: the report failed: %v", id, err)
 		}
@@ -327,7 +327,7 @@ func TestCausalityOfWhatCannotBeDerived(t *testing.T) {
 func TestCausalityOfTheHandBuiltRun(t *testing.T) {
 	st := tempStore(t)
 	handRun(t, st, "hand", handM2)
-	a, err := report.AnalyzeWithCausality(st, "hand")
+	a, err := report.AnalyzeWithCausality(st, "hand", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,5 +362,31 @@ func TestCausalityOfTheHandBuiltRun(t *testing.T) {
 	}
 	if !strings.Contains(page.String(), `<p class="note">Not computed: the store holds only part of the run`) {
 		t.Error("the page of a partial run does not say why the causality figures are missing")
+	}
+}
+
+// TestCausalityMachineLimit: a run with more machines than the caller's
+// limit gets the rest of its report and a note naming the limit; a limit
+// that admits it gets the same figures as the default one.
+func TestCausalityMachineLimit(t *testing.T) {
+	st := tempStore(t)
+	recordSim(t, st, "three", 3, 1, 5*time.Second, "exp:5ms")
+	capped, err := report.AnalyzeWithCausality(st, "three", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if capped.Causality != nil || !strings.Contains(capped.CausalityNote, "the run has 3 machines, more than the 2") || capped.Events == 0 {
+		t.Errorf("limit 2: causality %+v, note %q, events %d", capped.Causality, capped.CausalityNote, capped.Events)
+	}
+	admitted, err := report.AnalyzeWithCausality(st, "three", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byDefault, err := report.AnalyzeWithCausality(st, "three", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if admitted.Causality == nil || byDefault.Causality == nil || *admitted.Causality != *byDefault.Causality || admitted.Causality.CrossPairs == 0 {
+		t.Errorf("limit 3: %+v, default: %+v", admitted.Causality, byDefault.Causality)
 	}
 }

@@ -21,6 +21,9 @@ type HTMLOptions struct {
 	// Buckets is the number of time buckets of the clock, drift and queue
 	// plots, at most MaxBuckets; 0 means DefaultBuckets.
 	Buckets int
+	// CausalityMachines is the most machines for which the page shows the
+	// causality figures; 0 means CausalityDefaultMachines.
+	CausalityMachines int
 }
 
 // The ids of the page's plots, stable for tests and links
@@ -58,7 +61,7 @@ func WriteHTML(w io.Writer, st *record.Store, runID string, opts HTMLOptions) er
 	var a Analysis
 	var rs runSeries
 	var meta record.RunMeta
-	causal := goCausality(st, runID)
+	causal := goCausality(st, runID, opts.CausalityMachines)
 	err := st.View(runID, func(r *record.Reader) error {
 		var err error
 		meta = r.Meta()

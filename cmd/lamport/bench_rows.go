@@ -336,7 +336,7 @@ func (c benchChild) report(store string) (benchMeasure, error) {
 		return benchMeasure{}, err
 	}
 	defer st.Close()
-	a, err := report.AnalyzeWithCausality(st, id)
+	a, err := report.AnalyzeWithCausality(st, id, 0)
 	if err == nil {
 		err = report.WriteText(io.Discard, a)
 	}

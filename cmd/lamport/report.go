@@ -9,9 +9,9 @@ import (
 
 func reportCommand(e *env, args []string) error {
 	var v viewFlags // only its runRef: a report covers the whole run
-	var asJSON bool
+	var asJSON, allCausality bool
 	var htmlPath, window string
-	fs := newFlagSet(e, "report", "report RUN|latest|--seed N [--json | --html FILE [--window A-B]] [--store S]",
+	fs := newFlagSet(e, "report", "report RUN|latest|--seed N [--json | --html FILE [--window A-B]] [--causality] [--store S]",
 		"The numbers of a run, computed in one streaming pass over the store. Per machine: tick\n"+
 			"rate, events by kind, final clock; clock jumps (clock after an event minus before it:\n"+
 			"count > 1, mean, p50, p90, p99, max, histogram); gaps (skipped clock values); queue at\n"+
@@ -24,6 +24,10 @@ func reportCommand(e *env, args []string) error {
 			"duration, messages still queued and in flight at the end. In a live run at --speed S,\n"+
 			"per second means per second of the model's time (wall seconds x S), so the figures\n"+
 			"compare with the drawn tick rates.\n"+
+			"What Lamport clocks cannot tell: of all pairs of events on different machines, how many\n"+
+			"are ordered by happened-before, how many are concurrent, and how many share a Lamport\n"+
+			"clock (counted in causal order beside the main pass, for runs of up to "+fmt.Sprint(report.CausalityDefaultMachines)+" machines\n"+
+			"unless --causality; 'lamport why' explains one pair).\n"+
 			"RUN is a run id, a unique prefix of one, or 'latest'.\n\n"+
 			"--html FILE writes one self-contained page instead (no scripts, no network): the\n"+
 			"metadata, these numbers as tables, and plots of clock, lag behind the fastest machine\n"+
@@ -38,6 +42,7 @@ func reportCommand(e *env, args []string) error {
 	v.runRef.register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as JSON")
 	fs.StringVar(&htmlPath, "html", "", "write the report as an HTML page to `FILE` ('-': stdout)")
+	fs.BoolVar(&allCausality, "causality", false, fmt.Sprintf("count what Lamport clocks cannot tell for runs of more than %d machines too (up to %d; slower)", report.CausalityDefaultMachines, report.CausalityMaxMachines))
 	fs.StringVar(&window, "window", "", "the space-time diagram's events: positions `A-B` (100-160) or times (10s-20s)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -57,6 +62,9 @@ func reportCommand(e *env, args []string) error {
 		}
 		opts.Window = w
 	}
+	if allCausality {
+		opts.CausalityMachines = report.CausalityMaxMachines
+	}
 	st, meta, _, err := v.open(fs)
 	if err != nil {
 		return err
@@ -70,7 +78,7 @@ func reportCommand(e *env, args []string) error {
 			return nil
 		})
 	}
-	a, err := report.AnalyzeWithCausality(st, meta.ID)
+	a, err := report.AnalyzeWithCausality(st, meta.ID, opts.CausalityMachines)
 	if err != nil {
 		return fmt.Errorf("store %s: %w", st.Path(), err)
 	}

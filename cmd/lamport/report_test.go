@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -104,5 +105,39 @@ func TestReportCommandErrors(t *testing.T) {
 	code, out, _ := lamportReport(t, "--help")
 	if code != 0 || !strings.HasPrefix(out, "Usage: lamport report") || !strings.Contains(out, "--json") {
 		t.Errorf("report --help: exit %d\n%s", code, out)
+	}
+}
+
+// TestReportCountsCausalityOfBigRunsOnlyWhenAsked: past the default number
+// of machines the report says why the figures are missing and how to get
+// them; --causality gets them, and they add up.
+func TestReportCountsCausalityOfBigRunsOnlyWhenAsked(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "big.db")
+	machines := strconv.Itoa(report.CausalityDefaultMachines + 1)
+	if code, _, errOut := lamport(t, "sim", "--seed", "3", "--machines", machines, "--duration", "2s", "--store", store, "--quiet"); code != 0 {
+		t.Fatalf("sim: %s", errOut)
+	}
+	code, out, errOut := lamport(t, "report", "latest", "--store", store)
+	if code != 0 || !strings.Contains(out, "what Lamport clocks cannot tell: not computed: the run has "+machines+" machines") || !strings.Contains(out, "--causality") {
+		t.Fatalf("exit %d, stderr %q, report:\n%s", code, errOut, out)
+	}
+	code, out, errOut = lamport(t, "report", "latest", "--store", store, "--json", "--causality")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var a struct {
+		Causality *struct {
+			CrossPairs uint64 `json:"cross_pairs"`
+			Ordered    uint64 `json:"ordered"`
+			Concurrent uint64 `json:"concurrent"`
+		} `json:"causality"`
+		Events uint64 `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &a); err != nil {
+		t.Fatal(err)
+	}
+	if a.Causality == nil || a.Causality.CrossPairs == 0 || a.Causality.Ordered+a.Causality.Concurrent != a.Causality.CrossPairs ||
+		a.Causality.CrossPairs >= a.Events*a.Events/2 {
+		t.Fatalf("causality with --causality: %+v (events %d)", a.Causality, a.Events)
 	}
 }

@@ -32,7 +32,7 @@ func TestWhyCommand(t *testing.T) {
      | program order on machine 1
   m1 #   11     2.200000s send     clock=11 queue=0 to=2,3 msgs=1:2,1:3
      | message 1:3 from machine 1 to machine 3
-  m3 #    7     2.333333s recv     clock=12 queue=0 from=1 msg=1:3 msg_clock=11
+  m3 #    7     2.333333s recv     clock=12 queue=1 left=0 from=1 msg=1:3 msg_clock=11
 `
 	if out != want {
 		t.Errorf("why latest m3#7 m1#3:\n%s\nwant\n%s", out, want)
