@@ -287,7 +287,7 @@ func TestKill9OfALiveRun(t *testing.T) {
 	for i := range crashKills(t) {
 		delay := time.Duration(rng.Int64N(int64(1500 * time.Millisecond)))
 		c := startChild(t, "run", "--config", config, "--store", store, "--log-dir", "", "--duration", "0",
-			"--speed", strconv.Itoa(speed), "--seed", strconv.Itoa(100+i), "--quiet", "--log-commits")
+			"--speed", strconv.Itoa(speed), "--seed", strconv.Itoa(100+i), "-v", "--log-commits")
 		killed := c.killAfter(t, c.first, delay)
 		if prev != "" {
 			// This child's writable open had the lock, so it knew the
@@ -330,7 +330,7 @@ func TestKill9OfALiveRunAsItStarts(t *testing.T) {
 	for i := range crashKills(t) {
 		delay := time.Duration(rng.Int64N(int64(400 * time.Millisecond)))
 		c := startChild(t, "run", "--config", config, "--store", store, "--log-dir", "", "--duration", "0",
-			"--speed", "40", "--seed", strconv.Itoa(300+i), "--quiet", "--log-commits")
+			"--speed", "40", "--seed", strconv.Itoa(300+i), "-v", "--log-commits")
 		c.killAfter(t, c.started, delay)
 		o, ok := checkKilledRun(t, store, c)
 		if ok {
@@ -350,7 +350,7 @@ func TestKill9OfASim(t *testing.T) {
 	for i := range min(crashKills(t), 3) {
 		delay := time.Duration(rng.Int64N(int64(700 * time.Millisecond)))
 		c := startChild(t, "sim", "--machines", "3", "--duration", "10000h", "--store", store,
-			"--seed", strconv.Itoa(200+i), "--quiet", "--log-commits")
+			"--seed", strconv.Itoa(200+i), "-v", "--log-commits")
 		c.killAfter(t, c.first, delay)
 		o, _ := checkKilledRun(t, store, c)
 		t.Logf("sim kill %d at +%v after the first commit: stored %d events; child had logged %d in %d commits (+%d committed after its last line)",
@@ -406,7 +406,7 @@ func TestKill9OfAMachineProcessOfAProcsRun(t *testing.T) {
 	config := writeConfig(t, dir, freePorts(t, 3))
 	rng := rand.New(rand.NewPCG(crashSeed(t), 3))
 	c := startChild(t, "run", "--procs", "--config", config, "--store", store, "--log-dir", logs,
-		"--duration", "8s", "--speed", "20", "--seed", "9", "--quiet")
+		"--duration", "8s", "--speed", "20", "--seed", "9", "-v")
 	defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 
 	// Machine 2 is ticking once its log file has a line; its store is in

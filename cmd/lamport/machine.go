@@ -20,6 +20,7 @@ type machineOptions struct {
 	logDir         string
 	connectTimeout time.Duration
 	liveFaultFlags
+	logFlags
 }
 
 func machineCommand(e *env, args []string) error {
@@ -40,7 +41,12 @@ func machineCommand(e *env, args []string) error {
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
 	o.liveFaultFlags.register(fs)
 	o.secret.register(fs)
+	o.logFlags.register(fs)
+	fs.Lookup("quiet").Usage = "print only the result: no warnings or other diagnostics"
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

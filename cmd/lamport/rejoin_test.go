@@ -24,7 +24,7 @@ func TestKilledMachineRejoinsItsRun(t *testing.T) {
 	logs := filepath.Join(dir, "logs")
 	machine := func(id int) *child {
 		return startChild(t, "machine", "--id", fmt.Sprint(id), "--config", config, "--seed", "5", "--duration", "8s",
-			"--speed", "10", "--run-id", "rejoin", "--store", filepath.Join(dir, fmt.Sprintf("m%d.db", id)), "--log-dir", logs)
+			"--speed", "10", "--run-id", "rejoin", "--store", filepath.Join(dir, fmt.Sprintf("m%d.db", id)), "--log-dir", logs, "-v")
 	}
 	m1, m2, m3 := machine(1), machine(2), machine(3)
 	for _, c := range []*child{m1, m2, m3} {

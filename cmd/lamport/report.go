@@ -34,7 +34,12 @@ func reportCommand(e *env, args []string) error {
 	fs.BoolVar(&asJSON, "json", false, "print the analysis as JSON")
 	fs.StringVar(&htmlPath, "html", "", "write the report as an HTML page to `FILE` ('-': stdout)")
 	fs.StringVar(&window, "window", "", "the space-time diagram's events: positions `A-B` (100-160) or times (10s-20s)")
+	var lf logFlags
+	lf.registerVerbose(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := lf.apply(e); err != nil {
 		return err
 	}
 	var opts report.HTMLOptions

@@ -25,8 +25,8 @@ type runOptions struct {
 	logDir         string
 	procs          bool
 	connectTimeout time.Duration
-	quiet          bool
 	commitLog
+	logFlags
 	liveFaultFlags
 }
 
@@ -40,11 +40,14 @@ func runCommand(e *env, args []string) error {
 	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt, one per machine (\"\" for none)")
 	fs.BoolVar(&o.procs, "procs", false, "start one OS process per machine ('lamport machine --id N') and merge their stores")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	o.liveFaultFlags.register(fs)
 	o.commitLog.register(fs)
 	o.secret.register(fs)
+	o.logFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -167,6 +170,7 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 			"--actions", strconv.Itoa(s.params.Actions), "--min-rate", strconv.Itoa(s.params.MinRate),
 			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
 		cmd.Args = append(cmd.Args, o.liveFaultFlags.args()...)
+		cmd.Args = append(cmd.Args, o.logFlags.args()...)
 		cmd.Stderr = e.stderr
 		if secret != nil {
 			// Through the environment, not argv, which any user can read.

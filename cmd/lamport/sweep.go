@@ -33,8 +33,8 @@ type sweepOptions struct {
 	asCSV    bool
 	asJSON   bool
 	html     string
-	quiet    bool
 	secret   secretFlag
+	logFlags
 }
 
 func sweepCommand(e *env, args []string) error {
@@ -62,10 +62,13 @@ func sweepCommand(e *env, args []string) error {
 	fs.BoolVar(&o.asCSV, "csv", false, "print the table as CSV (with sample standard deviations) instead of markdown")
 	fs.BoolVar(&o.asJSON, "json", false, "print the sweep as JSON: every variant with its runs' figures")
 	fs.StringVar(&o.html, "html", "", "also write the table and a bar chart per figure (variants side by side) to this HTML file")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	o.secret.register(fs)
 	fs.Lookup("secret").Usage = "--mode live: " + fs.Lookup("secret").Usage
+	o.logFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
