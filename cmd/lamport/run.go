@@ -37,7 +37,7 @@ func runCommand(e *env, args []string) error {
 			"and record every event to the store. Ctrl-C stops the run cleanly.")
 	o.setupFlags.register(fs)
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
-	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt, one per machine (\"\" for none)")
+	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for the logs: <dir>/<run id>/log_<id>.txt, one per machine (\"\" for none)")
 	fs.BoolVar(&o.procs, "procs", false, "start one OS process per machine ('lamport machine --id N') and merge their stores")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
 	o.liveFaultFlags.register(fs)
@@ -117,6 +117,7 @@ func runCommand(e *env, args []string) error {
 	bar.finish()
 	if res.Meta.ID != "" {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
+		printLogsLine(e.stdout, o.logDir, res.Meta)
 	}
 	return runErr
 }
@@ -232,6 +233,7 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 		return errors.Join(failure, err)
 	}
 	printRunSummary(e.stdout, o.store, meta, stats)
+	printLogsLine(e.stdout, o.logDir, meta)
 	return failure
 }
 
