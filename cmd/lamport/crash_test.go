@@ -409,14 +409,17 @@ func TestKill9OfAMachineProcessOfAProcsRun(t *testing.T) {
 		"--duration", "8s", "--speed", "20", "--seed", "9", "-v")
 	defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 
-	// Machine 2 is ticking once its log file has a line; its store is in
-	// the directory the parent logs.
-	var machineStore string
+	// Machine 2 is ticking once its log file has a line after its header;
+	// its store is in the directory the parent logs.
+	var machineStore, log2 string
 	for range 2400 {
 		if m := machineStoresLine.FindStringSubmatch(c.output()); m != nil && machineStore == "" {
 			machineStore = filepath.Join(m[1], "machine-2.db")
 		}
-		if fi, err := os.Stat(filepath.Join(logs, "log_2.txt")); err == nil && fi.Size() > 0 && machineStore != "" {
+		if m := startingLine.FindStringSubmatch(c.output()); m != nil && log2 == "" {
+			log2 = filepath.Join(logs, m[1], "log_2.txt")
+		}
+		if b, err := os.ReadFile(log2); log2 != "" && err == nil && strings.Count(string(b), "\n") >= 2 && machineStore != "" {
 			break
 		}
 		select {

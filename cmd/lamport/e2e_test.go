@@ -319,6 +319,11 @@ func TestProcsRunRecordsAMergedRunThatObeysTheModel(t *testing.T) {
 			if res, err := replay.Run(st, meta.ID, replay.Options{}); err != nil || !res.Identical() {
 				t.Fatalf("merged --procs run does not replay identically: %v %+v", err, res.First)
 			}
+			// Each machine process wrote its log under the run's id; the
+			// merged store rebuilds every one exactly.
+			if files := compareLogFiles(t, store, filepath.Join(dir, "logs"), meta.ID); files != machines {
+				t.Errorf("%d log files for %d machines", files, machines)
+			}
 			var arrivals uint64
 			for _, m := range meta.Machines {
 				interval := time.Duration(float64(time.Second) / (float64(m.Rate) * 25))
