@@ -261,7 +261,7 @@ func checkKilledRun(t *testing.T, store string, c *child) (_ crashOutcome, ok bo
 	if code != 0 || uint64(strings.Count(show, "\n")) != out.storedEvents {
 		t.Errorf("show of %s: exit %d, %d lines for %d events: %s", c.runID, code, strings.Count(show, "\n"), out.storedEvents, errOut)
 	}
-	code, rp, errOut := lamport(t, "replay", c.runID, "--store", store)
+	code, rp, errOut := lamport(t, "replay", c.runID, "--store", store, "-v") // -v: its INFO line names the status
 	// Replay counts the machines that have a log: none, for a run killed
 	// before its first commit.
 	want := fmt.Sprintf("identical: %d machines, ", len(stats))
