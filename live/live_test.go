@@ -78,7 +78,7 @@ func TestLiveRunOverLoopbackObeysTheModel(t *testing.T) {
 			for _, s := range res.Stats {
 				recvs += s.Recvs
 				checkPacing(t, st, s.ID, s.Events, duration)
-				checkLogFile(t, logDir, s)
+				checkLogFile(t, logDir, spec, s)
 			}
 			if arrivals == 0 || recvs == 0 {
 				t.Fatalf("no message crossed the network: %d arrivals, %d receives", arrivals, recvs)
@@ -114,15 +114,23 @@ func checkPacing(t *testing.T, st *record.Store, id core.MachineID, events uint6
 	}
 }
 
-func checkLogFile(t *testing.T, dir string, s record.MachineStats) {
+// checkLogFile checks machine s's log file of the run: its header names
+// the run, seed, machine and rate, then one timed line per event.
+func checkLogFile(t *testing.T, dir string, spec live.Spec, s record.MachineStats) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(dir, fmt.Sprintf("log_%d.txt", s.ID)))
+	path := filepath.Join(dir, spec.RunID, fmt.Sprintf("log_%d.txt", s.ID))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var lines uint64
 	sc := bufio.NewScanner(f)
+	wantHeader := fmt.Sprintf("# lamport run %s seed %d machine %d rate %d tick/s actions %d min-rate %d max-rate %d speed %g",
+		spec.RunID, spec.Params.Seed, s.ID, core.Rate(spec.Params, s.ID), spec.Params.Actions, spec.Params.MinRate, spec.Params.MaxRate, spec.Speed)
+	if !sc.Scan() || sc.Text() != wantHeader {
+		t.Fatalf("%s starts with %q, want %q", path, sc.Text(), wantHeader)
+	}
+	var lines uint64
 	for sc.Scan() {
 		lines++
 		if _, err := time.Parse(live.LogTimeLayout, sc.Text()[:len("2006-01-02T15:04:05.000000Z")]); err != nil {

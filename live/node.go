@@ -2,10 +2,11 @@ package live
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,20 +82,34 @@ func newNode(self core.MachineID, ids []core.MachineID, p core.Params, runID, fi
 	}, nil
 }
 
-func (n *node) openLog(dir string, appendTo bool) error {
+// openLog opens the machine's log file of the run under dir and writes its
+// header. A fresh run creates the file and refuses one that exists: it
+// belongs to an earlier run of the same id, which this one must not
+// overwrite. A machine rejoining its run appends to its own file.
+func (n *node) openLog(dir string, header []byte, rejoin bool) error {
 	if dir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	path := LogPath(dir, n.runID, n.self)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("log directory: %w", err)
 	}
-	path := filepath.Join(dir, "log_"+strconv.FormatUint(uint64(n.self), 10)+".txt")
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if appendTo {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if rejoin {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
 	}
 	f, err := os.OpenFile(path, flags, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("machine %d log %s exists already: an earlier run with the id %s wrote it; move it away or choose another run id", n.self, path, n.runID)
+	}
 	if err != nil {
+		return fmt.Errorf("machine %d log: %w", n.self, err)
+	}
+	if st, err := f.Stat(); err == nil && st.Size() == 0 {
+		_, err = f.Write(header)
+	}
+	if err != nil {
+		f.Close()
 		return fmt.Errorf("machine %d log: %w", n.self, err)
 	}
 	n.logFile = f

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -33,7 +34,8 @@ type Spec struct {
 	// connection (see hub).
 	Local []core.MachineID
 	Store *record.Store
-	// LogDir receives log_<id>.txt per local machine; "" writes none.
+	// LogDir receives <RunID>/log_<id>.txt per local machine (LogPath), each
+	// headed by its AppendLogHeader line; "" writes none.
 	LogDir string
 	// Clock defaults to SystemClock.
 	Clock core.Clock
@@ -164,19 +166,21 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	for _, id := range local {
 		n, err := newNode(id, ids, spec.Params, spec.RunID, fingerprint, spec.Clock, start)
+		var mm record.MachineMeta
 		if err == nil {
-			err = n.openLog(spec.LogDir, spec.Resume)
+			mm = record.MachineMeta{ID: id, Rate: n.machine.Rate(), StartWall: start.Round(0)}
+			err = n.openLog(spec.LogDir, AppendLogHeader(nil, meta, mm), spec.Resume)
 		}
 		if err != nil {
 			closeServers()
-			closeLogs(nodes)
+			removeLogs(nodes, spec.Resume)
 			return Result{}, err
 		}
 		n.server = servers[id]
 		n.faults, n.delay = spec.Faults, spec.Delay
 		n.faultRNG = core.StreamRNG(spec.Params.Seed^faultStream, uint64(id))
 		nodes = append(nodes, n)
-		meta.Machines = append(meta.Machines, record.MachineMeta{ID: id, Rate: n.machine.Rate(), StartWall: start.Round(0)})
+		meta.Machines = append(meta.Machines, mm)
 	}
 	var restart []record.Entry
 	if spec.Resume {
@@ -189,13 +193,13 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	if err != nil {
 		closeServers()
-		closeLogs(nodes)
+		removeLogs(nodes, spec.Resume)
 		return Result{}, err
 	}
 	rec, err := spec.Store.NewRecorder(spec.RunID, spec.Recorder)
 	if err != nil {
 		closeServers()
-		closeLogs(nodes)
+		removeLogs(nodes, spec.Resume)
 		return Result{}, errors.Join(err, spec.Store.FinishRun(spec.RunID, record.StatusInterrupted, spec.Clock.Now().Round(0)))
 	}
 	nodes[0].restart = restart
@@ -234,7 +238,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	if !ticked {
 		// Nothing happened: leave no empty run to block a retry of the same
 		// id, and no empty log files.
-		removeLogs(nodes)
+		removeLogs(nodes, false)
 		if runErr == nil {
 			runErr = ErrNotStarted
 		}
@@ -482,10 +486,18 @@ func closeLinks(nodes []*node, hub *hub, timeout time.Duration) error {
 	return errors.Join(errs...)
 }
 
-func removeLogs(nodes []*node) {
+// removeLogs closes the log files of a run that recorded nothing and, but
+// for a rejoin's (which hold the lines from before the crash), removes them
+// and their run's directory if that is left empty.
+func removeLogs(nodes []*node, rejoin bool) {
 	for _, n := range nodes {
-		if n.logFile != nil {
+		if n.logFile == nil {
+			continue
+		}
+		_ = n.logFile.Close() // a second Close after closeLogs fails harmlessly
+		if !rejoin {
 			_ = os.Remove(n.logFile.Name())
+			_ = os.Remove(filepath.Dir(n.logFile.Name())) // only if empty
 		}
 	}
 }

@@ -79,7 +79,12 @@ func benchCommand(e *env, args []string) error {
 	fs.BoolVar(&o.asJSON, "json", false, "print the results as JSON")
 	fs.StringVar(&o.row, "row", "", "run one row in this process and print its measure as JSON (what the bench runs in each child)")
 	_ = fs.MarkHidden("row")
+	var lf logFlags
+	lf.registerVerbose(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := lf.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

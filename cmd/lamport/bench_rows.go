@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -351,9 +350,8 @@ func (c benchChild) report(store string) (benchMeasure, error) {
 // writer that only counts lines: one line per event.
 func (c benchChild) export(store string) (benchMeasure, error) {
 	var out lineCounter
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	began := time.Now()
-	err := exportCommand(&env{stdout: &out, stderr: io.Discard, log: quiet},
+	err := exportCommand(newEnv(&out, io.Discard),
 		[]string{benchRunID(store), "--store", c.storePath(store), "--format", "jsonl"})
 	secs := time.Since(began).Seconds()
 	if err != nil {

@@ -136,7 +136,7 @@ func TestBenchQuick(t *testing.T) {
 // TestBenchTableAndPreparedStore picks two rows: replay needs the record
 // row's store, which is made first but not shown.
 func TestBenchTableAndPreparedStore(t *testing.T) {
-	cmd := exec.Command(lamportBin, "bench", "--quick", "--rows", "replay,sim", "--repeat", "2", "--dir", t.TempDir())
+	cmd := exec.Command(lamportBin, "bench", "--quick", "--rows", "replay,sim", "--repeat", "2", "--dir", t.TempDir(), "-v") // -v: the per-run lines
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

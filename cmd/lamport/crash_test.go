@@ -261,7 +261,7 @@ func checkKilledRun(t *testing.T, store string, c *child) (_ crashOutcome, ok bo
 	if code != 0 || uint64(strings.Count(show, "\n")) != out.storedEvents {
 		t.Errorf("show of %s: exit %d, %d lines for %d events: %s", c.runID, code, strings.Count(show, "\n"), out.storedEvents, errOut)
 	}
-	code, rp, errOut := lamport(t, "replay", c.runID, "--store", store)
+	code, rp, errOut := lamport(t, "replay", c.runID, "--store", store, "-v") // -v: its INFO line names the status
 	// Replay counts the machines that have a log: none, for a run killed
 	// before its first commit.
 	want := fmt.Sprintf("identical: %d machines, ", len(stats))
@@ -287,7 +287,7 @@ func TestKill9OfALiveRun(t *testing.T) {
 	for i := range crashKills(t) {
 		delay := time.Duration(rng.Int64N(int64(1500 * time.Millisecond)))
 		c := startChild(t, "run", "--config", config, "--store", store, "--log-dir", "", "--duration", "0",
-			"--speed", strconv.Itoa(speed), "--seed", strconv.Itoa(100+i), "--quiet", "--log-commits")
+			"--speed", strconv.Itoa(speed), "--seed", strconv.Itoa(100+i), "-v", "--log-commits")
 		killed := c.killAfter(t, c.first, delay)
 		if prev != "" {
 			// This child's writable open had the lock, so it knew the
@@ -330,7 +330,7 @@ func TestKill9OfALiveRunAsItStarts(t *testing.T) {
 	for i := range crashKills(t) {
 		delay := time.Duration(rng.Int64N(int64(400 * time.Millisecond)))
 		c := startChild(t, "run", "--config", config, "--store", store, "--log-dir", "", "--duration", "0",
-			"--speed", "40", "--seed", strconv.Itoa(300+i), "--quiet", "--log-commits")
+			"--speed", "40", "--seed", strconv.Itoa(300+i), "-v", "--log-commits")
 		c.killAfter(t, c.started, delay)
 		o, ok := checkKilledRun(t, store, c)
 		if ok {
@@ -350,7 +350,7 @@ func TestKill9OfASim(t *testing.T) {
 	for i := range min(crashKills(t), 3) {
 		delay := time.Duration(rng.Int64N(int64(700 * time.Millisecond)))
 		c := startChild(t, "sim", "--machines", "3", "--duration", "10000h", "--store", store,
-			"--seed", strconv.Itoa(200+i), "--quiet", "--log-commits")
+			"--seed", strconv.Itoa(200+i), "-v", "--log-commits")
 		c.killAfter(t, c.first, delay)
 		o, _ := checkKilledRun(t, store, c)
 		t.Logf("sim kill %d at +%v after the first commit: stored %d events; child had logged %d in %d commits (+%d committed after its last line)",
@@ -406,17 +406,20 @@ func TestKill9OfAMachineProcessOfAProcsRun(t *testing.T) {
 	config := writeConfig(t, dir, freePorts(t, 3))
 	rng := rand.New(rand.NewPCG(crashSeed(t), 3))
 	c := startChild(t, "run", "--procs", "--config", config, "--store", store, "--log-dir", logs,
-		"--duration", "8s", "--speed", "20", "--seed", "9", "--quiet")
+		"--duration", "8s", "--speed", "20", "--seed", "9", "-v")
 	defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 
-	// Machine 2 is ticking once its log file has a line; its store is in
-	// the directory the parent logs.
-	var machineStore string
+	// Machine 2 is ticking once its log file has a line after its header;
+	// its store is in the directory the parent logs.
+	var machineStore, log2 string
 	for range 2400 {
 		if m := machineStoresLine.FindStringSubmatch(c.output()); m != nil && machineStore == "" {
 			machineStore = filepath.Join(m[1], "machine-2.db")
 		}
-		if fi, err := os.Stat(filepath.Join(logs, "log_2.txt")); err == nil && fi.Size() > 0 && machineStore != "" {
+		if m := startingLine.FindStringSubmatch(c.output()); m != nil && log2 == "" {
+			log2 = filepath.Join(logs, m[1], "log_2.txt")
+		}
+		if b, err := os.ReadFile(log2); log2 != "" && err == nil && strings.Count(string(b), "\n") >= 2 && machineStore != "" {
 			break
 		}
 		select {

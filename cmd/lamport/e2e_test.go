@@ -61,6 +61,37 @@ func checkedLatest(t *testing.T, store string) (*record.Store, record.RunMeta, [
 	return st, meta, stats
 }
 
+// compareLogFiles compares every log file of run in logDir byte for byte
+// with what 'export --format log --machine N' rebuilds from the store, and
+// returns how many there are.
+func compareLogFiles(t *testing.T, store, logDir, run string) int {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(logDir, run, "log_*.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "log_"), ".txt")
+		code, out, errOut := lamport(t, "export", run, "--format", "log", "--machine", id, "--store", store)
+		if code != 0 {
+			t.Fatalf("export --format log --machine %s: exit %d %s", id, code, errOut)
+		}
+		if file := mustRead(t, f); out != file {
+			t.Errorf("export --format log --machine %s differs from %s:\n%.300s\nfile:\n%.300s", id, f, out, file)
+		}
+	}
+	return len(files)
+}
+
+func mustRead(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 func writeConfig(t *testing.T, dir string, ports []int) string {
 	t.Helper()
 	cfg := core.Config{}
@@ -108,6 +139,7 @@ func TestRunThenReadItBack(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("run: exit %d\n%s", code, errOut)
 	}
+	stdoutOfRun := out
 	for _, want := range []string{"complete", "seed 7", "3 machines", "final clock", "replay: lamport replay "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run summary lacks %q:\n%s", want, out)
@@ -171,19 +203,30 @@ func TestRunThenReadItBack(t *testing.T) {
 		t.Fatalf("export wrote %d events, ls counts %d", lines, runs[0].Events)
 	}
 
-	// log: with --machine, exactly the machine's log file.
-	for id := 1; id <= 3; id++ {
-		code, out, errOut = lamport(t, "export", runs[0].ID, "--format", "log", "--machine", fmt.Sprint(id), "--store", store)
-		if code != 0 {
-			t.Fatalf("export log: exit %d %s", code, errOut)
+	// log: with --machine, exactly the machine's log file, header included.
+	if files := compareLogFiles(t, store, logs, runs[0].ID); files != 3 {
+		t.Fatalf("%d log files for 3 machines", files)
+	}
+	header, _, _ := strings.Cut(mustRead(t, filepath.Join(logs, runs[0].ID, "log_2.txt")), "\n")
+	wantHeader := fmt.Sprintf("# lamport run %s seed 7 machine 2 rate %d tick/s actions 10 min-rate 1 max-rate 6 speed 30 duration 2s",
+		runs[0].ID, core.Rate(core.DefaultParams(7), 2))
+	if header != wantHeader {
+		t.Errorf("log_2.txt header:\n%s\nwant\n%s", header, wantHeader)
+	}
+	// Without --machine: each machine's header, then the lines, each
+	// prefixed with its machine; machine 2's are exactly its file.
+	code, out, errOut = lamport(t, "export", runs[0].ID, "--format", "log", "--store", store)
+	var m2 strings.Builder
+	for line := range strings.Lines(out) {
+		if rest, ok := strings.CutPrefix(line, "m2 "); ok {
+			m2.WriteString(rest)
 		}
-		file, err := os.ReadFile(filepath.Join(logs, fmt.Sprintf("log_%d.txt", id)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out != string(file) {
-			t.Fatalf("export --format log --machine %d differs from log_%d.txt", id, id)
-		}
+	}
+	if code != 0 || strings.Count(out, " # lamport run ") != 3 || m2.String() != mustRead(t, filepath.Join(logs, runs[0].ID, "log_2.txt")) {
+		t.Errorf("export --format log: exit %d %s; its m2 lines are not log_2.txt:\n%s", code, errOut, out)
+	}
+	if !strings.Contains(stdoutOfRun, "logs: "+filepath.Join(logs, runs[0].ID)+"/\n") {
+		t.Errorf("run summary does not say where the logs went:\n%s", stdoutOfRun)
 	}
 
 	// show: one line per event of the machine, within --from/--to.
@@ -216,6 +259,31 @@ func TestRunThenReadItBack(t *testing.T) {
 
 	assertUsageFailure(t, "no run with seed 8", "show", "--seed", "8", "--store", store)
 	assertUsageFailure(t, "has no machine 4", "show", "latest", "--machine", "4", "--store", store)
+
+	// A second run in the same log directory leaves the first's logs alone.
+	before := mustRead(t, filepath.Join(logs, runs[0].ID, "log_1.txt"))
+	if code, _, errOut := lamport(t, "run", "--config", config, "--store", store, "--log-dir", logs,
+		"--duration", "1s", "--speed", "30", "--seed", "9"); code != 0 {
+		t.Fatalf("second run: exit %d\n%s", code, errOut)
+	}
+	if mustRead(t, filepath.Join(logs, runs[0].ID, "log_1.txt")) != before {
+		t.Error("the second run changed the first run's log")
+	}
+	second, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest, err := second.Resolve("latest")
+	second.Close()
+	if err != nil || latest.ID == runs[0].ID {
+		t.Fatalf("latest run %q, %v", latest.ID, err)
+	}
+	if files := compareLogFiles(t, store, logs, latest.ID); files != 3 {
+		t.Fatalf("second run: %d log files", files)
+	}
+	if dirs, _ := os.ReadDir(logs); len(dirs) != 2 {
+		t.Fatalf("two runs, %d log directories", len(dirs))
+	}
 }
 
 // The --procs run is start_all: one OS process per machine, each with its
@@ -250,6 +318,11 @@ func TestProcsRunRecordsAMergedRunThatObeysTheModel(t *testing.T) {
 			}
 			if res, err := replay.Run(st, meta.ID, replay.Options{}); err != nil || !res.Identical() {
 				t.Fatalf("merged --procs run does not replay identically: %v %+v", err, res.First)
+			}
+			// Each machine process wrote its log under the run's id; the
+			// merged store rebuilds every one exactly.
+			if files := compareLogFiles(t, store, filepath.Join(dir, "logs"), meta.ID); files != machines {
+				t.Errorf("%d log files for %d machines", files, machines)
 			}
 			var arrivals uint64
 			for _, m := range meta.Machines {

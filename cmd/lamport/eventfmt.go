@@ -282,3 +282,21 @@ func appendDigits(b []byte, v, n int) []byte {
 	}
 	return b
 }
+
+// appendLogHeaders appends the header line of machine's log file, or with
+// machine 0 every machine's, each prefixed with m<id> as appendLog
+// prefixes the lines.
+func appendLogHeaders(b []byte, meta record.RunMeta, machine core.MachineID) []byte {
+	for _, m := range meta.Machines {
+		switch {
+		case machine == m.ID:
+			return live.AppendLogHeader(b, meta, m)
+		case machine == 0:
+			b = append(b, 'm')
+			b = strconv.AppendUint(b, uint64(m.ID), 10)
+			b = append(b, ' ')
+			b = live.AppendLogHeader(b, meta, m)
+		}
+	}
+	return b
+}

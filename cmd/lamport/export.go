@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 
+	"lamport/core"
+	"lamport/record"
 	"lamport/report"
 )
 
@@ -16,8 +18,9 @@ func exportCommand(e *env, args []string) error {
 			"         queue is the queue length when the tick came (before a receive takes its message),\n"+
 			"         queue_left the messages left after the event\n"+
 			"  csv    the same fields as columns, with a header row; lists are space-separated\n"+
-			"  log    the lines of logs/log_<id>.txt; with --machine exactly that file, otherwise\n"+
-			"         each line is prefixed with m<id>\n"+
+			"  log    the lines of the run's log files, <log-dir>/<run>/log_<id>.txt, header included;\n"+
+			"         with --machine exactly that file, otherwise each machine's header then its\n"+
+			"         lines, merged by time, each prefixed with m<id>\n"+
 			"  shiviz a log for ShiViz with vector clocks derived from the sends and receives, in\n"+
 			"         causal order: \"m<id> {vector}\" then the event; the whole run only")
 	fs.StringVar(&format, "format", "jsonl", "jsonl, csv, log or shiviz")
@@ -26,12 +29,13 @@ func exportCommand(e *env, args []string) error {
 	}
 	switch strings.ToLower(format) {
 	case "jsonl":
-		return streamRun(e, fs, &v, "", appendJSONL)
+		return streamRun(e, fs, &v, nil, appendJSONL)
 	case "csv":
-		return streamRun(e, fs, &v, csvHeader, appendCSV)
+		return streamRun(e, fs, &v, func(record.RunMeta) []byte { return []byte(csvHeader) }, appendCSV)
 	case "log":
 		prefix := v.machine == 0
-		return streamRun(e, fs, &v, "", func(b []byte, it *timelineItem) []byte { return appendLog(b, it, prefix) })
+		header := func(meta record.RunMeta) []byte { return appendLogHeaders(nil, meta, core.MachineID(v.machine)) }
+		return streamRun(e, fs, &v, header, func(b []byte, it *timelineItem) []byte { return appendLog(b, it, prefix) })
 	case "shiviz":
 		if v.machine != 0 || v.from != 0 || v.to != 0 || v.arrivals {
 			return usageErrorf("--format shiviz exports the whole run: --machine, --from, --to and --arrivals do not apply")

@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/pflag"
 )
@@ -29,6 +33,74 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 	}
 	if err != nil {
 		return usageErrorf("%s: %v", fs.Name(), err)
+	}
+	return nil
+}
+
+// verboseEnv sets the default verbosity as -v does: 1 for INFO, 2 for
+// DEBUG as well.
+const verboseEnv = "LAMPORT_VERBOSE"
+
+// quietLevel is above every level anything logs at: --quiet prints no
+// diagnostics, only the result (and a failure's "lamport: ..." line).
+const quietLevel = slog.Level(64)
+
+// logFlags are -v/--verbose, taken by every command that logs, and --quiet,
+// taken by those that draw a progress bar. By default only warnings and
+// errors are logged.
+type logFlags struct {
+	verbose int
+	quiet   bool
+}
+
+func (f *logFlags) registerVerbose(fs *pflag.FlagSet) {
+	fs.CountVarP(&f.verbose, "verbose", "v", "log what the command does (INFO); -vv adds the network's DEBUG lines; also "+verboseEnv+"=1 or 2")
+}
+
+// register adds --quiet as well.
+func (f *logFlags) register(fs *pflag.FlagSet) {
+	fs.BoolVar(&f.quiet, "quiet", false, "print only the result: no progress bar, no warnings or other diagnostics")
+	f.registerVerbose(fs)
+}
+
+// apply sets e's log level from the flags and $LAMPORT_VERBOSE; a flag
+// beats the variable.
+func (f *logFlags) apply(e *env) error {
+	if f.quiet && f.verbose > 0 {
+		return usageErrorf("--quiet and --verbose contradict each other; give one")
+	}
+	if f.quiet {
+		e.level.Set(quietLevel)
+		return nil
+	}
+	verbose := f.verbose
+	if f.verbose == 0 {
+		if v := os.Getenv(verboseEnv); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return usageErrorf("%s=%q: want 0 (warnings only), 1 (INFO) or 2 (DEBUG)", verboseEnv, v)
+			}
+			verbose = n
+		}
+	}
+	switch {
+	case verbose >= 2:
+		e.level.Set(slog.LevelDebug)
+	case verbose == 1:
+		e.level.Set(slog.LevelInfo)
+	default:
+		e.level.Set(slog.LevelWarn)
+	}
+	return nil
+}
+
+// args passes the flags on to a child 'lamport' process.
+func (f *logFlags) args() []string {
+	switch {
+	case f.quiet:
+		return []string{"--quiet"}
+	case f.verbose > 0:
+		return []string{"-" + strings.Repeat("v", f.verbose)}
 	}
 	return nil
 }

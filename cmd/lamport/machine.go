@@ -20,6 +20,7 @@ type machineOptions struct {
 	logDir         string
 	connectTimeout time.Duration
 	liveFaultFlags
+	logFlags
 }
 
 func machineCommand(e *env, args []string) error {
@@ -36,11 +37,16 @@ func machineCommand(e *env, args []string) error {
 	fs.Lookup("seed").Usage = "run seed, the same for every machine of the run (required: here or \"seed\" in the config)"
 	fs.StringVar(&o.runID, "run-id", "", "run id shared by all machines of the run (default: derived from the seed and config)")
 	fs.StringVar(&o.store, "store", "", "this machine's store file (default machine-<id>.db)")
-	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt (\"\" for none)")
+	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for the logs: <dir>/<run id>/log_<id>.txt, appended to when rejoining (\"\" for none)")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
 	o.liveFaultFlags.register(fs)
 	o.secret.register(fs)
+	o.logFlags.register(fs)
+	fs.Lookup("quiet").Usage = "print only the result: no warnings or other diagnostics"
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -107,6 +113,7 @@ func machineCommand(e *env, args []string) error {
 	})
 	if res.Meta.ID != "" {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
+		printLogsLine(e.stdout, o.logDir, res.Meta)
 	}
 	return runErr
 }

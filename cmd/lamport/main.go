@@ -27,7 +27,21 @@ type command struct {
 // run the CLI in-process.
 type env struct {
 	stdout, stderr io.Writer
-	log            *slog.Logger
+	// log writes diagnostics through console at level, which is WARN
+	// until a command's -v or --quiet (logFlags.apply) says otherwise.
+	log     *slog.Logger
+	level   *slog.LevelVar
+	console *console
+}
+
+func newEnv(stdout, stderr io.Writer) *env {
+	c := &console{w: stderr}
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelWarn)
+	return &env{
+		stdout: stdout, stderr: stderr, console: c, level: level,
+		log: slog.New(slog.NewTextHandler(c, &slog.HandlerOptions{Level: level})),
+	}
 }
 
 func commands() []command {
@@ -50,15 +64,22 @@ func commands() []command {
 }
 
 func main() {
-	// Packages below the CLI log through slog's default logger; give it the
-	// same stderr text handler as the CLI's own diagnostics.
-	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	// Packages below the CLI (wire, live) log through slog's default
+	// logger: make it the CLI's own, so their lines follow -v and --quiet
+	// and clear the progress bar like the rest. Only here, not in Main:
+	// tests run Main in-process, several at once, and the default logger
+	// is one for the whole process.
+	e := newEnv(os.Stdout, os.Stderr)
+	slog.SetDefault(e.log)
+	os.Exit(exitCode(e, os.Args[1:]))
 }
 
 // Main runs the CLI and returns its exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	return exitCode(newEnv(stdout, stderr), args)
+}
+
+func exitCode(e *env, args []string) int {
 	err := route(e, args)
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
@@ -66,7 +87,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errDifferent):
 		return 1
 	}
-	fmt.Fprintf(stderr, "lamport: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(e.stderr, "lamport: %s\n", oneLine(err.Error()))
 	return 2
 }
 

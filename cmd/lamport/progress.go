@@ -12,9 +12,11 @@ import (
 // progress draws a bar on stderr while a long command works. It is only
 // shown when stdout and stderr are both terminals and --quiet is off, so
 // piped output holds nothing but the result. A nil *progress does nothing.
+// It draws only under the console's lock, which log lines take too.
 type progress struct {
-	bar   *progressbar.ProgressBar
-	begun time.Time
+	bar     *progressbar.ProgressBar
+	console *console
+	begun   time.Time
 }
 
 // newProgress makes a bar up to total (milliseconds of run time, or
@@ -33,8 +35,12 @@ func newProgress(e *env, quiet bool, total int64, what string) *progress {
 		progressbar.OptionShowElapsedTimeOnFinish(),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
+		// No spinner goroutine: it would draw outside the console's lock.
+		// The spinner turns at each update instead.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 	)
-	return &progress{bar: bar, begun: time.Now()}
+	e.console.show(bar)
+	return &progress{bar: bar, console: e.console, begun: time.Now()}
 }
 
 // update moves the bar to done units and shows the events so far and their
@@ -44,8 +50,10 @@ func (p *progress) update(done int64, events uint64) {
 		return
 	}
 	rate := float64(events) / max(time.Since(p.begun).Seconds(), 1e-9)
-	p.bar.Describe(fmt.Sprintf("%d events, %.0f events/s", events, rate))
-	_ = p.bar.Set64(done)
+	p.console.draw(false, func() {
+		p.bar.Describe(fmt.Sprintf("%d events, %.0f events/s", events, rate))
+		_ = p.bar.Set64(done)
+	})
 }
 
 // finish removes the bar so the result prints on a clean line.
@@ -53,8 +61,10 @@ func (p *progress) finish() {
 	if p == nil {
 		return
 	}
-	_ = p.bar.Finish()
-	_ = p.bar.Clear()
+	p.console.draw(true, func() {
+		_ = p.bar.Finish()
+		_ = p.bar.Clear()
+	})
 }
 
 func isTerminal(w any) bool {

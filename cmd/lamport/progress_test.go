@@ -10,7 +10,7 @@ import (
 // --quiet, get no bar (and nothing on stderr from it).
 func TestProgressOnlyOnATerminal(t *testing.T) {
 	var out, errOut bytes.Buffer
-	e := &env{stdout: &out, stderr: &errOut}
+	e := newEnv(&out, &errOut)
 	if p := newProgress(e, false, 100, "x"); p != nil {
 		t.Fatal("a bar was made for a buffer")
 	}
@@ -19,7 +19,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer devnull.Close()
-	if p := newProgress(&env{stdout: devnull, stderr: devnull}, false, 100, "x"); p != nil {
+	if p := newProgress(newEnv(devnull, devnull), false, 100, "x"); p != nil {
 		t.Fatal("a bar was made for /dev/null, which is not a terminal")
 	}
 	var none *progress

@@ -24,18 +24,20 @@ func TestKilledMachineRejoinsItsRun(t *testing.T) {
 	logs := filepath.Join(dir, "logs")
 	machine := func(id int) *child {
 		return startChild(t, "machine", "--id", fmt.Sprint(id), "--config", config, "--seed", "5", "--duration", "8s",
-			"--speed", "10", "--run-id", "rejoin", "--store", filepath.Join(dir, fmt.Sprintf("m%d.db", id)), "--log-dir", logs)
+			"--speed", "10", "--run-id", "rejoin", "--store", filepath.Join(dir, fmt.Sprintf("m%d.db", id)), "--log-dir", logs, "-v")
 	}
 	m1, m2, m3 := machine(1), machine(2), machine(3)
 	for _, c := range []*child{m1, m2, m3} {
 		defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	}
 	// Machine 2 is ticking once its log has a few lines.
-	waitForLogLines(t, filepath.Join(logs, "log_2.txt"), 5, m2)
+	waitForLogLines(t, filepath.Join(logs, "rejoin", "log_2.txt"), 5, m2)
 	if err := m2.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	_ = m2.cmd.Wait()
+	log2 := filepath.Join(logs, "rejoin", "log_2.txt")
+	beforeKill := mustRead(t, log2)
 	time.Sleep(time.Second)
 	again := machine(2)
 	defer syscall.Kill(-again.cmd.Process.Pid, syscall.SIGKILL)
@@ -47,6 +49,12 @@ func TestKilledMachineRejoinsItsRun(t *testing.T) {
 	}
 	if !strings.Contains(again.output(), "rejoining") {
 		t.Errorf("the restarted machine 2 did not say it rejoins:\n%s", again.output())
+	}
+	// The rejoin appends to its log: the lines from before the kill stay,
+	// under the one header.
+	if after := mustRead(t, log2); !strings.HasPrefix(after, beforeKill) || len(after) <= len(beforeKill) ||
+		!strings.HasPrefix(after, "# lamport run rejoin seed 5 machine 2 ") || strings.Count(after, "# ") != 1 {
+		t.Errorf("machine 2's log after the rejoin is not its log before the kill plus more lines:\nbefore %d bytes, after:\n%.500s", len(beforeKill), after)
 	}
 
 	merged := filepath.Join(dir, "all.db")
@@ -102,7 +110,7 @@ func TestLateRejoinIsRefused(t *testing.T) {
 	for _, c := range []*child{m1, m2, m3} {
 		defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 	}
-	waitForLogLines(t, filepath.Join(logs, "log_2.txt"), 15, m2)
+	waitForLogLines(t, filepath.Join(logs, "late", "log_2.txt"), 15, m2)
 	// Past the first commits (every 200 ms), so its store holds a log.
 	time.Sleep(500 * time.Millisecond)
 	_ = m2.cmd.Process.Kill()
@@ -129,11 +137,11 @@ func TestLateRejoinIsRefused(t *testing.T) {
 }
 
 // waitForLogLines waits, at most a minute, until the machine log at path
-// has n lines.
+// has n event lines after its header.
 func waitForLogLines(t *testing.T, path string, n int, c *child) {
 	t.Helper()
 	for deadline := time.Now().Add(time.Minute); ; {
-		if b, err := os.ReadFile(path); err == nil && strings.Count(string(b), "\n") >= n {
+		if b, err := os.ReadFile(path); err == nil && strings.Count(string(b), "\n") >= n+1 { // and the header
 			return
 		}
 		if time.Now().After(deadline) {

@@ -16,7 +16,7 @@ func replayCommand(e *env, args []string) error {
 		trace   bool
 		sets    []string
 		context int
-		quiet   bool
+		lf      logFlags
 	)
 	fs := newFlagSet(e, "replay", "replay RUN|latest|--seed N [--trace] [--set key=value]...",
 		"Re-run a recording through the model: rebuild every machine from the run's seed and\n"+
@@ -30,8 +30,11 @@ func replayCommand(e *env, args []string) error {
 	fs.Uint64Var(&v.to, "to", 0, "with --trace: last event index")
 	fs.StringArrayVar(&sets, "set", nil, "replay under a changed parameter, key=value (repeatable)")
 	fs.IntVar(&context, "context", 5, "recorded events to show before the first divergence")
-	fs.BoolVar(&quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
+	lf.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := lf.apply(e); err != nil {
 		return err
 	}
 	if context < 0 {
@@ -73,7 +76,7 @@ func replayCommand(e *env, args []string) error {
 		for _, s := range stats {
 			total += s.Events
 		}
-		bar = newProgress(e, quiet, int64(total), "replay")
+		bar = newProgress(e, lf.quiet, int64(total), "replay")
 		opt.Progress = func(events uint64) { bar.update(int64(events), events) }
 	}
 	res, err := replay.Run(st, meta.ID, opt)

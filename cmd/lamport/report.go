@@ -44,7 +44,12 @@ func reportCommand(e *env, args []string) error {
 	fs.StringVar(&htmlPath, "html", "", "write the report as an HTML page to `FILE` ('-': stdout)")
 	fs.BoolVar(&allCausality, "causality", false, fmt.Sprintf("count what Lamport clocks cannot tell for runs of more than %d machines too (up to %d; slower)", report.CausalityDefaultMachines, report.CausalityMaxMachines))
 	fs.StringVar(&window, "window", "", "the space-time diagram's events: positions `A-B` (100-160) or times (10s-20s)")
+	var lf logFlags
+	lf.registerVerbose(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := lf.apply(e); err != nil {
 		return err
 	}
 	var opts report.HTMLOptions

@@ -17,7 +17,7 @@ func TestReportHTMLWritesOnePage(t *testing.T) {
 	store := reportStore(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "run.html")
-	code, out, errOut := lamportReport(t, "latest", "--html", page, "--store", store)
+	code, out, errOut := lamportReport(t, "latest", "--html", page, "--store", store, "-v")
 	if code != 0 || out != "" {
 		t.Fatalf("report --html: exit %d, stdout %q, stderr %s", code, out, errOut)
 	}

@@ -25,8 +25,8 @@ type runOptions struct {
 	logDir         string
 	procs          bool
 	connectTimeout time.Duration
-	quiet          bool
 	commitLog
+	logFlags
 	liveFaultFlags
 }
 
@@ -37,14 +37,17 @@ func runCommand(e *env, args []string) error {
 			"and record every event to the store. Ctrl-C stops the run cleanly.")
 	o.setupFlags.register(fs)
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
-	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt, one per machine (\"\" for none)")
+	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for the logs: <dir>/<run id>/log_<id>.txt, one per machine (\"\" for none)")
 	fs.BoolVar(&o.procs, "procs", false, "start one OS process per machine ('lamport machine --id N') and merge their stores")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	o.liveFaultFlags.register(fs)
 	o.commitLog.register(fs)
 	o.secret.register(fs)
+	o.logFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -114,6 +117,7 @@ func runCommand(e *env, args []string) error {
 	bar.finish()
 	if res.Meta.ID != "" {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
+		printLogsLine(e.stdout, o.logDir, res.Meta)
 	}
 	return runErr
 }
@@ -167,6 +171,7 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 			"--actions", strconv.Itoa(s.params.Actions), "--min-rate", strconv.Itoa(s.params.MinRate),
 			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
 		cmd.Args = append(cmd.Args, o.liveFaultFlags.args()...)
+		cmd.Args = append(cmd.Args, o.logFlags.args()...)
 		cmd.Stderr = e.stderr
 		if secret != nil {
 			// Through the environment, not argv, which any user can read.
@@ -228,6 +233,7 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 		return errors.Join(failure, err)
 	}
 	printRunSummary(e.stdout, o.store, meta, stats)
+	printLogsLine(e.stdout, o.logDir, meta)
 	return failure
 }
 

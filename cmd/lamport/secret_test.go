@@ -163,7 +163,7 @@ func TestSweepSecret(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "s.db")
 	assertUsageFailure(t, "--secret applies to --mode live only", "sweep", "--runs", "1", "--secret", "x", "--store", store)
 	code, out, errOut := lamport(t, "sweep", "--mode", "live", "--runs", "1", "--machines", "3", "--duration", "1s",
-		"--speed", "20", "--seed", "5", "--secret", "sweep-secret", "--store", store, "--quiet")
+		"--speed", "20", "--seed", "5", "--secret", "sweep-secret", "--store", store, "--log-dir", "", "--quiet")
 	if code != 0 {
 		t.Fatalf("live sweep with a secret: exit %d\n%s%s", code, out, errOut)
 	}

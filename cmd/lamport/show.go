@@ -45,7 +45,7 @@ func showCommand(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return streamRun(e, fs, &v, "", func(b []byte, it *timelineItem) []byte {
+	return streamRun(e, fs, &v, nil, func(b []byte, it *timelineItem) []byte {
 		return appendShowLine(b, it.machine, &it.entry)
 	})
 }

@@ -31,8 +31,8 @@ type simOptions struct {
 	store    string
 	noRecord bool
 	verify   bool
-	quiet    bool
 	commitLog
+	logFlags
 }
 
 func simCommand(e *env, args []string) error {
@@ -52,12 +52,15 @@ func simCommand(e *env, args []string) error {
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
 	fs.BoolVar(&o.noRecord, "no-record", false, "only simulate and report; write nothing")
 	fs.BoolVar(&o.verify, "verify", false, "simulate twice and compare trace hashes; exit 1 if they differ")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	_ = fs.MarkHidden("speed") // virtual time has no time-lapse
 	fs.Lookup("duration").Usage = "virtual time to simulate"
 	fs.Lookup("duration").DefValue = "1m0s"
 	o.commitLog.register(fs)
+	o.logFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.Changed("speed") {

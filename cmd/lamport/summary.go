@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -64,4 +65,13 @@ func machinesOf(meta record.RunMeta) string {
 		return fmt.Sprintf("%d of %d %s", n, of, noun)
 	}
 	return fmt.Sprintf("%d %s", n, noun)
+}
+
+// printLogsLine ends the summary of a live run with where its log files
+// went, one directory per run.
+func printLogsLine(w io.Writer, logDir string, meta record.RunMeta) {
+	if logDir == "" {
+		return
+	}
+	fmt.Fprintf(w, "logs: %s%c\n", filepath.Join(logDir, meta.ID), filepath.Separator)
 }

@@ -31,11 +31,12 @@ type sweepOptions struct {
 	vary     []string
 	mode     string
 	store    string
+	logDir   string
 	asCSV    bool
 	asJSON   bool
 	html     string
-	quiet    bool
 	secret   secretFlag
+	logFlags
 }
 
 func sweepCommand(e *env, args []string) error {
@@ -60,13 +61,17 @@ func sweepCommand(e *env, args []string) error {
 	fs.StringArrayVar(&o.vary, "vary", nil, "key=v1,v2,...: a parameter and the values it takes (repeatable)")
 	fs.StringVar(&o.mode, "mode", "sim", "sim (virtual time: fast, deterministic) or live (real TCP on this host, at --speed)")
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the runs are recorded to")
+	fs.StringVar(&o.logDir, "log-dir", "logs", "--mode live: directory for each run's logs, <dir>/<run id>/log_<id>.txt (\"\" for none)")
 	fs.BoolVar(&o.asCSV, "csv", false, "print the table as CSV (with sample standard deviations) instead of markdown")
 	fs.BoolVar(&o.asJSON, "json", false, "print the sweep as JSON: every variant with its runs' figures")
 	fs.StringVar(&o.html, "html", "", "also write the table and a bar chart per figure (variants side by side) to this HTML file")
-	fs.BoolVar(&o.quiet, "quiet", false, "no progress bar (none is drawn anyway when stdout is not a terminal)")
 	o.secret.register(fs)
 	fs.Lookup("secret").Usage = "--mode live: " + fs.Lookup("secret").Usage
+	o.logFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -76,6 +81,7 @@ func sweepCommand(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	plan.logDir = o.logDir
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := openStore(o.store, false)
@@ -118,6 +124,7 @@ func sweepCommand(e *env, args []string) error {
 type sweepPlan struct {
 	id       string
 	mode     string
+	logDir   string // live runs' log files; "" for none
 	variants []sweepVariant
 	runs     int
 	seed     uint64
@@ -289,7 +296,7 @@ func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant,
 	if p.mode == "live" {
 		res, err := live.Run(ctx, live.Spec{
 			RunID: runID, Config: cfg, Params: params, Speed: p.speed, Duration: p.duration,
-			Store: st, Tool: toolVersion, Options: opts, Progress: progress, Secret: p.secret,
+			Store: st, LogDir: p.logDir, Tool: toolVersion, Options: opts, Progress: progress, Secret: p.secret,
 		})
 		if err == nil && res.Meta.Status != record.StatusComplete {
 			err = fmt.Errorf("run %s ended %s", runID, res.Meta.Status)

@@ -177,11 +177,12 @@ func TestSweepDefaultGridIsTheOriginalExperiment(t *testing.T) {
 }
 
 // A live sweep runs real machines over loopback TCP; every run it records
-// replays identically.
+// replays identically, and leaves its own log files, which export rebuilds.
 func TestLiveSweepRecordsRunsThatReplay(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "live.db")
+	logs := t.TempDir()
 	code, out, errOut := lamport(t, "sweep", "--mode", "live", "--runs", "1", "--seed", "11", "--vary", "machines=2,3",
-		"--duration", "2s", "--speed", "10", "--json", "--store", store, "--quiet")
+		"--duration", "2s", "--speed", "10", "--json", "--store", store, "--log-dir", logs, "-v")
 	if code != 0 {
 		t.Fatalf("live sweep: exit %d: %s", code, errOut)
 	}
@@ -190,10 +191,10 @@ func TestLiveSweepRecordsRunsThatReplay(t *testing.T) {
 		t.Fatalf("sweep %+v", sweep)
 	}
 	// The variants' log lines name no latency: a live run's is the network's.
-	if strings.Contains(errOut, "latency") {
+	if !strings.Contains(errOut, "variant") || strings.Contains(errOut, "latency") {
 		t.Errorf("a live sweep's log mentions a latency:\n%s", errOut)
 	}
-	for _, v := range sweep.Variants {
+	for i, v := range sweep.Variants {
 		run := v.Runs[0]
 		// 2 s at speed 10 is at least 20 ticks per machine.
 		if run.Events < 40 {
@@ -208,6 +209,12 @@ func TestLiveSweepRecordsRunsThatReplay(t *testing.T) {
 		if code, out, errOut := lamport(t, "replay", run.Run, "--store", store); code != 0 || !strings.HasPrefix(out, "identical") {
 			t.Errorf("replay %s: exit %d\n%s%s", run.Run, code, out, errOut)
 		}
+		if files := compareLogFiles(t, store, logs, run.Run); files != 2+i { // machines=2,3
+			t.Errorf("%s: %d log files", v.Name, files)
+		}
+	}
+	if dirs, err := os.ReadDir(logs); err != nil || len(dirs) != 2 {
+		t.Errorf("two runs left %d log directories (%v)", len(dirs), err)
 	}
 }
 

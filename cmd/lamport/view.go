@@ -12,14 +12,18 @@ import (
 // streamRun is the body shared by show and export, after parsing: open the
 // store read-only, resolve the run, and write header and then one line per
 // timeline item to stdout.
-func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, header string, line func([]byte, *timelineItem) []byte) error {
+// streamRun writes the run's timeline, one line per item, after header
+// (which may be nil).
+func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, header func(record.RunMeta) []byte, line func([]byte, *timelineItem) []byte) error {
 	st, meta, f, err := v.open(fs)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	w := bufio.NewWriterSize(e.stdout, 64<<10)
-	w.WriteString(header)
+	if header != nil {
+		w.Write(header(meta))
+	}
 	var buf []byte
 	err = eachTimeline(st, meta, f, func(it *timelineItem) error {
 		buf = line(buf[:0], it)
