@@ -46,14 +46,18 @@ func sweepCommand(e *env, args []string) error {
 			"'lamport report' does. Prints one markdown row per variant: each figure as the mean\n"+
 			"across seeds with [min, max].\n"+
 			"Keys: "+strings.Join(sweepKeys, ", ")+" (latency only with --mode sim).\n"+
-			"A variant that sets machines runs a ring of that many, on 127.0.0.1 with free ports\n"+
-			"when live. Without --vary, the original experiment: the model as given, then\n"+
+			"The machines are the config's, read exactly as 'lamport run' reads it (--config, else\n"+
+			"./config.json when it exists); --machines N runs a ring of N instead, and with no config\n"+
+			"file a ring of 3. --vary machines=N,... gives each variant a ring of N machines (ids\n"+
+			"1..N, on 127.0.0.1 with free ports when live) in place of the config's machines; the\n"+
+			"config's other settings (seed, rates, actions) still apply to every variant.\n"+
+			"Without --vary, the original experiment: the model as given, then\n"+
 			"max-rate=2 (smaller variation in clock rates), then actions=4 (fewer internal events).")
 	o.setupFlags.register(fs)
 	fs.Lookup("seed").Usage = "first seed; variants run seeds N..N+K-1 (default: config's \"seed\", else random; always printed)"
 	fs.Lookup("duration").Usage = "how long each run's machines tick (virtual time in --mode sim)"
 	fs.Lookup("speed").Usage = "--mode live: multiply every tick rate (a time-lapse); the model is unchanged"
-	fs.IntVar(&o.machines, "machines", 3, "number of machines, ids 1..N in a ring (ignored with --config)")
+	fs.IntVar(&o.machines, "machines", 3, machinesFlagUsage)
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency in --mode sim: constant:D, uniform:A-B or exp:MEAN")
 	fs.IntVar(&o.runs, "runs", 5, "seeds per variant")
 	fs.StringArrayVar(&o.vary, "vary", nil, "key=v1,v2,...: a parameter and the values it takes (repeatable)")
@@ -122,8 +126,8 @@ type sweepPlan struct {
 	seed     uint64
 	duration time.Duration
 	speed    float64
-	// cfg is the live machines file's config; nil runs a ring of each
-	// variant's machine count.
+	// cfg is the machines file's config; nil runs a ring of each
+	// variant's machine count, as does a variant that sets machines.
 	cfg *core.Config
 	// secret is the live runs' shared secret; nil for none.
 	secret []byte
@@ -166,7 +170,6 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		o.duration = time.Minute
 	}
 	var axes []sweepAxis
-	variesMachines := false
 	for _, s := range o.vary {
 		a, err := parseSweepAxis(s)
 		if err != nil {
@@ -175,7 +178,6 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		if a.key == "latency" && o.mode == "live" {
 			return p, usageErrorf("--vary latency needs --mode sim: a live run's latency is the network's")
 		}
-		variesMachines = variesMachines || a.key == "machines"
 		axes = append(axes, a)
 	}
 	grid, names, err := sweepGrid(axes)
@@ -183,15 +185,7 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		return p, err
 	}
 
-	// The machines file is read only when asked for, or for a live sweep
-	// that does not choose the number of machines.
-	useConfig := fs.Changed("config") || (o.mode == "live" && !fs.Changed("machines") && !variesMachines)
-	var s setup
-	if useConfig {
-		s, err = o.resolve(fs)
-	} else {
-		s, err = o.resolveConfig(fs, core.RingConfig(o.machines, "127.0.0.1", 0))
-	}
+	s, fromFile, err := o.resolveSimSetup(fs, o.machines, ringHost(o.mode))
 	if err != nil {
 		return p, err
 	}
@@ -201,7 +195,7 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 	if o.mode == "sim" && fs.Changed("speed") {
 		return p, usageErrorf("--speed applies to --mode live only; a sim runs in virtual time")
 	}
-	if useConfig {
+	if fromFile {
 		p.cfg = &s.cfg
 	}
 	latency, err := replay.ParseLatency(o.latency)
@@ -271,12 +265,8 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant, seed uint64, progress func(time.Duration, uint64)) (string, error) {
 	params := v.params
 	params.Seed = seed
-	host := "sim" // as 'lamport sim --machines N' names them
-	if p.mode == "live" {
-		host = "127.0.0.1"
-	}
-	cfg := core.RingConfig(v.machines, host, 0)
-	if p.cfg != nil && v.machines == len(p.cfg.Machines) {
+	cfg := core.RingConfig(v.machines, ringHost(p.mode), 0)
+	if p.cfg != nil && !v.setsMachines() {
 		cfg = *p.cfg
 	}
 	began := time.Now()
@@ -299,6 +289,15 @@ func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant,
 		RunID: runID, Config: cfg, Spec: spec, Started: began.Round(0).UTC(), Tool: toolVersion, Options: opts,
 	})
 	return runID, err
+}
+
+// ringHost names the hosts of a ring of machines: "sim" as 'lamport sim
+// --machines N' names them, or the loopback address a live ring listens on.
+func ringHost(mode string) string {
+	if mode == "live" {
+		return "127.0.0.1"
+	}
+	return "sim"
 }
 
 // plural is "1 seed", "2 seeds".

@@ -140,6 +140,17 @@ func resolveVariant(name string, settings []report.Setting, base core.Params, ma
 	return v, nil
 }
 
+// setsMachines reports whether the variant chooses its number of machines,
+// and so runs a ring of them rather than the config's machines.
+func (v sweepVariant) setsMachines() bool {
+	for _, s := range v.settings {
+		if s.Key == "machines" {
+			return true
+		}
+	}
+	return false
+}
+
 // String is the variant as the sweep's log shows it.
 func (v sweepVariant) String() string {
 	return fmt.Sprintf("%s (machines %d, rates %d..%d, actions %d, latency %s)",
