@@ -85,6 +85,9 @@ func runCommand(e *env, args []string) error {
 			return err
 		}
 	}
+	if err := checkStart(s.cfg, s.cfg.IDs(), o.logDir, o.store); err != nil {
+		return err
+	}
 	runID := newRunID(time.Now())
 	logStart := func() {
 		e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
