@@ -2,7 +2,8 @@
 // asynchronous distributed system with Lamport clocks.
 //
 // main only routes to a subcommand and maps its error to an exit code:
-// 0 success, 1 differences found, 2 usage, input or IO error.
+// 0 success, 1 differences found, 2 usage, input or IO error, 130 stopped
+// by Ctrl-C.
 package main
 
 import (
@@ -58,7 +59,12 @@ func main() {
 // Main runs the CLI and returns its exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
-	err := route(e, args)
+	return exitCode(route(e, args), stderr)
+}
+
+// exitCode prints a command's error, if any, as one line on stderr and
+// returns the exit code it maps to.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return 0
@@ -66,6 +72,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stderr, "lamport: %s\n", oneLine(err.Error()))
+	if errors.Is(err, errInterrupted) {
+		return 130
+	}
 	return 2
 }
 
@@ -98,7 +107,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'lamport <command> --help' for a command's flags.\nExit codes: 0 ok, 1 differences found, 2 usage, input or IO error.\n")
+	fmt.Fprintf(w, "\nRun 'lamport <command> --help' for a command's flags.\nExit codes: 0 ok, 1 differences found, 2 usage, input or IO error, 130 stopped by Ctrl-C.\n")
 }
 
 func oneLine(s string) string {

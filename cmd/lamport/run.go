@@ -93,9 +93,10 @@ func runCommand(e *env, args []string) error {
 		e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
 			"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
 	}
+	kept := "run " + runID + " is recorded up to the stop"
 	if o.procs {
 		logStart()
-		return o.runProcs(ctx, e, s, runID, secret)
+		return stoppedBy(ctx, o.runProcs(ctx, e, s, runID, secret), kept)
 	}
 	st, err := openStore(o.store, false)
 	if err != nil {
@@ -118,7 +119,7 @@ func runCommand(e *env, args []string) error {
 	if res.Meta.ID != "" {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
 	}
-	return runErr
+	return stoppedBy(ctx, runErr, kept)
 }
 
 // runProcs is what start_all did: one 'lamport machine' process per

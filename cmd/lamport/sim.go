@@ -111,7 +111,10 @@ func simCommand(e *env, args []string) error {
 	}
 	bar.finish()
 	if errors.Is(err, replay.ErrStopped) && meta.ID != "" {
-		return fmt.Errorf("%w; run %s is recorded as interrupted, and its prefix replays", err, meta.ID)
+		err = fmt.Errorf("%w; run %s is recorded as interrupted, and its prefix replays", err, meta.ID)
+	}
+	if errors.Is(err, replay.ErrStopped) {
+		return stoppedBy(ctx, err, "")
 	}
 	if err != nil {
 		return err

@@ -38,6 +38,14 @@ type sweepOptions struct {
 }
 
 func sweepCommand(e *env, args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return sweepUntil(ctx, e, args)
+}
+
+// sweepUntil is the sweep command stopped by ctx's end (Ctrl-C), so a test
+// can stop it in process.
+func sweepUntil(ctx context.Context, e *env, args []string) error {
 	var o sweepOptions
 	fs := newFlagSet(e, "sweep", "sweep [--runs K] [--vary key=v1,v2,...]... [--duration D] [--mode sim|live] [--csv|--json]",
 		"Run the experiment grid: every combination of the --vary values (the first --vary\n"+
@@ -79,15 +87,15 @@ func sweepCommand(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	st, err := openStore(o.store, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	sweep, err := plan.run(ctx, e, st, o.quiet)
+	// A sweep stopped by Ctrl-C still prints the table of the runs it
+	// finished, then says so and exits as stopped.
+	sweep, stopped, err := plan.run(ctx, e, st, o.quiet)
 	if err != nil {
 		return err
 	}
@@ -112,9 +120,11 @@ func sweepCommand(e *env, args []string) error {
 		return fmt.Errorf("write sweep table: %w", err)
 	}
 	if o.html != "" {
-		return writeOutputFile(e, o.html, "the sweep's page", func(w io.Writer) error { return report.WriteSweepHTML(w, sweep) })
+		if err := writeOutputFile(e, o.html, "the sweep's page", func(w io.Writer) error { return report.WriteSweepHTML(w, sweep) }); err != nil {
+			return err
+		}
 	}
-	return nil
+	return stopped
 }
 
 // sweepPlan is a checked grid, ready to run.
@@ -222,43 +232,62 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 	return p, nil
 }
 
-// run records every run of the grid and reduces each to its figures.
-func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool) (report.Sweep, error) {
+// run records every run of the grid and reduces each to its figures. When
+// ctx ends (Ctrl-C) it stops: the run it cut is recorded as interrupted and
+// left out of the figures, the variants' finished runs are kept, and
+// stopped says so (it wraps errInterrupted).
+func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool) (sweep report.Sweep, stopped error, err error) {
 	total := len(p.variants) * p.runs
 	e.log.Info("sweep", "sweep", p.id, "variants", len(p.variants), "seeds", p.runs, "first seed", p.seed, "duration", p.duration, "mode", p.mode)
 	runMillis := p.duration.Milliseconds()
 	bar := newProgress(e, quiet, int64(total)*runMillis, "sweep")
 	defer bar.finish()
-	sweep := report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration}
+	sweep = report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration}
 	var events uint64
 	done := 0
 	for _, v := range p.variants {
 		e.log.Info("variant", "variant", v.String())
 		figures := make([]report.RunFigures, 0, p.runs)
+		cut := ""
 		for k := range p.runs {
 			if ctx.Err() != nil {
-				return sweep, fmt.Errorf("sweep %s interrupted after %d of %d runs (they stay recorded)", p.id, done, total)
+				break
 			}
 			seed := p.seed + uint64(k)
 			progress := func(at time.Duration, n uint64) {
 				bar.update(int64(done)*runMillis+at.Milliseconds(), events+n)
 			}
 			runID, err := p.record(ctx, st, v, seed, progress)
+			if ctx.Err() != nil {
+				if _, err := st.Run(runID); err == nil {
+					cut = runID
+				}
+				break
+			}
 			if err != nil {
-				return sweep, fmt.Errorf("sweep %s variant %q seed %d: %w", p.id, v.name, seed, err)
+				return sweep, nil, fmt.Errorf("sweep %s variant %q seed %d: %w", p.id, v.name, seed, err)
 			}
 			a, err := report.Analyze(st, runID)
 			if err != nil {
-				return sweep, fmt.Errorf("sweep %s: %w", p.id, err)
+				return sweep, nil, fmt.Errorf("sweep %s: %w", p.id, err)
 			}
 			figures = append(figures, report.FiguresOf(a))
 			events += a.Events
 			done++
 			bar.update(int64(done)*runMillis, events)
 		}
-		sweep.Variants = append(sweep.Variants, report.NewVariant(v.name, v.settings, figures))
+		if len(figures) > 0 {
+			sweep.Variants = append(sweep.Variants, report.NewVariant(v.name, v.settings, figures))
+		}
+		if ctx.Err() != nil {
+			stopped = fmt.Errorf("%w: sweep %s stopped after %d of %d runs; the table has the %d finished", errInterrupted, p.id, done, total, done)
+			if cut != "" {
+				stopped = fmt.Errorf("%w; run %s was cut short, is recorded as interrupted and is left out", stopped, cut)
+			}
+			return sweep, stopped, nil
+		}
 	}
-	return sweep, nil
+	return sweep, nil, nil
 }
 
 // record makes one run of variant v with seed and returns its id.
@@ -277,6 +306,11 @@ func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant,
 			RunID: runID, Config: cfg, Params: params, Speed: p.speed, Duration: p.duration,
 			Store: st, Tool: toolVersion, Options: opts, Progress: progress, Secret: p.secret,
 		})
+		if err == nil && ctx.Err() != nil && res.Meta.ID != "" {
+			// live.Run ends a stopped run as complete; in a sweep it is a
+			// run cut short, not one of the seeds' full runs.
+			return runID, st.FinishRun(runID, record.StatusInterrupted, res.Meta.Ended)
+		}
 		if err == nil && res.Meta.Status != record.StatusComplete {
 			err = fmt.Errorf("run %s ended %s", runID, res.Meta.Status)
 		}
