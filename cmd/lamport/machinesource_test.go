@@ -10,8 +10,8 @@ import (
 	"lamport/record"
 )
 
-// storeRunIDs is the sorted machine ids of every run in store, oldest first.
-func storeRunIDs(t *testing.T, store string) [][]core.MachineID {
+// runMachineIDs is the sorted machine ids of every run in store, oldest first.
+func runMachineIDs(t *testing.T, store string) [][]core.MachineID {
 	t.Helper()
 	st, err := record.Open(store, record.Options{ReadOnly: true})
 	if err != nil {
@@ -52,7 +52,7 @@ func TestSimAndSweepReadConfigJSONAsRunDoes(t *testing.T) {
 
 	// No config.json here yet: the ring of 3.
 	sim("none.db")
-	if got := storeRunIDs(t, "none.db"); !slices.Equal(got[0], ids(1, 2, 3)) {
+	if got := runMachineIDs(t, "none.db"); !slices.Equal(got[0], ids(1, 2, 3)) {
 		t.Errorf("sim with no config file ran machines %v, want 1,2,3", got[0])
 	}
 
@@ -62,7 +62,7 @@ func TestSimAndSweepReadConfigJSONAsRunDoes(t *testing.T) {
 	}
 	sim("cfg.db")
 	sim("cfg.db", "--machines", "5")
-	got := storeRunIDs(t, "cfg.db")
+	got := runMachineIDs(t, "cfg.db")
 	if !slices.Equal(got[0], ids(4, 7, 9)) {
 		t.Errorf("sim with ./config.json ran machines %v, want its ids 4,7,9", got[0])
 	}
@@ -89,7 +89,7 @@ func TestSimAndSweepReadConfigJSONAsRunDoes(t *testing.T) {
 	if code, _, errOut := lamport(t, args...); code != 0 {
 		t.Fatalf("%v: exit %d: %s", args, code, errOut)
 	}
-	for _, g := range storeRunIDs(t, "sweep.db") {
+	for _, g := range runMachineIDs(t, "sweep.db") {
 		if !slices.Equal(g, ids(4, 7, 9)) {
 			t.Errorf("sweep with ./config.json ran machines %v, want 4,7,9", g)
 		}
@@ -98,7 +98,7 @@ func TestSimAndSweepReadConfigJSONAsRunDoes(t *testing.T) {
 	if code, _, errOut := lamport(t, args...); code != 0 {
 		t.Fatalf("%v: exit %d: %s", args, code, errOut)
 	}
-	got = storeRunIDs(t, "sweepm.db")
+	got = runMachineIDs(t, "sweepm.db")
 	if len(got) != 2 || !slices.Equal(got[0], ids(1, 2)) || !slices.Equal(got[1], ids(1, 2, 3)) {
 		t.Errorf("sweep --vary machines=2,3 ran machines %v, want rings 1..2 and 1..3", got)
 	}
