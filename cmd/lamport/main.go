@@ -44,7 +44,7 @@ func commands() []command {
 		{"report", "the numbers of a run: jumps, gaps, queues, drift, messages per pair", reportCommand},
 		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
 		{"sweep", "run a grid of variants x seeds and tabulate jumps, queues and drift", sweepCommand},
-		{"bench", "measure sim, record, replay, report and export end to end: speed and peak memory", benchCommand},
+		{"bench", "for developers: measure lamport's own speed and memory (sim, record, replay, report, export)", benchCommand},
 		{"version", "print the tool and store schema versions", versionCommand},
 	}
 }
