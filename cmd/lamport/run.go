@@ -34,7 +34,8 @@ func runCommand(e *env, args []string) error {
 	var o runOptions
 	fs := newFlagSet(e, "run", "run [flags]",
 		"Start every machine of the config, let them tick and exchange messages over real TCP,\n"+
-			"and record every event to the store. Ctrl-C stops the run cleanly.")
+			"and record every event to the store. Ctrl-C stops the run cleanly: what ran is\n"+
+			"recorded, and the command exits 130.")
 	o.setupFlags.register(fs)
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
 	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for log_<id>.txt, one per machine (\"\" for none)")

@@ -46,7 +46,9 @@ func simCommand(e *env, args []string) error {
 			"--machines N runs a ring of N instead, and with no config file a ring of 3.\n\n"+
 			"Faults (--drop, --dup, --spike, --partition, --clog, --crash, --crashes, --swarm) are\n"+
 			"drawn from the seed too, recorded in the run's options and its logs, and replay\n"+
-			"identically. Times are since the run's start.")
+			"identically. Times are since the run's start.\n\n"+
+			"Ctrl-C stops the simulation: the run is recorded as interrupted, its prefix replays,\n"+
+			"and the command exits 130.")
 	o.setupFlags.register(fs)
 	fs.IntVar(&o.machines, "machines", 3, machinesFlagUsage)
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency: constant:D, uniform:A-B or exp:MEAN")

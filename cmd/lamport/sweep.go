@@ -60,7 +60,10 @@ func sweepUntil(ctx context.Context, e *env, args []string) error {
 			"1..N, on 127.0.0.1 with free ports when live) in place of the config's machines; the\n"+
 			"config's other settings (seed, rates, actions) still apply to every variant.\n"+
 			"Without --vary, the original experiment: the model as given, then\n"+
-			"max-rate=2 (smaller variation in clock rates), then actions=4 (fewer internal events).")
+			"max-rate=2 (smaller variation in clock rates), then actions=4 (fewer internal events).\n"+
+			"Ctrl-C stops the sweep: it prints the table of the runs it finished (the runs column\n"+
+			"says how many each variant has), records the run it cut as interrupted, leaves that\n"+
+			"run out of the figures, and exits 130.")
 	o.setupFlags.register(fs)
 	fs.Lookup("seed").Usage = "first seed; variants run seeds N..N+K-1 (default: config's \"seed\", else random; always printed)"
 	fs.Lookup("duration").Usage = "how long each run's machines tick (virtual time in --mode sim)"
