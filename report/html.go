@@ -205,7 +205,8 @@ func (p *page) metaTable() {
 		if i > 0 {
 			ms.WriteString(" &#160; ")
 		}
-		fmt.Fprintf(&ms, "%s m%d (%s ticks/s)", swatch(mm.ID), mm.ID, Esc(textRate(mm.Rate, a.Speed)))
+		rate := textRate(mm.Rate, a.Speed)
+		fmt.Fprintf(&ms, "%s m%d (%s %s)", swatch(mm.ID), mm.ID, Esc(rate), ticksPerSecond(rate))
 	}
 	// Two fields a row, to keep the page's top short; the machines last,
 	// across the whole row.
@@ -447,4 +448,12 @@ func (p *page) table(class string, rows [][]string, swatches bool) {
 		p.printf("</tr>\n")
 	}
 	p.printf("</table>\n")
+}
+
+// ticksPerSecond is the unit after a rate: "1 tick/s", "2 ticks/s".
+func ticksPerSecond(rate string) string {
+	if rate == "1" {
+		return "tick/s"
+	}
+	return "ticks/s"
 }

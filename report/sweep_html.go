@@ -32,16 +32,24 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 		Esc(s.ID), len(s.Variants), runs, s.Duration, Esc(s.Mode), Esc(strings.Join(seeds, ", ")), Esc(s.ID))
 
 	labels := sweepLabels(s.Variants)
-	pw.printf("<table id=\"sweep-table\">\n<tr><th>label</th><th>variant</th><th>runs</th>")
+	pw.printf("<table id=\"sweep-table\">\n<tr><th style=\"text-align: left\">label</th><th style=\"text-align: left\">variant</th><th>runs</th>")
 	for _, fig := range sweepFigures {
 		pw.printf("<th>%s</th>", Esc(fig.title))
 	}
 	pw.printf("</tr>\n")
 	for i := range s.Variants {
 		v := &s.Variants[i]
-		pw.printf("<tr><td style=\"text-align: left\">%s</td><td style=\"text-align: left\">%s</td><td>%d</td>", Esc(labels[i]), Esc(v.Name), len(v.Runs))
+		// The name keeps to one line and takes the width it needs; each
+		// figure puts its [min, max] under the mean in a smaller font, so
+		// the table fits a 1280-pixel window.
+		pw.printf("<tr><td style=\"text-align: left\">%s</td><td style=\"text-align: left; white-space: nowrap\">%s</td><td>%d</td>", Esc(labels[i]), Esc(v.Name), len(v.Runs))
 		for _, fig := range sweepFigures {
-			pw.printf("<td style=\"white-space: nowrap\">%s</td>", Esc(fig.spread(v).format(fig.digits)))
+			mean, spread, ranged := strings.Cut(fig.spread(v).format(fig.digits), " [")
+			if !ranged {
+				pw.printf("<td style=\"white-space: nowrap\">%s</td>", Esc(mean))
+				continue
+			}
+			pw.printf("<td style=\"white-space: nowrap\">%s<br/><span style=\"font-size: 11px; color: #555\">[%s</span></td>", Esc(mean), Esc(spread))
 		}
 		pw.printf("</tr>\n")
 	}

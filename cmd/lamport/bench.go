@@ -52,32 +52,37 @@ func benchCommand(e *env, args []string) error {
 	for _, r := range benchRows() {
 		fmt.Fprintf(&rowList, "  %-18s %s\n", r.name, r.about)
 	}
-	fs := newFlagSet(e, "bench", "bench [--quick] [--rows a,b,...] [--repeat N] [--dir D] [--json]",
-		"Measure the end-to-end rows of issue 6 and print one table: events, seconds (the\n"+
-			"median of the runs), events/s, store bytes per event, peak RSS, and the recorded\n"+
-			"sim's speed as a fraction of a raw bbolt append of the very values it stored (record\n"+
-			"and raw-bbolt run in turns, each raw append of the values that record run stored; the\n"+
-			"median of the pairs' ratios). Each run of a row is its own child process (this binary,\n"+
-			"re-executed), so its peak RSS and CPU time (getrusage; 'cpu s': user+system seconds of\n"+
-			"the whole child, set-up included) are its own; 'anon' is the largest anonymous\n"+
-			"memory, sampled every 10 ms: RSS without the store's mapped file pages. Each\n"+
-			"target is printed next to the numbers, PASS or --. Rows run 3 times (median seconds,\n"+
-			"largest RSS), the memory and scale rows once; --repeat N runs every row N times.\n"+
-			"Stores go to a temporary directory, removed at the end; the 10 M-event store takes up\n"+
-			"to about 800 MB of disk. The full bench takes a few minutes; MB is 10^6 bytes.\n\n"+
-			"The memory rows compare peak RSS for about 1 M and 10 M events: the yardstick's 100\n"+
-			"machines, whose slow machines' queues grow all run long (model state), and 3 steady\n"+
-			"machines whose queues stay short, so any growth there is the code's. Beside the\n"+
-			"target on peak RSS, '(anon <= 1.2 x 1M + 4 MB)' says whether the growth is the\n"+
-			"program's own memory or mapped store pages.\n\n"+
-			"Rows (--rows also takes the groups memory, steady and all):\n"+strings.TrimRight(rowList.String(), "\n"))
+	fs := newFlagSet(e, "bench", "bench [--quick] [--only a,b,...] [--repeat N] [--dir D] [--json]",
+		"For developers: measure how fast lamport itself is and how much memory it takes, end to\n"+
+			"end, and print one table with a line per measurement (the list is below).\n\n"+
+			"Most measurements use the standard load: 100 machines for an hour of virtual time with\n"+
+			"the default parameters (about 1.4 M events). Each line gives: events; seconds (the median\n"+
+			"of the runs); 'cpu s', the user+system CPU seconds of the whole measuring process, set-up\n"+
+			"included; events/s; the store's bytes per event; peak RSS, the most memory the process\n"+
+			"held; 'anon', the most memory it held beside the store's file pages the system maps in\n"+
+			"(sampled every 10 ms); and 'vs raw', how fast recording is as a fraction of plain bbolt\n"+
+			"writing the very same bytes (the two run in turns; the median of the pairs' ratios).\n"+
+			"Each target is printed beside the numbers with PASS or FAIL.\n\n"+
+			"Each run is its own child process (this binary, run again), so its memory and CPU time\n"+
+			"are its own. A measurement runs 3 times (median seconds, largest memory), the memory\n"+
+			"and scale ones once; --repeat N runs every one N times. Stores go to a temporary\n"+
+			"directory, removed at the end; the 10 M-event store takes up to about 800 MB of disk.\n"+
+			"The full bench takes a few minutes; MB is 10^6 bytes.\n\n"+
+			"The memory measurements compare peak memory for about 1 M and 10 M events, for the\n"+
+			"standard load's 100 machines, whose slow machines' queues grow all run long (the model's\n"+
+			"own state), and for 3 steady machines whose queues stay short, so any growth there is\n"+
+			"the program's. Beside the target on peak memory, '(anon <= 1.2 x 1M + 4 MB)' tells\n"+
+			"whether the growth is the program's own memory or the store's mapped pages.\n\n"+
+			"Measurements (--only also takes the groups memory, steady and all):\n"+strings.TrimRight(rowList.String(), "\n"))
 	fs.BoolVar(&o.quick, "quick", false, "small sizes (about a thousandth of the events), for tests and CI")
-	fs.StringSliceVar(&o.rows, "rows", nil, "rows to run, comma-separated, in table order (default: all); a row that reads a store runs its maker untimed first")
-	fs.IntVar(&o.repeat, "repeat", 0, "runs per row (default: 3, memory and scale rows 1)")
+	fs.StringSliceVar(&o.rows, "only", nil, "measurements to take, comma-separated, in table order (default: all); one that reads a store first makes it, untimed")
+	fs.StringSliceVar(&o.rows, "rows", nil, "the former name of --only")
+	_ = fs.MarkHidden("rows")
+	fs.IntVar(&o.repeat, "repeat", 0, "runs of each measurement (default: 3; the memory and scale ones 1)")
 	fs.StringVar(&o.dir, "dir", "", "directory for the stores, under a fresh subdirectory removed afterwards (default: the system's temporary directory)")
-	fs.Uint64Var(&o.seed, "seed", 7, "the seed of every simulated run (the experiment row uses seed..seed+4)")
+	fs.Uint64Var(&o.seed, "seed", 7, "the seed of every simulated run (the experiment measurement uses seed..seed+4)")
 	fs.BoolVar(&o.asJSON, "json", false, "print the results as JSON")
-	fs.StringVar(&o.row, "row", "", "run one row in this process and print its measure as JSON (what the bench runs in each child)")
+	fs.StringVar(&o.row, "row", "", "take one measurement in this process and print it as JSON (what each child process does)")
 	_ = fs.MarkHidden("row")
 	var lf logFlags
 	lf.registerVerbose(fs)
@@ -182,7 +187,7 @@ func planBench(names []string) ([]benchStep, error) {
 			}
 		default:
 			if _, ok := findBenchRow(n); !ok {
-				return nil, usageErrorf("--rows: unknown row %q (rows: %s; groups: memory, steady, all)", n, strings.Join(benchRowNames(), ", "))
+				return nil, usageErrorf("--only: unknown measurement %q (measurements: %s; groups: memory, steady, all)", n, strings.Join(benchRowNames(), ", "))
 			}
 			want[n] = true
 		}
@@ -209,7 +214,7 @@ func planBench(names []string) ([]benchStep, error) {
 		plan = append(plan, benchStep{row: r})
 	}
 	if len(plan) == 0 {
-		return nil, usageErrorf("--rows: no rows given")
+		return nil, usageErrorf("--only: no measurements given")
 	}
 	return plan, nil
 }
@@ -267,7 +272,7 @@ func (b *benchRun) runOnce(ctx context.Context, a *benchAcc, i int) (benchMeasur
 	if a.step.prep {
 		what = "prepared store"
 	}
-	b.e.log.Info("bench", "row", name, what, fmt.Sprintf("%d/%d", i+1, a.n), "events", m.Events,
+	b.e.log.Info("bench", "measurement", name, what, fmt.Sprintf("%d/%d", i+1, a.n), "events", m.Events,
 		"seconds", strconv.FormatFloat(m.Seconds, 'f', 3, 64), "cpu_seconds", strconv.FormatFloat(cpu, 'f', 3, 64), "peak_rss_mb", strconv.FormatFloat(float64(rss)/1e6, 'f', 1, 64))
 	// A row's work is deterministic: every run must do the same.
 	if i > 0 && (m.Events != a.r.Events || m.Hash != a.hash) {
@@ -492,7 +497,7 @@ func writeBenchTable(w io.Writer, r benchReport) error {
 	}
 	fmt.Fprintf(w, "lamport bench: seed %d, %s, %s %s, %d CPUs; seconds: median of the runs; RSS: largest; MB = 10^6 bytes\n",
 		r.Seed, sizes, r.Go, r.OS, r.CPUs)
-	tw := newTableWriter(w, "row", "runs", "events", "seconds", "cpu s", "events/s", "B/event", "peak RSS", "anon", "vs raw", "target", "")
+	tw := newTableWriter(w, "measurement", "runs", "events", "seconds", "cpu s", "events/s", "B/event", "peak RSS", "anon", "vs raw", "target", "")
 	for _, row := range r.Rows {
 		var targets, verdicts []string
 		for _, c := range row.Checks {
@@ -510,7 +515,7 @@ func passText(ok bool) string {
 	if ok {
 		return "PASS"
 	}
-	return "--"
+	return "FAIL"
 }
 
 // millions writes a rate as "1.42 M".

@@ -120,7 +120,7 @@ type benchRow struct {
 
 func benchRows() []benchRow {
 	rows := []benchRow{
-		{name: "sim", about: "sim of the yardstick (100 machines x 1 h, default params), not recorded",
+		{name: "sim", about: "sim of the standard load (100 machines x 1 h, default parameters), not recorded",
 			run: func(c benchChild) (benchMeasure, error) { return c.simulate(c.sizes.main) }},
 		{name: "record", about: "the same sim recorded to a fresh store", makes: benchStoreMain,
 			run: func(c benchChild) (benchMeasure, error) { return c.record(benchStoreMain, c.sizes.main) }},
@@ -142,7 +142,7 @@ func benchRows() []benchRow {
 		short, long   func(benchSizes) benchLoad
 		stores        [2]string
 	}{
-		{"", "100 machines, default params", func(s benchSizes) benchLoad { return s.short }, func(s benchSizes) benchLoad { return s.long },
+		{"", "100 machines, default parameters", func(s benchSizes) benchLoad { return s.short }, func(s benchSizes) benchLoad { return s.long },
 			[2]string{benchStoreShort, benchStoreLong}},
 		{"steady-", "3 machines at 6 ticks/s, short queues", func(s benchSizes) benchLoad { return s.steadyShort }, func(s benchSizes) benchLoad { return s.steadyLong },
 			[2]string{benchStoreSteadyShort, benchStoreSteadyLong}},
@@ -179,7 +179,7 @@ func benchRows() []benchRow {
 func runBenchRow(e *env, name string, c benchChild) error {
 	row, ok := findBenchRow(name)
 	if !ok {
-		return usageErrorf("bench: unknown row %q", name)
+		return usageErrorf("bench: unknown measurement %q", name)
 	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
 		return fmt.Errorf("bench: %w", err)

@@ -136,17 +136,17 @@ func TestBenchQuick(t *testing.T) {
 // TestBenchTableAndPreparedStore picks two rows: replay needs the record
 // row's store, which is made first but not shown.
 func TestBenchTableAndPreparedStore(t *testing.T) {
-	cmd := exec.Command(lamportBin, "bench", "--quick", "--rows", "replay,sim", "--repeat", "2", "--dir", t.TempDir(), "-v") // -v: the per-run lines
+	cmd := exec.Command(lamportBin, "bench", "--quick", "--only", "replay,sim", "--repeat", "2", "--dir", t.TempDir(), "-v") // -v: the per-run lines
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("bench: %v\n%s", err, stderr.String())
 	}
-	if !strings.Contains(stderr.String(), "row=record \"prepared store\"=1/1") {
+	if !strings.Contains(stderr.String(), "measurement=record \"prepared store\"=1/1") {
 		t.Errorf("no untimed record run before replay:\n%s", stderr.String())
 	}
 	lines := strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n")
-	if len(lines) != 4 || !strings.HasPrefix(lines[1], "row ") {
+	if len(lines) != 4 || !strings.HasPrefix(lines[1], "measurement ") {
 		t.Fatalf("want a title, a header and two rows:\n%s", stdout.String())
 	}
 	events := replay.Thousands(simEvents(t, 7, benchQuickSizes.main))
@@ -155,7 +155,7 @@ func TestBenchTableAndPreparedStore(t *testing.T) {
 		if f[0] != name || f[1] != "2" || !strings.Contains(lines[2+i], " "+events+" ") {
 			t.Errorf("row %q, want %s with 2 runs and %s events", lines[2+i], name, events)
 		}
-		if !strings.HasSuffix(lines[2+i], "--") && !strings.HasSuffix(lines[2+i], "PASS") {
+		if !strings.HasSuffix(lines[2+i], "FAIL") && !strings.HasSuffix(lines[2+i], "PASS") {
 			t.Errorf("row %q does not end with its verdict", lines[2+i])
 		}
 	}
@@ -199,17 +199,18 @@ func TestBenchRowsInProcess(t *testing.T) {
 }
 
 func TestBenchUsageErrors(t *testing.T) {
-	assertUsageFailure(t, `unknown row "nope"`, "bench", "--rows", "sim,nope")
+	assertUsageFailure(t, `unknown measurement "nope"`, "bench", "--only", "sim,nope")
+	assertUsageFailure(t, `unknown measurement "nope"`, "bench", "--rows", "sim,nope") // the former name
 	assertUsageFailure(t, "--repeat must be at least 1", "bench", "--repeat", "0")
 	assertUsageFailure(t, "bench takes no arguments", "bench", "extra")
 	assertUsageFailure(t, "needs --dir", "bench", "--row", "sim")
-	assertUsageFailure(t, `unknown row "nope"`, "bench", "--row", "nope", "--dir", t.TempDir())
+	assertUsageFailure(t, `unknown measurement "nope"`, "bench", "--row", "nope", "--dir", t.TempDir())
 }
 
 // The bench must not run its rows in a test binary: the children would be
 // the tests again.
 func TestBenchRefusesTestBinary(t *testing.T) {
-	code, _, errOut := lamport(t, "bench", "--quick", "--rows", "sim")
+	code, _, errOut := lamport(t, "bench", "--quick", "--only", "sim")
 	if code != 2 || !strings.Contains(errOut, "test binary") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -223,5 +224,24 @@ func TestMedian(t *testing.T) {
 		if got := median(c.in); got != c.want {
 			t.Errorf("median(%v) = %v, want %v", c.in, got, c.want)
 		}
+	}
+}
+
+// TestBenchSpeaksPlainly: bench's help and verdicts use the user's words
+// (measurements, FAIL), not the code's, and its summary says it is a
+// developer's command.
+func TestBenchSpeaksPlainly(t *testing.T) {
+	_, help, _ := lamport(t, "bench", "--help")
+	for _, word := range []string{"yardstick", "issue", " row", "rows", "params"} {
+		if strings.Contains(strings.ToLower(help), word) {
+			t.Errorf("bench --help says %q", word)
+		}
+	}
+	if passText(false) != "FAIL" || passText(true) != "PASS" {
+		t.Errorf("verdicts %q and %q, want FAIL and PASS", passText(false), passText(true))
+	}
+	_, top, _ := lamport(t, "--help")
+	if !regexp.MustCompile(`(?m)^  bench +for developers: `).MatchString(top) {
+		t.Errorf("lamport --help does not mark bench as a developer command:\n%s", top)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -164,4 +165,89 @@ func abs(x int) int {
 		return -x
 	}
 	return x
+}
+
+// sweepFitScript measures the sweep page as laid out and writes the
+// figures into the DOM for --dump-dom: the document's width, and the most
+// lines any variant name (second column of #sweep-table) takes.
+const sweepFitScript = `<script>
+var lines = 0;
+var rows = document.querySelectorAll("#sweep-table tr");
+for (var i = 1; i < rows.length; i++) {
+  var r = document.createRange();
+  r.selectNodeContents(rows[i].cells[1]);
+  var tops = {};
+  var rects = r.getClientRects();
+  for (var j = 0; j < rects.length; j++) { tops[Math.round(rects[j].top)] = true; }
+  lines = Math.max(lines, Object.keys(tops).length);
+}
+var out = document.createElement("pre");
+out.id = "measured";
+out.textContent = "scrollWidth=" + document.documentElement.scrollWidth + " nameLines=" + lines + " rows=" + (rows.length - 1);
+document.body.appendChild(out);
+</script>
+`
+
+// The sweep page in a 1280-pixel-wide window: no sideways scrolling, and
+// no variant name wraps onto more than two lines, with eight variants of
+// three settings each. Headless Chromium lays it out; a script added to a
+// copy of the page measures it.
+func TestSweepHTMLFitsA1280PixelWindow(t *testing.T) {
+	bin := findChromium()
+	if bin == "" {
+		if os.Getenv("LAMPORT_BROWSER_TEST") == "1" {
+			t.Fatal("LAMPORT_BROWSER_TEST=1 but no chromium (/usr/bin/chromium, chromium or chromium-browser) is installed")
+		}
+		t.Skip("no chromium installed; set LAMPORT_BROWSER_TEST=1 to require it")
+	}
+	dir := t.TempDir()
+	page := filepath.Join(dir, "sweep.html")
+	code, _, errOut := lamport(t, "sweep", "--runs", "2", "--duration", "20s", "--seed", "1", "--quiet",
+		"--vary", "max-rate=2,6", "--vary", "actions=4,10", "--vary", "latency=constant:1ms,uniform:1ms-5ms",
+		"--store", filepath.Join(dir, "sweep.db"), "--html", page)
+	if code != 0 {
+		t.Fatalf("sweep: exit %d: %s", code, errOut)
+	}
+	measured := filepath.Join(dir, "measured.html")
+	html := strings.Replace(readFile(t, page), "</body>", sweepFitScript+"</body>", 1)
+	if err := os.WriteFile(measured, []byte(html), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The later --window-size wins over the helper's own.
+	dom := string(chromium(t, bin, "--window-size=1280,900", "--dump-dom", "file://"+measured))
+	var width, lines, rows int
+	i := strings.Index(dom, `<pre id="measured">`)
+	if i >= 0 {
+		i += len(`<pre id="measured">`)
+	}
+	if i < 0 {
+		t.Fatalf("the measuring script left no result in the DOM:\n%.2000s", dom)
+	}
+	if _, err := fmt.Sscanf(dom[i:], "scrollWidth=%d nameLines=%d rows=%d", &width, &lines, &rows); err != nil {
+		t.Fatalf("measured %q: %v", dom[i:min(len(dom), i+80)], err)
+	}
+	t.Logf("at 1280 px: document %d px wide, variant names on at most %d lines, %d variants", width, lines, rows)
+	if rows != 8 {
+		t.Errorf("the table has %d variants, want 8", rows)
+	}
+	if width > 1280 {
+		t.Errorf("the sweep page is %d px wide in a 1280 px window: it scrolls sideways", width)
+	}
+	if lines < 1 || lines > 2 {
+		t.Errorf("a variant name takes %d lines, want 1 or 2", lines)
+	}
+	shot := filepath.Join(dir, "sweep.png")
+	chromium(t, bin, "--window-size=1280,900", "--screenshot="+shot, "file://"+page)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("chromium wrote no screenshot: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if b := img.Bounds(); b.Dx() != 1280 {
+		t.Errorf("screenshot is %v, want 1280 wide (the window size did not take)", b)
+	}
 }

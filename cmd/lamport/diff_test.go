@@ -193,3 +193,32 @@ func TestDiffCommandHelp(t *testing.T) {
 		t.Fatalf("diff --help: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestDiffCommandSeed: --seed N names RUN_A and --seed-b M RUN_B as the
+// latest run with that seed, as show and replay read --seed; the same seed
+// twice in one store compares its two latest runs.
+func TestDiffCommandSeed(t *testing.T) {
+	store := diffStore(t) // alpha-7, beta-7, gamma-8, delta-7, oldest first
+	for _, c := range []struct {
+		args []string
+		a, b string
+	}{
+		{[]string{"--seed", "8", "alpha"}, "gamma-8", "alpha-7"},
+		{[]string{"alpha", "--seed-b", "8"}, "alpha-7", "gamma-8"},
+		{[]string{"--seed", "8", "--seed-b", "7"}, "gamma-8", "delta-7"},
+		{[]string{"--seed", "7", "--seed-b", "7"}, "delta-7", "beta-7"},
+	} {
+		args := append([]string{"diff", "--store", store}, c.args...)
+		code, out, errOut := lamport(t, args...)
+		if code != 0 && code != 1 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		if !strings.Contains(out, "run A: "+c.a+" (") || !strings.Contains(out, "run B: "+c.b+" (") {
+			t.Errorf("%v: want run A %s and run B %s:\n%s", args, c.a, c.b, out)
+		}
+	}
+	assertOneLineFailure(t, "only one run with seed 8", "diff", "--seed", "8", "--seed-b", "8", "--store", store)
+	assertOneLineFailure(t, "no run with seed 9", "diff", "--seed", "9", "alpha", "--store", store)
+	assertOneLineFailure(t, "diff needs two runs", "diff", "--seed", "7", "--store", store)
+	assertOneLineFailure(t, "diff needs two runs", "diff", "--seed", "7", "--seed-b", "8", "alpha", "--store", store)
+}

@@ -22,7 +22,14 @@ func exportCommand(e *env, args []string) error {
 			"         with --machine exactly that file, otherwise each machine's header then its\n"+
 			"         lines, merged by time, each prefixed with m<id>\n"+
 			"  shiviz a log for ShiViz with vector clocks derived from the sends and receives, in\n"+
-			"         causal order: \"m<id> {vector}\" then the event; the whole run only")
+			"         causal order: \"m<id> {vector}\" then the event; the whole run only. The file\n"+
+			"         is in the form ShiViz's upload takes: its first line is the parsing regular\n"+
+			"         expression, its second line is empty (the delimiter of multiple executions:\n"+
+			"         there is one), and the log follows. Either upload the file as it is on ShiViz's\n"+
+			"         input page, or paste the log (from the third line on: | tail -n +3) into the\n"+
+			"         log box and this expression into the regular expression field, leaving the\n"+
+			"         delimiter field empty:\n"+
+			"         "+report.ShiVizRegex)
 	fs.StringVar(&format, "format", "jsonl", "jsonl, csv, log or shiviz")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -100,6 +100,10 @@ func lsCommand(e *env, args []string) error {
 		}
 		rows = append(rows, row)
 	}
+	if len(rows) == 0 && !asJSON {
+		_, err := fmt.Fprintf(e.stdout, "no runs in store %s\n", store)
+		return err
+	}
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")

@@ -90,6 +90,9 @@ func machineCommand(e *env, args []string) error {
 	if o.store == "" {
 		o.store = "machine-" + uint64String(uint64(id)) + ".db"
 	}
+	if err := checkStart(s.cfg, []core.MachineID{id}, o.logDir, o.store); err != nil {
+		return err
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

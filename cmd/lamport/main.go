@@ -2,7 +2,8 @@
 // asynchronous distributed system with Lamport clocks.
 //
 // main only routes to a subcommand and maps its error to an exit code:
-// 0 success, 1 differences found, 2 usage, input or IO error.
+// 0 success, 1 differences found, 2 usage, input or IO error, 130 stopped
+// by Ctrl-C.
 package main
 
 import (
@@ -58,8 +59,8 @@ func commands() []command {
 		{"why", "did event A happen before event B? the chain of messages that proves it, or why not", whyCommand},
 		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
 		{"sweep", "run a grid of variants x seeds and tabulate jumps, queues and drift", sweepCommand},
-		{"bench", "measure sim, record, replay, report and export end to end: speed and peak memory", benchCommand},
-		{"version", "print the tool and store schema versions", versionCommand},
+		{"bench", "for developers: measure lamport's own speed and memory (sim, record, replay, report, export)", benchCommand},
+		{"version", "print the tool, store format and wire protocol versions", versionCommand},
 	}
 }
 
@@ -71,23 +72,27 @@ func main() {
 	// is one for the whole process.
 	e := newEnv(os.Stdout, os.Stderr)
 	slog.SetDefault(e.log)
-	os.Exit(exitCode(e, os.Args[1:]))
+	os.Exit(exitCode(route(e, os.Args[1:]), os.Stderr))
 }
 
 // Main runs the CLI and returns its exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	return exitCode(newEnv(stdout, stderr), args)
+	return exitCode(route(newEnv(stdout, stderr), args), stderr)
 }
 
-func exitCode(e *env, args []string) int {
-	err := route(e, args)
+// exitCode prints a command's error, if any, as one line on stderr and
+// returns the exit code it maps to.
+func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, pflag.ErrHelp):
 		return 0
 	case errors.Is(err, errDifferent):
 		return 1
 	}
-	fmt.Fprintf(e.stderr, "lamport: %s\n", oneLine(err.Error()))
+	fmt.Fprintf(stderr, "lamport: %s\n", oneLine(err.Error()))
+	if errors.Is(err, errInterrupted) {
+		return 130
+	}
 	return 2
 }
 
@@ -120,7 +125,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'lamport <command> --help' for a command's flags.\nExit codes: 0 ok, 1 differences found, 2 usage, input or IO error.\n")
+	fmt.Fprintf(w, "\nRun 'lamport <command> --help' for a command's flags.\nExit codes: 0 ok, 1 differences found, 2 usage, input or IO error, 130 stopped by Ctrl-C.\n")
 }
 
 func oneLine(s string) string {

@@ -3,6 +3,11 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strings"
+
+	"lamport/record"
+	"lamport/replay"
 )
 
 func mergeCommand(e *env, args []string) error {
@@ -25,6 +30,10 @@ func mergeCommand(e *env, args []string) error {
 			return fmt.Errorf("store %s: %w", in, err)
 		}
 	}
+	runIDs, err := storeRunIDs(paths[1:])
+	if err != nil {
+		return err
+	}
 	_, statErr := os.Stat(paths[0])
 	created := os.IsNotExist(statErr)
 	out, err := openStore(paths[0], false)
@@ -32,6 +41,10 @@ func mergeCommand(e *env, args []string) error {
 		return err
 	}
 	err = mergeFiles(out, paths[1:])
+	var said string
+	if err == nil {
+		said, err = mergedSummary(out, len(paths)-1, runIDs)
+	}
 	closeErr := out.Close()
 	if err != nil && created {
 		// Merge changes nothing on failure; a store it had to create is
@@ -41,5 +54,66 @@ func mergeCommand(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return closeErr
+	if closeErr != nil {
+		return closeErr
+	}
+	_, err = fmt.Fprintln(e.stdout, said)
+	return err
+}
+
+// storeRunIDs lists the ids of the runs in the stores, each once, in the
+// order first met.
+func storeRunIDs(paths []string) ([]string, error) {
+	var ids []string
+	for _, p := range paths {
+		st, err := openStore(p, true)
+		if err != nil {
+			return nil, err
+		}
+		metas, err := st.Runs()
+		st.Close()
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", p, err)
+		}
+		for _, m := range metas {
+			if !slices.Contains(ids, m.ID) {
+				ids = append(ids, m.ID)
+			}
+		}
+	}
+	return ids, nil
+}
+
+// mergedSummary is merge's one line: "merged 3 stores into lamport.db: run
+// ID, 3 machines, 2 600 events", with every merged run as it now stands.
+func mergedSummary(out *record.Store, stores int, runIDs []string) (string, error) {
+	var parts []string
+	for _, id := range runIDs {
+		meta, err := out.Run(id)
+		if err != nil {
+			return "", fmt.Errorf("store %s: %w", out.Path(), err)
+		}
+		stats, err := out.Stats(id)
+		if err != nil {
+			return "", fmt.Errorf("store %s: %w", out.Path(), err)
+		}
+		var events uint64
+		for _, s := range stats {
+			events += s.Events
+		}
+		parts = append(parts, fmt.Sprintf("run %s, %s, %s", id, plural(len(meta.Machines), "machine"), plural64(events, "event")))
+	}
+	what := "no runs"
+	if len(parts) > 0 {
+		what = strings.Join(parts, "; ")
+	}
+	return fmt.Sprintf("merged %s into %s: %s", plural(stores, "store"), out.Path(), what), nil
+}
+
+// plural64 is plural for a count that may be large: "2 600 events".
+func plural64(n uint64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return replay.Thousands(n) + " " + noun + "s"
 }

@@ -34,7 +34,8 @@ func runCommand(e *env, args []string) error {
 	var o runOptions
 	fs := newFlagSet(e, "run", "run [flags]",
 		"Start every machine of the config, let them tick and exchange messages over real TCP,\n"+
-			"and record every event to the store. Ctrl-C stops the run cleanly.")
+			"and record every event to the store. Ctrl-C stops the run cleanly: what ran is\n"+
+			"recorded, and the command exits 130.")
 	o.setupFlags.register(fs)
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
 	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for the logs: <dir>/<run id>/log_<id>.txt, one per machine (\"\" for none)")
@@ -88,14 +89,18 @@ func runCommand(e *env, args []string) error {
 			return err
 		}
 	}
+	if err := checkStart(s.cfg, s.cfg.IDs(), o.logDir, o.store); err != nil {
+		return err
+	}
 	runID := newRunID(time.Now())
 	logStart := func() {
 		e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
 			"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
 	}
+	kept := "run " + runID + " is recorded up to the stop"
 	if o.procs {
 		logStart()
-		return o.runProcs(ctx, e, s, runID, secret)
+		return stoppedBy(ctx, o.runProcs(ctx, e, s, runID, secret), kept)
 	}
 	st, err := openStore(o.store, false)
 	if err != nil {
@@ -119,7 +124,7 @@ func runCommand(e *env, args []string) error {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
 		printLogsLine(e.stdout, o.logDir, res.Meta)
 	}
-	return runErr
+	return stoppedBy(ctx, runErr, kept)
 }
 
 // runProcs is what start_all did: one 'lamport machine' process per

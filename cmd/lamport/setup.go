@@ -47,13 +47,9 @@ func (f *setupFlags) register(fs *pflag.FlagSet) {
 
 // resolve reads --config and applies the flags over it.
 func (f *setupFlags) resolve(fs *pflag.FlagSet) (setup, error) {
-	data, err := readConfigFile(f.config)
+	cfg, err := f.loadConfig()
 	if err != nil {
 		return setup{}, err
-	}
-	cfg, err := core.ParseConfig(data)
-	if err != nil {
-		return setup{}, fmt.Errorf("config %s: %w", f.config, err)
 	}
 	return f.resolveConfig(fs, cfg)
 }

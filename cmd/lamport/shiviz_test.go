@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -72,4 +73,55 @@ func TestExportShiVizOfALiveRun(t *testing.T) {
 	}
 
 	assertUsageFailure(t, "--format shiviz exports the whole run", "export", "latest", "--format", "shiviz", "--machine", "2", "--store", store)
+}
+
+// TestExportShiVizIsShiVizsUploadForm: ShiViz's input page takes an
+// uploaded file whose first line is the parsing regular expression and
+// whose second line is the delimiter of multiple executions (empty for
+// one), the log after; or the log pasted with the expression in its own
+// field. Both ways work on the export: line 1 compiles (as ShiViz's \n,
+// a newline) with the host, clock and event groups, line 2 is empty, and
+// the expression parses the log from line 3 on into exactly its events,
+// leaving nothing over. The help says both ways.
+func TestExportShiVizIsShiVizsUploadForm(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "s.db")
+	if code, _, errOut := lamport(t, "sim", "--seed", "3", "--duration", "20s", "--quiet", "--store", store); code != 0 {
+		t.Fatalf("sim: exit %d: %s", code, errOut)
+	}
+	code, out, errOut := lamport(t, "export", "latest", "--format", "shiviz", "--store", store)
+	if code != 0 {
+		t.Fatalf("export: exit %d: %s", code, errOut)
+	}
+	regexLine, rest, _ := strings.Cut(out, "\n")
+	delimiter, log, _ := strings.Cut(rest, "\n")
+	if delimiter != "" {
+		t.Fatalf("line 2, the multiple-executions delimiter, is %q; want it empty (one execution)", delimiter)
+	}
+	re, err := regexp.Compile(regexLine)
+	if err != nil {
+		t.Fatalf("line 1 %q is not a regular expression: %v", regexLine, err)
+	}
+	for _, group := range []string{"host", "clock", "event"} {
+		if re.SubexpIndex(group) < 0 {
+			t.Errorf("line 1 has no %q group", group)
+		}
+	}
+	events := strings.Count(log, "\n") / 2
+	matches := re.FindAllStringSubmatchIndex(log, -1)
+	if events == 0 || len(matches) != events {
+		t.Fatalf("the expression finds %d events in the log, which has %d", len(matches), events)
+	}
+	covered := 0
+	for _, m := range matches {
+		covered += m[1] - m[0] + 1 // and the newline after
+	}
+	if covered != len(log) {
+		t.Errorf("the expression covers %d of the log's %d bytes: some text is not an event", covered, len(log))
+	}
+	_, help, _ := lamport(t, "export", "--help")
+	for _, want := range []string{"upload the file", "paste the log", "tail -n +3", regexLine} {
+		if !strings.Contains(strings.Join(strings.Fields(help), " "), want) {
+			t.Errorf("export --help does not say %q", want)
+		}
+	}
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"lamport/core"
 	"lamport/record"
 	"lamport/replay"
 )
@@ -37,16 +36,21 @@ type simOptions struct {
 
 func simCommand(e *env, args []string) error {
 	var o simOptions
-	fs := newFlagSet(e, "sim", "sim [--seed N] [--machines N | --config FILE] [--duration D] [--latency L]",
+	fs := newFlagSet(e, "sim", "sim [--seed N] [--config FILE] [--machines N] [--duration D] [--latency L]",
 		"Run the same machines in virtual time: a single-threaded discrete-event loop with every\n"+
 			"machine ticking at its drawn rate and a seeded network (latency per message, FIFO links).\n"+
 			"The same seed and parameters give the same trace hash on every run and every host.\n"+
 			"The run is recorded (mode sim) so ls, show, export, replay and diff work on it.\n\n"+
+			"The machines are the config's, read exactly as 'lamport run' reads it (--config, else\n"+
+			"./config.json when it exists), so 'run --seed 7' and 'sim --seed 7' model the same system;\n"+
+			"--machines N runs a ring of N instead, and with no config file a ring of 3.\n\n"+
 			"Faults (--drop, --dup, --spike, --partition, --clog, --crash, --crashes, --swarm) are\n"+
 			"drawn from the seed too, recorded in the run's options and its logs, and replay\n"+
-			"identically. Times are since the run's start.")
+			"identically. Times are since the run's start.\n\n"+
+			"Ctrl-C stops the simulation: the run is recorded as interrupted, its prefix replays,\n"+
+			"and the command exits 130.")
 	o.setupFlags.register(fs)
-	fs.IntVar(&o.machines, "machines", 3, "number of machines, ids 1..N in a ring (ignored with --config)")
+	fs.IntVar(&o.machines, "machines", 3, machinesFlagUsage)
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency: constant:D, uniform:A-B or exp:MEAN")
 	o.faultFlags.register(fs)
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
@@ -112,7 +116,10 @@ func simCommand(e *env, args []string) error {
 	}
 	bar.finish()
 	if errors.Is(err, replay.ErrStopped) && meta.ID != "" {
-		return fmt.Errorf("%w; run %s is recorded as interrupted, and its prefix replays", err, meta.ID)
+		err = fmt.Errorf("%w; run %s is recorded as interrupted, and its prefix replays", err, meta.ID)
+	}
+	if errors.Is(err, replay.ErrStopped) {
+		return stoppedBy(ctx, err, "")
 	}
 	if err != nil {
 		return err
@@ -137,24 +144,13 @@ func simCommand(e *env, args []string) error {
 	return nil
 }
 
-// simSetup resolves the setup: --config if given, else a ring of
-// --machines; the duration defaults to a minute of virtual time.
+// simSetup resolves the setup as resolveSimSetup does; the duration
+// defaults to a minute of virtual time.
 func (o *simOptions) simSetup(fs *pflag.FlagSet) (setup, error) {
 	if !fs.Changed("duration") {
 		o.duration = 60 * time.Second
 	}
-	var (
-		s   setup
-		err error
-	)
-	if fs.Changed("config") {
-		s, err = o.resolve(fs)
-	} else {
-		if o.machines < 2 || o.machines > maxSimMachines {
-			return setup{}, usageErrorf("--machines must be in 2..%d, got %d", maxSimMachines, o.machines)
-		}
-		s, err = o.resolveConfig(fs, core.RingConfig(o.machines, "sim", 0))
-	}
+	s, _, err := o.resolveSimSetup(fs, o.machines, "sim")
 	if err != nil {
 		return s, err
 	}

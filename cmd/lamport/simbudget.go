@@ -14,8 +14,12 @@ const maxSimTicks = 1_000_000_000
 func checkSimBudget(d time.Duration, machines, maxRate int) error {
 	ticks := d.Seconds() * float64(machines) * float64(maxRate)
 	if ticks > maxSimTicks {
-		return usageErrorf("--duration %v: %d machines at up to %d ticks/s is up to %.3g ticks, over the limit of %d for one simulated run; shorten --duration",
-			d, machines, maxRate, ticks, maxSimTicks)
+		unit := "ticks/s"
+		if maxRate == 1 {
+			unit = "tick/s"
+		}
+		return usageErrorf("--duration %v: %d machines at up to %d %s is up to %.3g ticks, over the limit of %d for one simulated run; shorten --duration",
+			d, machines, maxRate, unit, ticks, maxSimTicks)
 	}
 	return nil
 }

@@ -40,6 +40,14 @@ type sweepOptions struct {
 }
 
 func sweepCommand(e *env, args []string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return sweepUntil(ctx, e, args)
+}
+
+// sweepUntil is the sweep command stopped by ctx's end (Ctrl-C), so a test
+// can stop it in process.
+func sweepUntil(ctx context.Context, e *env, args []string) error {
 	var o sweepOptions
 	fs := newFlagSet(e, "sweep", "sweep [--runs K] [--vary key=v1,v2,...]... [--duration D] [--mode sim|live] [--csv|--json]",
 		"Run the experiment grid: every combination of the --vary values (the first --vary\n"+
@@ -48,14 +56,21 @@ func sweepCommand(e *env, args []string) error {
 			"'lamport report' does. Prints one markdown row per variant: each figure as the mean\n"+
 			"across seeds with [min, max].\n"+
 			"Keys: "+strings.Join(sweepKeys, ", ")+" (latency only with --mode sim).\n"+
-			"A variant that sets machines runs a ring of that many, on 127.0.0.1 with free ports\n"+
-			"when live. Without --vary, the original experiment: the model as given, then\n"+
-			"max-rate=2 (smaller variation in clock rates), then actions=4 (fewer internal events).")
+			"The machines are the config's, read exactly as 'lamport run' reads it (--config, else\n"+
+			"./config.json when it exists); --machines N runs a ring of N instead, and with no config\n"+
+			"file a ring of 3. --vary machines=N,... gives each variant a ring of N machines (ids\n"+
+			"1..N, on 127.0.0.1 with free ports when live) in place of the config's machines; the\n"+
+			"config's other settings (seed, rates, actions) still apply to every variant.\n"+
+			"Without --vary, the original experiment: the model as given, then\n"+
+			"max-rate=2 (smaller variation in clock rates), then actions=4 (fewer internal events).\n"+
+			"Ctrl-C stops the sweep: it prints the table of the runs it finished (the runs column\n"+
+			"says how many each variant has), records the run it cut as interrupted, leaves that\n"+
+			"run out of the figures, and exits 130.")
 	o.setupFlags.register(fs)
 	fs.Lookup("seed").Usage = "first seed; variants run seeds N..N+K-1 (default: config's \"seed\", else random; always printed)"
 	fs.Lookup("duration").Usage = "how long each run's machines tick (virtual time in --mode sim)"
 	fs.Lookup("speed").Usage = "--mode live: multiply every tick rate (a time-lapse); the model is unchanged"
-	fs.IntVar(&o.machines, "machines", 3, "number of machines, ids 1..N in a ring (ignored with --config)")
+	fs.IntVar(&o.machines, "machines", 3, machinesFlagUsage)
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency in --mode sim: constant:D, uniform:A-B or exp:MEAN")
 	fs.IntVar(&o.runs, "runs", 5, "seeds per variant")
 	fs.StringArrayVar(&o.vary, "vary", nil, "key=v1,v2,...: a parameter and the values it takes (repeatable)")
@@ -82,15 +97,15 @@ func sweepCommand(e *env, args []string) error {
 		return err
 	}
 	plan.logDir = o.logDir
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	st, err := openStore(o.store, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	sweep, err := plan.run(ctx, e, st, o.quiet)
+	// A sweep stopped by Ctrl-C still prints the table of the runs it
+	// finished, then says so and exits as stopped.
+	sweep, stopped, err := plan.run(ctx, e, st, o.quiet)
 	if err != nil {
 		return err
 	}
@@ -115,9 +130,11 @@ func sweepCommand(e *env, args []string) error {
 		return fmt.Errorf("write sweep table: %w", err)
 	}
 	if o.html != "" {
-		return writeOutputFile(e, o.html, "the sweep's page", func(w io.Writer) error { return report.WriteSweepHTML(w, sweep) })
+		if err := writeOutputFile(e, o.html, "the sweep's page", func(w io.Writer) error { return report.WriteSweepHTML(w, sweep) }); err != nil {
+			return err
+		}
 	}
-	return nil
+	return stopped
 }
 
 // sweepPlan is a checked grid, ready to run.
@@ -130,8 +147,8 @@ type sweepPlan struct {
 	seed     uint64
 	duration time.Duration
 	speed    float64
-	// cfg is the live machines file's config; nil runs a ring of each
-	// variant's machine count.
+	// cfg is the machines file's config; nil runs a ring of each
+	// variant's machine count, as does a variant that sets machines.
 	cfg *core.Config
 	// secret is the live runs' shared secret; nil for none.
 	secret []byte
@@ -174,7 +191,6 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		o.duration = time.Minute
 	}
 	var axes []sweepAxis
-	variesMachines := false
 	for _, s := range o.vary {
 		a, err := parseSweepAxis(s)
 		if err != nil {
@@ -183,7 +199,6 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		if a.key == "latency" && o.mode == "live" {
 			return p, usageErrorf("--vary latency needs --mode sim: a live run's latency is the network's")
 		}
-		variesMachines = variesMachines || a.key == "machines"
 		axes = append(axes, a)
 	}
 	grid, names, err := sweepGrid(axes)
@@ -191,15 +206,7 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		return p, err
 	}
 
-	// The machines file is read only when asked for, or for a live sweep
-	// that does not choose the number of machines.
-	useConfig := fs.Changed("config") || (o.mode == "live" && !fs.Changed("machines") && !variesMachines)
-	var s setup
-	if useConfig {
-		s, err = o.resolve(fs)
-	} else {
-		s, err = o.resolveConfig(fs, core.RingConfig(o.machines, "127.0.0.1", 0))
-	}
+	s, fromFile, err := o.resolveSimSetup(fs, o.machines, ringHost(o.mode))
 	if err != nil {
 		return p, err
 	}
@@ -209,7 +216,7 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 	if o.mode == "sim" && fs.Changed("speed") {
 		return p, usageErrorf("--speed applies to --mode live only; a sim runs in virtual time")
 	}
-	if useConfig {
+	if fromFile {
 		p.cfg = &s.cfg
 	}
 	latency, err := replay.ParseLatency(o.latency)
@@ -236,14 +243,17 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 	return p, nil
 }
 
-// run records every run of the grid and reduces each to its figures.
-func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool) (report.Sweep, error) {
+// run records every run of the grid and reduces each to its figures. When
+// ctx ends (Ctrl-C) it stops: the run it cut is recorded as interrupted and
+// left out of the figures, the variants' finished runs are kept, and
+// stopped says so (it wraps errInterrupted).
+func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool) (sweep report.Sweep, stopped error, err error) {
 	total := len(p.variants) * p.runs
 	e.log.Info("sweep", "sweep", p.id, "variants", len(p.variants), "seeds", p.runs, "first seed", p.seed, "duration", p.duration, "mode", p.mode)
 	runMillis := p.duration.Milliseconds()
 	bar := newProgress(e, quiet, int64(total)*runMillis, "sweep")
 	defer bar.finish()
-	sweep := report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration}
+	sweep = report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration}
 	if p.mode == "live" {
 		sweep.Speed = p.speed
 	}
@@ -252,42 +262,54 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 	for _, v := range p.variants {
 		e.log.Info("variant", "variant", v.describe(p.mode))
 		figures := make([]report.RunFigures, 0, p.runs)
+		cut := ""
 		for k := range p.runs {
 			if ctx.Err() != nil {
-				return sweep, fmt.Errorf("sweep %s interrupted after %d of %d runs (they stay recorded)", p.id, done, total)
+				break
 			}
 			seed := p.seed + uint64(k)
 			progress := func(at time.Duration, n uint64) {
 				bar.update(int64(done)*runMillis+at.Milliseconds(), events+n)
 			}
 			runID, err := p.record(ctx, st, v, seed, progress)
+			if ctx.Err() != nil {
+				if _, err := st.Run(runID); err == nil {
+					cut = runID
+				}
+				break
+			}
 			if err != nil {
-				return sweep, fmt.Errorf("sweep %s variant %q seed %d: %w", p.id, v.name, seed, err)
+				return sweep, nil, fmt.Errorf("sweep %s variant %q seed %d: %w", p.id, v.name, seed, err)
 			}
 			a, err := report.Analyze(st, runID)
 			if err != nil {
-				return sweep, fmt.Errorf("sweep %s: %w", p.id, err)
+				return sweep, nil, fmt.Errorf("sweep %s: %w", p.id, err)
 			}
 			figures = append(figures, report.FiguresOf(a))
 			events += a.Events
 			done++
 			bar.update(int64(done)*runMillis, events)
 		}
-		sweep.Variants = append(sweep.Variants, report.NewVariant(v.name, v.settings, figures))
+		if len(figures) > 0 {
+			sweep.Variants = append(sweep.Variants, report.NewVariant(v.name, v.settings, figures))
+		}
+		if ctx.Err() != nil {
+			stopped = fmt.Errorf("%w: sweep %s stopped after %d of %d runs; the table has the %d finished", errInterrupted, p.id, done, total, done)
+			if cut != "" {
+				stopped = fmt.Errorf("%w; run %s was cut short, is recorded as interrupted and is left out", stopped, cut)
+			}
+			return sweep, stopped, nil
+		}
 	}
-	return sweep, nil
+	return sweep, nil, nil
 }
 
 // record makes one run of variant v with seed and returns its id.
 func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant, seed uint64, progress func(time.Duration, uint64)) (string, error) {
 	params := v.params
 	params.Seed = seed
-	host := "sim" // as 'lamport sim --machines N' names them
-	if p.mode == "live" {
-		host = "127.0.0.1"
-	}
-	cfg := core.RingConfig(v.machines, host, 0)
-	if p.cfg != nil && v.machines == len(p.cfg.Machines) {
+	cfg := core.RingConfig(v.machines, ringHost(p.mode), 0)
+	if p.cfg != nil && !v.setsMachines() {
 		cfg = *p.cfg
 	}
 	began := time.Now()
@@ -298,6 +320,11 @@ func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant,
 			RunID: runID, Config: cfg, Params: params, Speed: p.speed, Duration: p.duration,
 			Store: st, LogDir: p.logDir, Tool: toolVersion, Options: opts, Progress: progress, Secret: p.secret,
 		})
+		if err == nil && ctx.Err() != nil && res.Meta.ID != "" {
+			// live.Run ends a stopped run as complete; in a sweep it is a
+			// run cut short, not one of the seeds' full runs.
+			return runID, st.FinishRun(runID, record.StatusInterrupted, res.Meta.Ended)
+		}
 		if err == nil && res.Meta.Status != record.StatusComplete {
 			err = fmt.Errorf("run %s ended %s", runID, res.Meta.Status)
 		}
@@ -319,6 +346,15 @@ func (p sweepPlan) modeText() string {
 		return "mode live at speed " + strconv.FormatFloat(p.speed, 'g', -1, 64)
 	}
 	return "mode " + p.mode
+}
+
+// ringHost names the hosts of a ring of machines: "sim" as 'lamport sim
+// --machines N' names them, or the loopback address a live ring listens on.
+func ringHost(mode string) string {
+	if mode == "live" {
+		return "127.0.0.1"
+	}
+	return "sim"
 }
 
 // plural is "1 seed", "2 seeds".

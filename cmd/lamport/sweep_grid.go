@@ -149,3 +149,14 @@ func (v sweepVariant) describe(mode string) string {
 	}
 	return s + ", latency " + v.latency.String() + ")"
 }
+
+// setsMachines reports whether the variant chooses its number of machines,
+// and so runs a ring of them rather than the config's machines.
+func (v sweepVariant) setsMachines() bool {
+	for _, s := range v.settings {
+		if s.Key == "machines" {
+			return true
+		}
+	}
+	return false
+}

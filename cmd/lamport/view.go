@@ -48,7 +48,9 @@ func (v *viewFlags) open(fs *pflag.FlagSet) (*record.Store, record.RunMeta, time
 		return nil, record.RunMeta{}, f, err
 	}
 	meta, err := v.resolve(fs, st)
-	if err == nil && f.machine != 0 {
+	// --machine 0 is refused like any id the run lacks: 0 is no machine's
+	// id, only the flag's "every machine" default.
+	if err == nil && (f.machine != 0 || fs.Changed("machine")) {
 		if _, ok := meta.Machine(f.machine); !ok {
 			err = usageErrorf("run %s has no machine %d", meta.ID, f.machine)
 		}

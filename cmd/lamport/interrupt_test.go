@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// TestCtrlCExits130: run and sim stopped by Ctrl-C (SIGINT) exit 130, as
+// a shell reports a command ended by SIGINT, and say so in one line; the
+// run stays recorded. The signal is sent once the command has logged its
+// start, so no timing is assumed: run with --duration 0 runs until it is
+// stopped, and the sim below would take minutes.
+func TestCtrlCExits130(t *testing.T) {
+	dir := t.TempDir()
+	ports := freePorts(t, 2)
+	config := filepath.Join(dir, "config.json")
+	doc := fmt.Sprintf(`{"machines": [{"id": 1, "host": "127.0.0.1", "port": %d}, {"id": 2, "host": "127.0.0.1", "port": %d}]}`, ports[0], ports[1])
+	if err := os.WriteFile(config, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		args    []string
+		started string // a stderr line logged once the work is under way
+		want    string
+	}{
+		{"run", []string{"run", "--config", config, "--duration", "0", "--seed", "1", "--log-dir", "", "--quiet", "--store", filepath.Join(dir, "run.db")}, "starting run", "stopped by Ctrl-C"},
+		{"sim", []string{"sim", "--machines", "300", "--duration", "24h", "--seed", "1", "--quiet", "--store", filepath.Join(dir, "sim.db")}, "simulating", "recorded as interrupted"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(lamportBin, c.args...)
+			cmd.Dir = dir
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(stderr)
+			var lines []string
+			for sc.Scan() {
+				lines = append(lines, sc.Text())
+				if strings.Contains(sc.Text(), c.started) {
+					break
+				}
+			}
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			var last string
+			for sc.Scan() {
+				lines = append(lines, sc.Text())
+				if strings.HasPrefix(sc.Text(), "lamport: ") {
+					last = sc.Text()
+				}
+			}
+			err = cmd.Wait()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+				t.Fatalf("exit %v, want status 130; stderr:\n%s", err, strings.Join(lines, "\n"))
+			}
+			if !strings.Contains(last, c.want) {
+				t.Errorf("last line %q does not say %q; stderr:\n%s", last, c.want, strings.Join(lines, "\n"))
+			}
+		})
+	}
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"lamport/record"
+)
+
+// stopAfter is a context whose Err reports Canceled from its limit+1-th
+// call on: a Ctrl-C at a chosen point of a deterministic sim, with no
+// timing. A negative limit never stops; calls counts the calls.
+type stopAfter struct {
+	context.Context
+	limit int64
+	calls atomic.Int64
+}
+
+func (c *stopAfter) Err() error {
+	if n := c.calls.Add(1); c.limit >= 0 && n > c.limit {
+		return context.Canceled
+	}
+	return nil
+}
+
+// TestSweepStoppedByCtrlC: a sweep cut in its second run keeps the first
+// in the table (runs 1), records the second as interrupted and leaves it
+// out of the figures, and exits 130 with one line saying so.
+func TestSweepStoppedByCtrlC(t *testing.T) {
+	dir := t.TempDir()
+	// 20 virtual minutes: enough steps that the sim asks ctx several times.
+	args := func(store string, runs string) []string {
+		return []string{"sweep", "--seed", "3", "--runs", runs, "--duration", "20m", "--vary", "actions=5,6",
+			"--quiet", "--store", filepath.Join(dir, store)}
+	}
+	sweep := func(ctx context.Context, args []string) (int, string, string) {
+		var out, errOut bytes.Buffer
+		// The sweep's progress log goes elsewhere: errOut is what Main
+		// prints of the error.
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		code := exitCode(sweepUntil(ctx, &env{stdout: &out, stderr: &errOut, log: log}, args[1:]), &errOut)
+		return code, out.String(), errOut.String()
+	}
+
+	// Count the first run by itself: one variant, one seed.
+	one := &stopAfter{Context: context.Background(), limit: -1}
+	oneArgs := []string{"sweep", "--seed", "3", "--runs", "1", "--duration", "20m", "--vary", "actions=5", "--quiet", "--store", filepath.Join(dir, "one.db")}
+	if code, _, errOut := sweep(one, oneArgs); code != 0 {
+		t.Fatalf("one-run sweep: exit %d: %s", code, errOut)
+	}
+	calls := one.calls.Load()
+	if calls < 3 {
+		t.Fatalf("the run asked ctx only %d times; the test needs a longer run", calls)
+	}
+
+	// Stop two calls into the second run (the loop's check, then the sim's
+	// first Stop), so the third call cuts it.
+	stop := &stopAfter{Context: context.Background(), limit: calls + 2}
+	code, out, errOut := sweep(stop, args("cut.db", "2"))
+	if code != 130 {
+		t.Fatalf("exit %d, want 130; stderr:\n%s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimRight(errOut, "\n"), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "stopped after 1 of 4 runs") || !strings.Contains(lines[0], "recorded as interrupted") {
+		t.Fatalf("stderr is not one line saying where the sweep stopped:\n%s", errOut)
+	}
+
+	st, err := record.Open(filepath.Join(dir, "cut.db"), record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	metas, err := st.Runs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(metas) != 2 || metas[1].Status != record.StatusComplete || metas[0].Status != record.StatusInterrupted {
+		t.Fatalf("store holds %d runs, want the first complete and the cut one interrupted: %+v", len(metas), metas)
+	}
+	cutStats, err := st.Stats(metas[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fullStats, err := st.Stats(metas[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cutEvents, fullEvents uint64
+	for _, s := range cutStats {
+		cutEvents += s.Events
+	}
+	for _, s := range fullStats {
+		fullEvents += s.Events
+	}
+	// The one row: variant actions=5 with 1 run, whose events are the
+	// finished run's alone (the cut run's would pull the mean down).
+	row := regexp.MustCompile(`(?m)^\| actions=5 \| (\d+) \| ([\d ]+) \|`).FindStringSubmatch(out)
+	if row == nil {
+		t.Fatalf("no table row for actions=5:\n%s", out)
+	}
+	if row[1] != "1" {
+		t.Errorf("actions=5 has %s runs in the table, want 1 (the cut run left out):\n%s", row[1], out)
+	}
+	if got := strings.ReplaceAll(row[2], " ", ""); got != uint64String(fullEvents) {
+		t.Errorf("events %s, want the finished run's %d (the cut run had %d)", got, fullEvents, cutEvents)
+	}
+	if strings.Contains(out, "actions=6") {
+		t.Errorf("the variant that never ran is in the table:\n%s", out)
+	}
+}
