@@ -10,12 +10,13 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestCtrlCExits130: run and sim stopped by Ctrl-C (SIGINT) exit 130, as
 // a shell reports a command ended by SIGINT, and say so in one line; the
 // run stays recorded. The signal is sent once the command has logged its
-// start, so no timing is assumed: run with --duration 0 runs until it is
+// start (with -v), so no timing is assumed: run with --duration 0 runs until it is
 // stopped, and the sim below would take minutes.
 func TestCtrlCExits130(t *testing.T) {
 	dir := t.TempDir()
@@ -31,8 +32,8 @@ func TestCtrlCExits130(t *testing.T) {
 		started string // a stderr line logged once the work is under way
 		want    string
 	}{
-		{"run", []string{"run", "--config", config, "--duration", "0", "--seed", "1", "--log-dir", "", "--quiet", "--store", filepath.Join(dir, "run.db")}, "starting run", "stopped by Ctrl-C"},
-		{"sim", []string{"sim", "--machines", "300", "--duration", "24h", "--seed", "1", "--quiet", "--store", filepath.Join(dir, "sim.db")}, "simulating", "recorded as interrupted"},
+		{"run", []string{"run", "--config", config, "--duration", "0", "--seed", "1", "--log-dir", "", "-v", "--store", filepath.Join(dir, "run.db")}, "starting run", "stopped by Ctrl-C"},
+		{"sim", []string{"sim", "--machines", "300", "--duration", "24h", "--seed", "1", "-v", "--store", filepath.Join(dir, "sim.db")}, "simulating", "recorded as interrupted"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(lamportBin, c.args...)
@@ -44,6 +45,10 @@ func TestCtrlCExits130(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
+			// Bounded whatever happens: a command that never logs its start
+			// or never stops is killed, and the test fails below.
+			watchdog := time.AfterFunc(3*time.Minute, func() { _ = cmd.Process.Kill() })
+			defer watchdog.Stop()
 			sc := bufio.NewScanner(stderr)
 			var lines []string
 			for sc.Scan() {
