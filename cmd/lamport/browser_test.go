@@ -61,7 +61,10 @@ func chromium(t *testing.T, bin string, args ...string) []byte {
 // palette colours, a fair share of ink), and its DOM must hold every plot.
 // Without Chromium the test skips, unless LAMPORT_BROWSER_TEST=1 (as in
 // CI), where a missing browser fails it.
-func TestReportHTMLInABrowser(t *testing.T) {
+// requireChromium returns the browser's path, or skips the test without
+// one, unless LAMPORT_BROWSER_TEST=1 (as in CI) makes that a failure.
+func requireChromium(t *testing.T) string {
+	t.Helper()
 	bin := findChromium()
 	if bin == "" {
 		if os.Getenv("LAMPORT_BROWSER_TEST") == "1" {
@@ -69,6 +72,11 @@ func TestReportHTMLInABrowser(t *testing.T) {
 		}
 		t.Skip("no chromium installed; set LAMPORT_BROWSER_TEST=1 to require it")
 	}
+	return bin
+}
+
+func TestReportHTMLInABrowser(t *testing.T) {
+	bin := requireChromium(t)
 	dir := t.TempDir()
 	store := filepath.Join(dir, "browser.db")
 	if code, _, errOut := lamport(t, "sim", "--seed", "7", "--machines", "3", "--duration", "1m", "--store", store, "--quiet"); code != 0 {
@@ -193,13 +201,7 @@ document.body.appendChild(out);
 // three settings each. Headless Chromium lays it out; a script added to a
 // copy of the page measures it.
 func TestSweepHTMLFitsA1280PixelWindow(t *testing.T) {
-	bin := findChromium()
-	if bin == "" {
-		if os.Getenv("LAMPORT_BROWSER_TEST") == "1" {
-			t.Fatal("LAMPORT_BROWSER_TEST=1 but no chromium (/usr/bin/chromium, chromium or chromium-browser) is installed")
-		}
-		t.Skip("no chromium installed; set LAMPORT_BROWSER_TEST=1 to require it")
-	}
+	bin := requireChromium(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "sweep.html")
 	code, _, errOut := lamport(t, "sweep", "--runs", "2", "--duration", "20s", "--seed", "1", "--quiet",

@@ -18,8 +18,15 @@ func lamportReport(t *testing.T, args ...string) (int, string, string) {
 
 func reportStore(t *testing.T) string {
 	t.Helper()
-	store := filepath.Join(t.TempDir(), "report.db")
-	if code, _, errOut := lamport(t, "sim", "--seed", "7", "--machines", "3", "--duration", "1m", "--store", store, "--quiet"); code != 0 {
+	return simStore(t, "7", "3", "1m")
+}
+
+// simStore records 'lamport sim --seed SEED --machines N --duration D' into
+// a fresh store and returns its path.
+func simStore(t *testing.T, seed, machines, duration string) string {
+	t.Helper()
+	store := filepath.Join(t.TempDir(), "sim.db")
+	if code, _, errOut := lamport(t, "sim", "--seed", seed, "--machines", machines, "--duration", duration, "--store", store, "--quiet"); code != 0 {
 		t.Fatalf("sim: exit %d: %s", code, errOut)
 	}
 	return store

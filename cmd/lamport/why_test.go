@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -14,11 +13,7 @@ import (
 // 5, and nothing m1 sends before #5 reaches m2 before #2.
 func whyStore(t *testing.T) string {
 	t.Helper()
-	store := filepath.Join(t.TempDir(), "why.db")
-	if code, _, errOut := lamport(t, "sim", "--seed", "3", "--machines", "3", "--duration", "3s", "--store", store, "--quiet"); code != 0 {
-		t.Fatalf("sim: exit %d: %s", code, errOut)
-	}
-	return store
+	return simStore(t, "3", "3", "3s")
 }
 
 func TestWhyCommand(t *testing.T) {
