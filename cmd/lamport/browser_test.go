@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -32,12 +33,31 @@ func findChromium() string {
 
 // chromium runs headless Chromium with args plus the flags this test needs
 // on a loaded machine without a display, a sandbox or a network, in a new
-// profile, and returns its stdout.
+// profile, and returns its stdout. Chromium itself now and then crashes
+// (a segmentation fault) on a loaded machine: a run that a signal ended is
+// tried again, at most three times in all, so only a page that fails
+// every time fails the test.
 func chromium(t *testing.T, bin string, args ...string) []byte {
 	t.Helper()
+	const tries = 3
+	for try := 1; ; try++ {
+		out, stderr, crashed, err := chromiumOnce(bin, args)
+		if err == nil {
+			return out
+		}
+		if !crashed || try == tries {
+			t.Fatalf("%s %s (try %d of %d): %v\nstderr:\n%s", bin, strings.Join(args, " "), try, tries, err, stderr)
+		}
+		t.Logf("chromium crashed (%v); trying again", err)
+	}
+}
+
+// chromiumOnce runs Chromium once; crashed says a signal ended it before
+// its time was up.
+func chromiumOnce(bin string, args []string) (stdout []byte, stderr string, crashed bool, err error) {
 	profile, err := os.MkdirTemp("", "lamport-chromium-")
 	if err != nil {
-		t.Fatal(err)
+		return nil, "", false, err
 	}
 	// Best effort: a helper process may still be writing as we return.
 	defer os.RemoveAll(profile)
@@ -48,12 +68,16 @@ func chromium(t *testing.T, bin string, args ...string) []byte {
 		"--user-data-dir=" + profile, "--window-size=1200,3000"}
 	cmd := exec.CommandContext(ctx, bin, append(flags, args...)...)
 	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s %s: %v (context: %v)\nstderr:\n%s", bin, strings.Join(args, " "), err, ctx.Err(), stderr.String())
+		if ctx.Err() != nil {
+			return nil, errOut.String(), false, fmt.Errorf("%w (timed out: %v)", err, ctx.Err())
+		}
+		var ee *exec.ExitError
+		return nil, errOut.String(), errors.As(err, &ee) && !ee.Exited(), err
 	}
-	return stdout.Bytes()
+	return out.Bytes(), errOut.String(), false, nil
 }
 
 // The HTML report as a browser shows it: headless Chromium renders the

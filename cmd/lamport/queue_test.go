@@ -104,7 +104,21 @@ func TestQueueFiguresAreTheLengthAtTheTick(t *testing.T) {
 	}
 	recvLine := regexp.MustCompile(` recv +clock=\d+ queue=(\d+) left=(\d+) from=`)
 	other := regexp.MustCompile(` (send|internal) +clock=\d+ queue=(\d+)( |$)`)
-	for i, l := range strings.Split(strings.TrimSpace(out), "\n") {
+	// Without --machine the log of every machine comes, each line after its
+	// machine's "m<id> ", each machine's header first.
+	var logLines []string
+	headers := 0
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if _, rest, _ := strings.Cut(l, " "); strings.HasPrefix(rest, "# lamport run ") {
+			headers++
+			continue
+		}
+		logLines = append(logLines, l)
+	}
+	if headers != 3 {
+		t.Fatalf("export log: %d header lines, want one per machine (3)", headers)
+	}
+	for i, l := range logLines {
 		if m := recvLine.FindStringSubmatch(l); m != nil {
 			if m[1] != strconv.Itoa(atTicks[i]) || m[2] != strconv.Itoa(lefts[i]) {
 				t.Fatalf("log line %d: queue=%s left=%s, counted %d and %d: %s", i+1, m[1], m[2], atTicks[i], lefts[i], l)

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -42,10 +40,8 @@ func TestSweepStoppedByCtrlC(t *testing.T) {
 	}
 	sweep := func(ctx context.Context, args []string) (int, string, string) {
 		var out, errOut bytes.Buffer
-		// The sweep's progress log goes elsewhere: errOut is what Main
-		// prints of the error.
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		code := exitCode(sweepUntil(ctx, &env{stdout: &out, stderr: &errOut, log: log}, args[1:]), &errOut)
+		// With --quiet errOut holds only what Main prints of the error.
+		code := exitCode(sweepUntil(ctx, newEnv(&out, &errOut), args[1:]), &errOut)
 		return code, out.String(), errOut.String()
 	}
 
