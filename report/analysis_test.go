@@ -282,8 +282,8 @@ func TestWriteTextOfTheHandBuiltRun(t *testing.T) {
 		// machine jumps>1 mean p50 p90 p99 max gaps max-gap clock/s vs-fastest max-lag mean-lag
 		"1 0 1.000 1 1 1 1 0 0 2.000 0.000 0 0.0",
 		"2 1 1.167 1 2 2 2 1 1 1.143 -0.857 4 2.3",
-		"1 1: 10",
-		"2 1: 5 2: 1",
+		"machine 1: 1: 10",
+		"machine 2: 1: 5 2: 1",
 		"1 2 2 2 2",
 		"2 1 3 2 1",
 	} {

@@ -32,7 +32,7 @@ func WriteText(w io.Writer, a Analysis) error {
 	pw.table(jumpRows(&a))
 	pw.printf("  %s\n", vsFastestNote)
 
-	pw.printf("jump histogram (jump: events):\n")
+	pw.printf("jump histogram per machine (jump size: events):\n")
 	for _, m := range a.Machines {
 		var b strings.Builder
 		for _, h := range m.Jumps.Histogram {
@@ -41,7 +41,7 @@ func WriteText(w io.Writer, a Analysis) error {
 			b.WriteString(": ")
 			b.WriteString(textUint(h.Count))
 		}
-		pw.printf("  %d%s\n", m.ID, b.String())
+		pw.printf("  machine %d:%s\n", m.ID, b.String())
 	}
 
 	if len(a.Pairs) > 0 {

@@ -138,3 +138,25 @@ func TestFailedMergeLeavesNoNewStore(t *testing.T) {
 		t.Fatal("a failed merge left a new OUT store behind")
 	}
 }
+
+// A new user who runs lamport outside the checkout is told where a config
+// comes from; and --help does not claim sim's machines default to 3 when
+// they are the config's.
+func TestMissingConfigSaysWhereOneComesFrom(t *testing.T) {
+	t.Chdir(t.TempDir())
+	assertUsageFailure(t, "copy the repository's config.json here, or name one with --config", "run", "--duration", "1s")
+	if _, err := os.Stat("lamport.db"); err == nil {
+		t.Error("a run without a config created a store")
+	}
+	for _, cmd := range []string{"sim", "sweep"} {
+		_, help, _ := lamport(t, cmd, "--help")
+		for _, line := range strings.Split(help, "\n") {
+			if strings.Contains(line, "--machines int") && strings.Contains(line, "(default 3)") {
+				t.Errorf("%s --help: %s", cmd, line)
+			}
+			if strings.Contains(line, "--machines int") && !strings.Contains(line, "default: the config's machines") {
+				t.Errorf("%s --help does not say where the machines come from: %s", cmd, line)
+			}
+		}
+	}
+}

@@ -11,7 +11,13 @@ import (
 )
 
 // machinesFlagUsage is --machines' help in sim and sweep.
-const machinesFlagUsage = "a ring of N machines, ids 1..N, in place of the config's machines (the config's other settings still apply); without a config file, 3"
+const machinesFlagUsage = "N machines, ids 1..N, in place of the config's (its other settings still apply); default: the config's machines, or 3 without a config file"
+
+// hideDefault keeps --help from printing a flag's default when its usage
+// says it better (--machines: the config's machines, not always 3).
+func hideDefault(fs *pflag.FlagSet, name string) {
+	fs.Lookup(name).DefValue = "0"
+}
 
 // resolveSimSetup is how sim and sweep find their machines, so that
 // 'run --seed 7' and 'sim --seed 7' model the same system: the machines

@@ -43,7 +43,7 @@ func simCommand(e *env, args []string) error {
 			"The run is recorded (mode sim) so ls, show, export, replay and diff work on it.\n\n"+
 			"The machines are the config's, read exactly as 'lamport run' reads it (--config, else\n"+
 			"./config.json when it exists), so 'run --seed 7' and 'sim --seed 7' model the same system;\n"+
-			"--machines N runs a ring of N instead, and with no config file a ring of 3.\n\n"+
+			"--machines N runs machines 1..N instead, and with no config file machines 1..3.\n\n"+
 			"Faults (--drop, --dup, --spike, --partition, --clog, --crash, --crashes, --swarm) are\n"+
 			"drawn from the seed too, recorded in the run's options and its logs, and replay\n"+
 			"identically. Times are since the run's start.\n\n"+
@@ -51,10 +51,11 @@ func simCommand(e *env, args []string) error {
 			"and the command exits 130.")
 	o.setupFlags.register(fs)
 	fs.IntVar(&o.machines, "machines", 3, machinesFlagUsage)
+	hideDefault(fs, "machines") // the usage says it: the config's machines, else 3
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency: constant:D, uniform:A-B or exp:MEAN")
 	o.faultFlags.register(fs)
 	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the run is recorded to")
-	fs.BoolVar(&o.noRecord, "no-record", false, "only simulate and report; write nothing")
+	fs.BoolVar(&o.noRecord, "no-record", false, "only simulate and print the summary; write nothing")
 	fs.BoolVar(&o.verify, "verify", false, "simulate twice and compare trace hashes; exit 1 if they differ")
 	_ = fs.MarkHidden("speed") // virtual time has no time-lapse
 	fs.Lookup("duration").Usage = "virtual time to simulate"

@@ -57,8 +57,8 @@ func sweepUntil(ctx context.Context, e *env, args []string) error {
 			"across seeds with [min, max].\n"+
 			"Keys: "+strings.Join(sweepKeys, ", ")+" (latency only with --mode sim).\n"+
 			"The machines are the config's, read exactly as 'lamport run' reads it (--config, else\n"+
-			"./config.json when it exists); --machines N runs a ring of N instead, and with no config\n"+
-			"file a ring of 3. --vary machines=N,... gives each variant a ring of N machines (ids\n"+
+			"./config.json when it exists); --machines N runs machines 1..N instead, and with no config\n"+
+			"file machines 1..3. --vary machines=N,... gives each variant N machines (ids\n"+
 			"1..N, on 127.0.0.1 with free ports when live) in place of the config's machines; the\n"+
 			"config's other settings (seed, rates, actions) still apply to every variant.\n"+
 			"Without --vary, the original experiment: the model as given, then\n"+
@@ -71,6 +71,7 @@ func sweepUntil(ctx context.Context, e *env, args []string) error {
 	fs.Lookup("duration").Usage = "how long each run's machines tick (virtual time in --mode sim)"
 	fs.Lookup("speed").Usage = "--mode live: multiply every tick rate (a time-lapse); the model is unchanged"
 	fs.IntVar(&o.machines, "machines", 3, machinesFlagUsage)
+	hideDefault(fs, "machines") // the usage says it: the config's machines, else 3
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency in --mode sim: constant:D, uniform:A-B or exp:MEAN")
 	fs.IntVar(&o.runs, "runs", 5, "seeds per variant")
 	fs.StringArrayVar(&o.vary, "vary", nil, "key=v1,v2,...: a parameter and the values it takes (repeatable)")
