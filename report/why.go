@@ -21,7 +21,7 @@ type EventRef struct {
 func (e EventRef) String() string { return fmt.Sprintf("m%d#%d", e.Machine, e.Index) }
 
 // ErrBadEventName is returned by ParseEventRef.
-var ErrBadEventName = errors.New("name events like m2#45: machine 2's 45th event")
+var ErrBadEventName = errors.New("name events like m2#45: machine 2's 45th event (events count from 1, as lamport show numbers them)")
 
 // ParseEventRef reads an event name: m<machine>#<index>, both positive.
 func ParseEventRef(s string) (EventRef, error) {
