@@ -161,7 +161,7 @@ func TestAdversarialConfigsAreRefusedAndWriteNothing(t *testing.T) {
 	for _, c := range []struct{ path, want string }{
 		{dir, "is a directory"},
 		{"/dev/zero", "over the limit of"},
-		{filepath.Join(dir, "absent.json"), "no such file"},
+		{filepath.Join(dir, "absent.json"), "does not exist"},
 	} {
 		for _, cmd := range commands {
 			t.Run(filepath.Base(c.path)+"/"+cmd.name, func(t *testing.T) {

@@ -81,7 +81,7 @@ func TestBadConfigIsOneClearLineAndExit2(t *testing.T) {
 			}
 		})
 	}
-	assertUsageFailure(t, "no such file", "run", "--config", filepath.Join(dir, "absent.json"))
+	assertUsageFailure(t, "does not exist", "run", "--config", filepath.Join(dir, "absent.json"))
 }
 
 func TestBadCommandLines(t *testing.T) {
@@ -144,7 +144,7 @@ func TestFailedMergeLeavesNoNewStore(t *testing.T) {
 // they are the config's.
 func TestMissingConfigSaysWhereOneComesFrom(t *testing.T) {
 	t.Chdir(t.TempDir())
-	assertUsageFailure(t, "copy the repository's config.json here, or name one with --config", "run", "--duration", "1s")
+	assertUsageFailure(t, "does not exist (the repository's config.json can be copied here; --config names another)", "run", "--duration", "1s")
 	if _, err := os.Stat("lamport.db"); err == nil {
 		t.Error("a run without a config created a store")
 	}

@@ -16,7 +16,7 @@ import (
 func readConfigFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("config %s does not exist: copy the repository's config.json here, or name one with --config", path)
+		return nil, fmt.Errorf("config %s does not exist (the repository's config.json can be copied here; --config names another)", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
