@@ -1,8 +1,9 @@
 package main
 
 import (
-	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -51,9 +52,20 @@ func (p *progress) update(done int64, events uint64) {
 	}
 	rate := float64(events) / max(time.Since(p.begun).Seconds(), 1e-9)
 	p.console.draw(false, func() {
-		p.bar.Describe(fmt.Sprintf("%d events, %.0f events/s", events, rate))
+		p.bar.Describe(progressText(events, rate))
 		_ = p.bar.Set64(done)
 	})
+}
+
+// progressText is the bar's description: "1 event, 1 event/s", "20 events,
+// 7 events/s".
+func progressText(events uint64, rate float64) string {
+	perSecond := math.Round(rate)
+	unit := " events/s"
+	if perSecond == 1 {
+		unit = " event/s"
+	}
+	return plural(int(events), "event") + ", " + strconv.FormatFloat(perSecond, 'f', 0, 64) + unit
 }
 
 // finish removes the bar so the result prints on a clean line.

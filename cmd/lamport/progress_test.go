@@ -29,3 +29,20 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		t.Fatalf("progress wrote %q", errOut.String())
 	}
 }
+
+func TestProgressTextCountsInTheSingular(t *testing.T) {
+	for _, c := range []struct {
+		events uint64
+		rate   float64
+		want   string
+	}{
+		{1, 1.2, "1 event, 1 event/s"},
+		{0, 0, "0 events, 0 events/s"},
+		{20, 6.6, "20 events, 7 events/s"},
+		{2, 0.4, "2 events, 0 events/s"},
+	} {
+		if got := progressText(c.events, c.rate); got != c.want {
+			t.Errorf("progressText(%d, %v) = %q, want %q", c.events, c.rate, got, c.want)
+		}
+	}
+}
