@@ -160,3 +160,20 @@ func TestMissingConfigSaysWhereOneComesFrom(t *testing.T) {
 		}
 	}
 }
+
+// A live run's summary shows wall time; at another speed it says which.
+func TestRunSummaryNamesItsSpeed(t *testing.T) {
+	started := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	meta := record.RunMeta{ID: "r", Status: record.StatusComplete, Seed: 7, Started: started, Ended: started.Add(5 * time.Second), Speed: 10}
+	var out bytes.Buffer
+	printRunSummary(&out, "lamport.db", meta, nil)
+	if first := strings.SplitN(out.String(), "\n", 2)[0]; !strings.Contains(first, "  5s at speed 10  ") {
+		t.Errorf("summary: %q", first)
+	}
+	meta.Speed = 1
+	out.Reset()
+	printRunSummary(&out, "lamport.db", meta, nil)
+	if strings.Contains(out.String(), "speed") {
+		t.Errorf("summary at speed 1 names it: %q", out.String())
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -20,6 +21,10 @@ func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats [
 	elapsed := "running"
 	if !meta.Ended.IsZero() {
 		elapsed = meta.Ended.Sub(meta.Started).Round(10 * time.Millisecond).String()
+	}
+	if meta.Speed != 0 && meta.Speed != 1 {
+		// The time is the wall's: at --speed 10 the model lived ten times as long.
+		elapsed += " at speed " + strconv.FormatFloat(meta.Speed, 'g', -1, 64)
 	}
 	fmt.Fprintf(w, "run %s  %s  seed %d  %s  %s  %d events\n",
 		meta.ID, meta.Status, meta.Seed, machinesOf(meta), elapsed, events)
