@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -142,7 +143,14 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 	if err != nil {
 		return fmt.Errorf("temporary directory for machine stores: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	// The machines' stores are the run until they are merged: if the merge
+	// fails (a full disk), they stay, and the error says how to finish it.
+	keepStores := false
+	defer func() {
+		if !keepStores {
+			os.RemoveAll(tmp)
+		}
+	}()
 	// If this process is killed the machine processes run on and finish
 	// their stores here, which nobody then merges: say where they are.
 	e.log.Info("machine stores", "dir", tmp, "merge by hand if this process dies", "lamport merge "+o.store+" "+filepath.Join(tmp, "machine-*.db"))
@@ -210,11 +218,13 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 
 	out, err := openStore(o.store, false)
 	if err != nil {
-		return errors.Join(failure, err)
+		keepStores = true
+		return errors.Join(failure, mergeByHand(err, o.store, parts))
 	}
 	defer out.Close()
 	if err := mergeFiles(out, parts); err != nil {
-		return errors.Join(failure, err)
+		keepStores = true
+		return errors.Join(failure, mergeByHand(err, o.store, parts))
 	}
 	meta, err := out.Run(runID)
 	if errors.Is(err, record.ErrNotFound) {
@@ -240,6 +250,20 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 	printRunSummary(e.stdout, o.store, meta, stats)
 	printLogsLine(e.stdout, o.logDir, meta)
 	return failure
+}
+
+// mergeByHand is the error of a --procs run whose machines' stores could not
+// be merged into store: the cause, where the stores are kept, and the
+// command that completes the run once the cause is fixed.
+func mergeByHand(cause error, store string, parts []string) error {
+	var kept []string
+	for _, p := range parts {
+		if _, err := os.Stat(p); err == nil {
+			kept = append(kept, p)
+		}
+	}
+	return fmt.Errorf("%w; the machines' stores are kept in %s: once that is fixed, complete the run with: lamport merge %s %s",
+		cause, filepath.Dir(parts[0]), store, strings.Join(kept, " "))
 }
 
 // killed reports whether err is a process's death by a signal it did not
