@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -70,12 +71,14 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly})
+	db, err := openBolt(path, opt)
 	switch {
 	case errors.Is(err, bolt.ErrTimeout):
 		return nil, fmt.Errorf("open store %s: %w (lock not acquired within %v)", path, ErrLocked, opt.LockTimeout)
 	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch):
 		return nil, fmt.Errorf("store %s is not a bbolt file this lamport reads (%v): %w", path, err, ErrNotStore)
+	case errors.As(err, new(*damageError)):
+		return nil, err
 	case errors.Is(err, bolt.ErrChecksum):
 		return nil, fmt.Errorf("store %s: %w: %v", path, ErrCorrupt, err)
 	case err != nil:
@@ -91,6 +94,31 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// openBolt is bolt.Open under the same guard as a transaction: a writable
+// open reads the freelist page, and a damaged one makes bbolt panic. A
+// panic leaves bbolt's file open and locked with no DB to close it by, so
+// the file is kept as bbolt opens it, unlocked and closed here (the file's
+// memory map stays until the process ends).
+func openBolt(path string, opt Options) (db *bolt.DB, err error) {
+	var file *os.File
+	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			if file != nil {
+				unlockFile(file)
+				file.Close()
+			}
+			db, err = nil, &damageError{path: path, cause: p}
+		}
+	}()
+	return bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly, OpenFile: openFile})
 }
 
 // init checks the schema version, finds the runs a dead process left
@@ -181,7 +209,18 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("store %s: %w", s.path, ErrReadOnly)
 	}
-	return s.guard(func() error { return s.db.Update(fn) })
+	return s.guard(func(*boundary) error { return s.db.Update(fn) })
+}
+
+// updateCalling is update where fn runs the caller's code through
+// b.caller.
+func (s *Store) updateCalling(fn func(*bolt.Tx, *boundary) error) error {
+	if s.readOnly {
+		return fmt.Errorf("store %s: %w", s.path, ErrReadOnly)
+	}
+	return s.guard(func(b *boundary) error {
+		return s.db.Update(func(tx *bolt.Tx) error { return fn(tx, b) })
+	})
 }
 
 // corruptf builds an ErrCorrupt error naming the store.
