@@ -3,6 +3,7 @@ package record
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -71,7 +72,14 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
-	db, err := openBolt(path, opt)
+	db, created, err := openBolt(path, opt)
+	if err != nil && created && !errors.Is(err, bolt.ErrTimeout) {
+		// A full disk while bbolt writes the first pages: a file of
+		// 0 bytes or part of a header would refuse every later command.
+		// (On a lock timeout another process got the new file first and
+		// is using it.)
+		removeCreated(path)
+	}
 	switch {
 	case errors.Is(err, bolt.ErrTimeout):
 		return nil, fmt.Errorf("open store %s: %w (lock not acquired within %v)", path, ErrLocked, opt.LockTimeout)
@@ -91,6 +99,10 @@ func Open(path string, opt Options) (*Store, error) {
 	s := &Store{db: db, path: path, readOnly: opt.ReadOnly, pageSize: db.Info().PageSize}
 	if err := s.init(); err != nil {
 		db.Close()
+		if created {
+			// The buckets of a new file did not fit: it holds nothing.
+			removeCreated(path)
+		}
 		return nil, err
 	}
 	return s, nil
@@ -101,9 +113,22 @@ func Open(path string, opt Options) (*Store, error) {
 // panic leaves bbolt's file open and locked with no DB to close it by, so
 // the file is kept as bbolt opens it, unlocked and closed here (the file's
 // memory map stays until the process ends).
-func openBolt(path string, opt Options) (db *bolt.DB, err error) {
+//
+// created says whether this call made the file: bbolt opens with O_CREATE,
+// which cannot tell, so the file is first tried with O_EXCL.
+func openBolt(path string, opt Options) (db *bolt.DB, created bool, err error) {
 	var file *os.File
 	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		if flag&os.O_CREATE != 0 {
+			f, err := os.OpenFile(name, flag|os.O_EXCL, perm)
+			if err == nil {
+				file, created = f, true
+				return f, nil
+			}
+			if !errors.Is(err, fs.ErrExist) {
+				return nil, err
+			}
+		}
 		f, err := os.OpenFile(name, flag, perm)
 		file = f
 		return f, err
@@ -118,7 +143,16 @@ func openBolt(path string, opt Options) (db *bolt.DB, err error) {
 			db, err = nil, &damageError{path: path, cause: p}
 		}
 	}()
-	return bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly, OpenFile: openFile})
+	db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly, OpenFile: openFile})
+	return db, created, err
+}
+
+// removeCreated removes a store file Open created and could not
+// initialise. Only ever called on a file this Open made: an existing store
+// is never removed. A failure to remove leaves the file, which the next
+// Open reports as empty or truncated; the first error is the one to show.
+func removeCreated(path string) {
+	_ = os.Remove(path)
 }
 
 // init checks the schema version, finds the runs a dead process left
