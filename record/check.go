@@ -27,7 +27,7 @@ import (
 //     known;
 //   - the stored stats equal a recount.
 func (s *Store) Check() error {
-	return s.guard(s.checkAll)
+	return s.guard(func(*boundary) error { return s.checkAll() })
 }
 
 func (s *Store) checkAll() error {

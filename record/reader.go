@@ -41,7 +41,7 @@ func (r *Reader) noteRead(n int) {
 // View runs fn with a Reader over run runID, all in one read transaction,
 // so fn sees one consistent state even while a Recorder commits.
 func (s *Store) View(runID string, fn func(*Reader) error) error {
-	return s.view(func(tx *bolt.Tx) error {
+	return s.viewCalling(func(tx *bolt.Tx, b *boundary) error {
 		meta, err := s.getMeta(tx, runID)
 		if err != nil {
 			return err
@@ -54,7 +54,7 @@ func (s *Store) View(runID string, fn func(*Reader) error) error {
 			return err
 		}
 		defer func() { r.done = true }()
-		return fn(r)
+		return b.caller(func() error { return fn(r) })
 	})
 }
 
@@ -85,7 +85,8 @@ func (r *Reader) Machines() []core.MachineID {
 }
 
 // Stats returns machine m's stats, and false if m has no log.
-func (r *Reader) Stats(m core.MachineID) (MachineStats, bool, error) {
+func (r *Reader) Stats(m core.MachineID) (_ MachineStats, _ bool, err error) {
+	defer r.s.recoverDamage(&err)
 	if r.run == nil {
 		return MachineStats{}, false, nil
 	}
@@ -107,8 +108,9 @@ func (r *Reader) Stats(m core.MachineID) (MachineStats, bool, error) {
 // Entries streams machine m's log in order, decoding one chunk at a time.
 // A machine without a log yields nothing. Any number of iterators may be
 // open at once in one Reader.
-func (r *Reader) Entries(m core.MachineID) *EntryIter {
-	it := &EntryIter{r: r, m: m, want: 1}
+func (r *Reader) Entries(m core.MachineID) (it *EntryIter) {
+	it = &EntryIter{r: r, m: m, want: 1}
+	defer r.s.recoverDamage(&it.err)
 	if r.run == nil {
 		return it
 	}
@@ -143,7 +145,9 @@ func (it *EntryIter) Next() (Entry, bool) {
 
 // Read is Next into e, which it overwrites whole: a reader of millions
 // of entries saves a copy of each.
-func (it *EntryIter) Read(e *Entry) bool {
+func (it *EntryIter) Read(e *Entry) (ok bool) {
+	// A panic here leaves ok false and the damage in it.err.
+	defer it.r.s.recoverDamage(&it.err)
 	if it.err != nil || it.c == nil {
 		return false
 	}

@@ -38,12 +38,12 @@ func (s *Store) BeginRun(meta RunMeta) error {
 // UpdateRun changes a run's metadata in one transaction. fn must not change
 // the ID; Machines are re-sorted afterwards.
 func (s *Store) UpdateRun(id string, fn func(*RunMeta)) error {
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.updateCalling(func(tx *bolt.Tx, b *boundary) error {
 		meta, err := s.getMeta(tx, id)
 		if err != nil {
 			return err
 		}
-		fn(&meta)
+		b.caller(func() error { fn(&meta); return nil })
 		if meta.ID != id {
 			return fmt.Errorf("store %s: run %s: UpdateRun may not change the id (to %q)", s.path, id, meta.ID)
 		}

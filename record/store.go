@@ -3,7 +3,9 @@ package record
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -70,12 +72,21 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := checkFile(path); err != nil {
 		return nil, err
 	}
-	db, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly})
+	db, created, err := openBolt(path, opt)
+	if err != nil && created && !errors.Is(err, bolt.ErrTimeout) {
+		// A full disk while bbolt writes the first pages: a file of
+		// 0 bytes or part of a header would refuse every later command.
+		// (On a lock timeout another process got the new file first and
+		// is using it.)
+		removeCreated(path)
+	}
 	switch {
 	case errors.Is(err, bolt.ErrTimeout):
 		return nil, fmt.Errorf("open store %s: %w (lock not acquired within %v)", path, ErrLocked, opt.LockTimeout)
 	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch):
 		return nil, fmt.Errorf("store %s is not a bbolt file this lamport reads (%v): %w", path, err, ErrNotStore)
+	case errors.As(err, new(*damageError)):
+		return nil, err
 	case errors.Is(err, bolt.ErrChecksum):
 		return nil, fmt.Errorf("store %s: %w: %v", path, ErrCorrupt, err)
 	case err != nil:
@@ -88,9 +99,60 @@ func Open(path string, opt Options) (*Store, error) {
 	s := &Store{db: db, path: path, readOnly: opt.ReadOnly, pageSize: db.Info().PageSize}
 	if err := s.init(); err != nil {
 		db.Close()
+		if created {
+			// The buckets of a new file did not fit: it holds nothing.
+			removeCreated(path)
+		}
 		return nil, err
 	}
 	return s, nil
+}
+
+// openBolt is bolt.Open under the same guard as a transaction: a writable
+// open reads the freelist page, and a damaged one makes bbolt panic. A
+// panic leaves bbolt's file open and locked with no DB to close it by, so
+// the file is kept as bbolt opens it, unlocked and closed here (the file's
+// memory map stays until the process ends).
+//
+// created says whether this call made the file: bbolt opens with O_CREATE,
+// which cannot tell, so the file is first tried with O_EXCL.
+func openBolt(path string, opt Options) (db *bolt.DB, created bool, err error) {
+	var file *os.File
+	openFile := func(name string, flag int, perm os.FileMode) (*os.File, error) {
+		if flag&os.O_CREATE != 0 {
+			f, err := os.OpenFile(name, flag|os.O_EXCL, perm)
+			if err == nil {
+				file, created = f, true
+				return f, nil
+			}
+			if !errors.Is(err, fs.ErrExist) {
+				return nil, err
+			}
+		}
+		f, err := os.OpenFile(name, flag, perm)
+		file = f
+		return f, err
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			if file != nil {
+				unlockFile(file)
+				file.Close()
+			}
+			db, err = nil, &damageError{path: path, cause: p}
+		}
+	}()
+	db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly, OpenFile: openFile})
+	return db, created, err
+}
+
+// removeCreated removes a store file Open created and could not
+// initialise. Only ever called on a file this Open made: an existing store
+// is never removed. A failure to remove leaves the file, which the next
+// Open reports as empty or truncated; the first error is the one to show.
+func removeCreated(path string) {
+	_ = os.Remove(path)
 }
 
 // init checks the schema version, finds the runs a dead process left
@@ -181,7 +243,18 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("store %s: %w", s.path, ErrReadOnly)
 	}
-	return s.guard(func() error { return s.db.Update(fn) })
+	return s.guard(func(*boundary) error { return s.db.Update(fn) })
+}
+
+// updateCalling is update where fn runs the caller's code through
+// b.caller.
+func (s *Store) updateCalling(fn func(*bolt.Tx, *boundary) error) error {
+	if s.readOnly {
+		return fmt.Errorf("store %s: %w", s.path, ErrReadOnly)
+	}
+	return s.guard(func(b *boundary) error {
+		return s.db.Update(func(tx *bolt.Tx) error { return fn(tx, b) })
+	})
 }
 
 // corruptf builds an ErrCorrupt error naming the store.

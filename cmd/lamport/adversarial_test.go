@@ -232,7 +232,8 @@ func badStores(t *testing.T, dir, real string) map[string]struct{ path, want str
 		if pages == 0 {
 			t.Fatal("no page of the real store holds a run id")
 		}
-		write(damage.name, b, "store data is corrupt")
+		// bbolt asserts on either: a panic, reported as damage.
+		write(damage.name, b, " is damaged: reading it failed: assertion failed")
 	}
 	schema := filepath.Join(dir, "schema-99.db")
 	if err := os.WriteFile(schema, data, 0o644); err != nil {

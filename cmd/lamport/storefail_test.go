@@ -82,7 +82,7 @@ func TestUnwritableStorePathIsOneClearError(t *testing.T) {
 }
 
 // ulimited runs the lamport binary under 'ulimit -<flag> n': -f (file
-// size, KiB) fills the store up, so that every write fails with EFBIG as
+// size, in the shell's blocks: see fileLimitUnit) fills the store up, so that every write fails with EFBIG as
 // on a full disk (Go ignores the SIGXFSZ that comes with it); -n (open
 // files) squeezes a run's sockets.
 func ulimited(t *testing.T, flag string, n int, args ...string) (code int, stdout, stderr string) {
@@ -159,4 +159,55 @@ func TestFullStoreStopsTheRunAndLeavesItInterrupted(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
+}
+
+// A disk that fills up while a new store is created (bbolt's first pages,
+// or the buckets after them): the command fails in one line and leaves no
+// file behind, so the next command, with room, creates the store and
+// works. A store that already existed is never removed for a failure.
+func TestFailedStoreCreationLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	unit := fileLimitUnit(t)
+	// 4-12 KiB: bbolt's four first pages (16 KiB) do not fit; 16-24 KiB:
+	// they do, the commit that makes the buckets does not.
+	for _, kib := range []int{4, 8, 12, 16, 20, 24} {
+		store := filepath.Join(dir, "new-"+strconv.Itoa(kib)+".db")
+		args := []string{"sim", "--machines", "3", "--seed", "5", "--duration", "10s", "--quiet", "--store", store}
+		code, _, errOut := ulimited(t, "f", kib*1024/unit, args...)
+		assertOneErrorLine(t, "creating a store under ulimit -f "+strconv.Itoa(kib), code, errOut, store, "file too large")
+		t.Logf("%d KiB: %s", kib, strings.TrimSpace(lastLine(errOut)))
+		if info, err := os.Stat(store); err == nil {
+			t.Fatalf("ulimit -f %d KiB: the failed creation left a file of %d bytes", kib, info.Size())
+		}
+		if code, _, errOut := lamport(t, args...); code != 0 {
+			t.Fatalf("ulimit -f %d KiB: the next command, with room: exit %d %s", kib, code, errOut)
+		}
+	}
+	existing := realStore(t, dir)
+	code, _, errOut := ulimited(t, "f", 4*1024/unit, "sim", "--machines", "3", "--seed", "6", "--duration", "10s", "--quiet", "--store", existing)
+	if code != 2 {
+		t.Fatalf("sim into an existing store under ulimit -f 4: exit %d %s", code, errOut)
+	}
+	if code, out, errOut := lamport(t, "show", "--seed", "5", "--store", existing); code != 0 {
+		t.Fatalf("the existing store after a failed write: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// fileLimitUnit is the size of the blocks 'ulimit -f' counts in this sh:
+// 512 bytes in a POSIX shell (dash), 1024 in bash. It lets a file grow to
+// one block and measures it.
+func fileLimitUnit(t *testing.T) int {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "one-block")
+	// head dies of SIGXFSZ, or reports EFBIG, at the limit: that is the point.
+	_ = exec.Command("sh", "-c", `ulimit -f 1 && exec head -c 4096 /dev/zero > "$0"`, f).Run()
+	info, err := os.Stat(f)
+	if err != nil {
+		t.Skipf("cannot measure ulimit -f's unit: %v", err)
+	}
+	if n := int(info.Size()); n == 512 || n == 1024 {
+		return n
+	}
+	t.Skipf("ulimit -f 1 let a file grow to %d bytes, neither 512 nor 1024", info.Size())
+	return 0
 }

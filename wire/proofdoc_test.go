@@ -1,0 +1,160 @@
+package wire_test
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"lamport/wire"
+)
+
+// docProofs reads the proof formulas of docs/WIRE.md: the lines of its
+// fenced blocks of the form `NAME = HMAC-SHA256(secret, TERM ‖ TERM ...)`,
+// NAME -> terms.
+func docProofs(t *testing.T) map[string][]string {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/WIRE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`^([a-z ]+) = HMAC-SHA256\(secret, (.*)\)$`)
+	out := map[string][]string{}
+	for i, block := range strings.Split(string(doc), "```") {
+		if i%2 == 0 {
+			continue // outside a fence
+		}
+		for _, l := range strings.Split(block, "\n") {
+			if m := line.FindStringSubmatch(l); m != nil {
+				out[m[1]] = strings.Split(m[2], " ‖ ")
+			}
+		}
+	}
+	for _, name := range []string{"dialer proof", "server proof"} {
+		if out[name] == nil {
+			t.Fatalf("docs/WIRE.md gives no %q formula in a fenced block", name)
+		}
+	}
+	return out
+}
+
+// uvarint is the doc's uvarint: 7 bits a byte, least significant first,
+// the high bit set on every byte but the last.
+func uvarint(n int) []byte {
+	var b []byte
+	for n >= 0x80 {
+		b = append(b, byte(n)|0x80)
+		n >>= 7
+	}
+	return append(b, byte(n))
+}
+
+// macInput builds a formula's MAC input byte by byte from its terms: a
+// quoted label (\0 is a zero byte), uvarint(len(FIELD)), uvarint(N), or a
+// field by name.
+func macInput(t *testing.T, terms []string, fields map[string][]byte) []byte {
+	t.Helper()
+	var in []byte
+	for _, term := range terms {
+		switch {
+		case strings.HasPrefix(term, `"`) && strings.HasSuffix(term, `"`):
+			in = append(in, strings.ReplaceAll(term[1:len(term)-1], `\0`, "\x00")...)
+		case strings.HasPrefix(term, "uvarint(len(") && strings.HasSuffix(term, "))"):
+			f, ok := fields[strings.TrimSuffix(strings.TrimPrefix(term, "uvarint(len("), "))")]
+			if !ok {
+				t.Fatalf("the formula names an unknown field in %q", term)
+			}
+			in = append(in, uvarint(len(f))...)
+		case term == "uvarint(0)":
+			in = append(in, 0)
+		default:
+			f, ok := fields[term]
+			if !ok {
+				t.Fatalf("the formula has a term this test cannot read: %q", term)
+			}
+			in = append(in, f...)
+		}
+	}
+	return in
+}
+
+func hmacSHA256(secret, in []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write(in)
+	return m.Sum(nil)
+}
+
+// A dialer built from docs/WIRE.md alone: it sends a hello, answers the
+// challenge with the dialer proof computed from the document's formula,
+// and checks that a real server admits it and answers with exactly the
+// server proof the document's formula gives. The formulas are read from
+// the document, so a change to it that the code does not follow fails.
+func TestProofsAreAsWireMDSays(t *testing.T) {
+	formulas := docProofs(t)
+	secret := []byte("a secret both ends were given")
+	s, err := wire.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Secret = secret
+	runServer(t, s, func(wire.Hello) error { return nil }, newInbox())
+
+	nc, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	_ = nc.SetDeadline(time.Now().Add(patience))
+	// A run id long enough that the hello's length takes two uvarint bytes.
+	hello := wire.AppendHello(nil, wire.Hello{Version: wire.ProtocolVersion, RunID: strings.Repeat("r", 200), From: 2, To: 1,
+		Fingerprint: testFingerprint, Nonce: [wire.NonceSize]byte{1, 2, 3}})
+	if len(hello) < 128 {
+		t.Fatalf("the hello is %d bytes, want one whose length is two uvarint bytes", len(hello))
+	}
+	if err := wire.WriteFrame(nc, hello); err != nil {
+		t.Fatal(err)
+	}
+	fr := wire.NewFrameReader(nc, 4096)
+	payload, err := fr.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	challenge := bytes.Clone(payload)
+	if _, err := wire.DecodeChallenge(challenge); err != nil {
+		t.Fatalf("the server's second frame is not a challenge: %v", err)
+	}
+
+	fields := map[string][]byte{"hello": hello, "challenge": challenge}
+	dialerProof := hmacSHA256(secret, macInput(t, formulas["dialer proof"], fields))
+	if err := wire.WriteFrame(nc, wire.AppendProof(nil, wire.Proof{MAC: dialerProof})); err != nil {
+		t.Fatal(err)
+	}
+	payload, err = fr.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := wire.DecodeHelloReply(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reply.OK {
+		t.Fatalf("the server refused the dialer proof of docs/WIRE.md's formula: %s", reply.Reason)
+	}
+	fields["dialer proof"] = dialerProof
+	if want := hmacSHA256(secret, macInput(t, formulas["server proof"], fields)); !bytes.Equal(reply.Proof, want) {
+		t.Fatalf("the server's proof is\n%x\nthe formula of docs/WIRE.md gives\n%x", reply.Proof, want)
+	}
+
+	// The same formulas against the functions the code exports.
+	if got := wire.DialerProof(secret, hello, challenge); !bytes.Equal(got, dialerProof) {
+		t.Errorf("wire.DialerProof = %x, the document's formula %x", got, dialerProof)
+	}
+	if got, want := wire.ServerProof(secret, hello, challenge, dialerProof), reply.Proof; !bytes.Equal(got, want) {
+		t.Errorf("wire.ServerProof = %x, the document's formula %x", got, want)
+	}
+}
