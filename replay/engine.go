@@ -12,6 +12,9 @@ import (
 
 // Model is what the engine drives: core.Machine, or a test's altered one.
 type Model interface {
+	// Rate is the machine's tick rate, the model's first draw; replay
+	// compares it with the rate the recording's metadata holds.
+	Rate() int
 	Deliver(core.Message)
 	Tick() core.Event
 	Crash() int
@@ -155,6 +158,7 @@ func run(r *record.Reader, opt Options) (Result, error) {
 		if err := m.advance(); err != nil {
 			return res, err
 		}
+		m.checkRate(mm.Rate)
 		ms = append(ms, m)
 	}
 	res.Machines = len(ms)
@@ -371,6 +375,17 @@ func (m *machineReplay) acceptFromCutTail(h *TraceHasher, res *Result) error {
 		res.Arrivals++
 	}
 	return m.advance()
+}
+
+// checkRate compares the model's tick rate, its first draw, with the
+// recorded one. The rate sets when the machine ticked but no event shows
+// it, so without this a model that drew another rate would replay every
+// event identically.
+func (m *machineReplay) checkRate(recorded int) {
+	if got := m.model.Rate(); got != recorded {
+		m.noteFirst(&Divergence{Machine: m.id, Wall: m.start,
+			Reason: fmt.Sprintf("tick rate differs: recorded %d, replayed %d ticks per second", recorded, got)})
+	}
 }
 
 // noteFirst keeps d if it is m's first divergence.
