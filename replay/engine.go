@@ -244,6 +244,15 @@ func (m *machineReplay) step(out *produced, h *TraceHasher, res *Result, opt Opt
 			m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
 				Reason:  fmt.Sprintf("message %s arrived here but the replayed sender sent it to machine %d", e.Msg.ID(), sent.to),
 				Message: &msg, Recent: m.recent.all()})
+		} else if e.Msg.Clock != sent.msg.Clock {
+			// The model is given the replayed sender's message, never the
+			// recorded copy; a copy that carries another clock is a
+			// difference too, or an identical replay could print another
+			// trace hash than the recording's.
+			msg := sent.msg
+			m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
+				Reason:  fmt.Sprintf("message %s arrived carrying clock %d in the recording, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock),
+				Message: &msg, Recent: m.recent.all()})
 		}
 		replayed := record.Entry{At: e.At, Arrival: true, Msg: sent.msg}
 		h.Add(m.id, &replayed)
