@@ -77,3 +77,38 @@ func TestArrivalDeliversTheReplayedSendersMessage(t *testing.T) {
 		t.Fatalf("identical replay hash %s, recording's %s (%v)", res.Hash, h, err)
 	}
 }
+
+// A lost or duplicated message's recorded clock is checked like an
+// arrival's: a tampered one is a divergence naming both clocks.
+func TestLostAndDuplicatedMessagesCarryTheSendersClock(t *testing.T) {
+	st := tempStore(t)
+	recordFaultySim(t, st, "faulty", 3, 8, 2*time.Minute, "exp:2ms", core.Faults{Drop: 0.2, Dup: 0.2})
+	if res, err := replay.Run(st, "faulty", replay.Options{}); err != nil || !res.Identical() {
+		t.Fatalf("untampered faulty run: %v %+v", err, res.First)
+	}
+	for _, c := range []struct {
+		kind record.FaultKind
+		verb string
+	}{{record.FaultLost, "lost"}, {record.FaultDup, "duplicated"}} {
+		var tampered core.Message
+		id := "tampered-" + c.verb
+		copyRun(t, st, "faulty", id, record.StatusComplete, func(_ core.MachineID, e *record.Entry) bool {
+			if e.Fault.Kind == c.kind && tampered.Seq == 0 {
+				tampered = e.Msg
+				e.Msg.Clock += 7
+			}
+			return true
+		})
+		if tampered.Seq == 0 {
+			t.Fatalf("no %s message in the run", c.verb)
+		}
+		res, err := replay.Run(st, id, replay.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("the recording %s message %s carrying clock %d, the replayed sender's carries %d", c.verb, tampered.ID(), tampered.Clock+7, tampered.Clock)
+		if res.Identical() || res.First.Reason != want {
+			t.Fatalf("tampered %s message: first divergence %+v, want %q", c.verb, res.First, want)
+		}
+	}
+}

@@ -314,6 +314,9 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 		if sent.to != f.To {
 			msg := sent.msg
 			diverge(fmt.Sprintf("the recording lost message %s on its way to machine %d, but the replayed sender sent it to machine %d", e.Msg.ID(), f.To, sent.to), &msg)
+		} else if e.Msg.Clock != sent.msg.Clock {
+			msg := sent.msg
+			diverge(fmt.Sprintf("the recording lost message %s carrying clock %d, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock), &msg)
 		}
 		e.Msg = sent.msg
 	case record.FaultDup:
@@ -322,6 +325,10 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 			return false, nil
 		}
 		sent.copies++
+		if e.Msg.Clock != sent.msg.Clock {
+			msg := sent.msg
+			diverge(fmt.Sprintf("the recording duplicated message %s carrying clock %d, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock), &msg)
+		}
 		e.Msg = sent.msg
 	case record.FaultCrash:
 		lost := m.model.Crash()
