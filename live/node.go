@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"sync"
@@ -216,6 +217,14 @@ func (n *node) recordRestart() {
 func (n *node) tickLoop(ctx context.Context, speed float64, begin, until time.Time) {
 	interval := tickInterval(n.machine.Rate(), speed)
 	for k := max(n.firstTick, 1); ; k++ {
+		if time.Duration(k) > math.MaxInt64/interval {
+			// Tick k falls past what a Duration reaches (an interval of
+			// years): no tick is left before any representable end.
+			if until.IsZero() {
+				<-ctx.Done()
+			}
+			return
+		}
 		due := begin.Add(time.Duration(k) * interval)
 		if !until.IsZero() && due.After(until) {
 			return

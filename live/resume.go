@@ -110,8 +110,3 @@ func markRejoined(spec Spec, id core.MachineID) error {
 	}
 	return nil
 }
-
-// tickInterval is the time between a machine's ticks at rate*speed.
-func tickInterval(rate int, speed float64) time.Duration {
-	return max(time.Duration(float64(time.Second)/(float64(rate)*speed)), time.Nanosecond)
-}

@@ -86,8 +86,8 @@ func (s *Spec) validate() error {
 	if err := s.Params.Validate(); err != nil {
 		return err
 	}
-	if !(s.Speed > 0) {
-		return fmt.Errorf("speed must be positive, got %v", s.Speed)
+	if err := CheckSpeed(s.Speed, s.Params.MinRate, s.Params.MaxRate); err != nil {
+		return err
 	}
 	if s.Duration < 0 {
 		return fmt.Errorf("duration must not be negative, got %v", s.Duration)

@@ -11,7 +11,8 @@ import (
 type Divergence struct {
 	Machine core.MachineID
 	// Index is the event index on Machine (for a stalled arrival, the index
-	// the next event would have had).
+	// the next event would have had; 0 for the tick rate, drawn before any
+	// event).
 	Index uint64
 	Tick  uint64
 	// At is the recorded offset, Wall the recorded wall time.

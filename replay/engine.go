@@ -12,6 +12,9 @@ import (
 
 // Model is what the engine drives: core.Machine, or a test's altered one.
 type Model interface {
+	// Rate is the machine's tick rate, the model's first draw; replay
+	// compares it with the rate the recording's metadata holds.
+	Rate() int
 	Deliver(core.Message)
 	Tick() core.Event
 	Crash() int
@@ -155,6 +158,7 @@ func run(r *record.Reader, opt Options) (Result, error) {
 		if err := m.advance(); err != nil {
 			return res, err
 		}
+		m.checkRate(mm.Rate)
 		ms = append(ms, m)
 	}
 	res.Machines = len(ms)
@@ -240,6 +244,15 @@ func (m *machineReplay) step(out *produced, h *TraceHasher, res *Result, opt Opt
 			m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
 				Reason:  fmt.Sprintf("message %s arrived here but the replayed sender sent it to machine %d", e.Msg.ID(), sent.to),
 				Message: &msg, Recent: m.recent.all()})
+		} else if e.Msg.Clock != sent.msg.Clock {
+			// The model is given the replayed sender's message, never the
+			// recorded copy; a copy that carries another clock is a
+			// difference too, or an identical replay could print another
+			// trace hash than the recording's.
+			msg := sent.msg
+			m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
+				Reason:  fmt.Sprintf("message %s arrived carrying clock %d in the recording, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock),
+				Message: &msg, Recent: m.recent.all()})
 		}
 		replayed := record.Entry{At: e.At, Arrival: true, Msg: sent.msg}
 		h.Add(m.id, &replayed)
@@ -301,6 +314,9 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 		if sent.to != f.To {
 			msg := sent.msg
 			diverge(fmt.Sprintf("the recording lost message %s on its way to machine %d, but the replayed sender sent it to machine %d", e.Msg.ID(), f.To, sent.to), &msg)
+		} else if e.Msg.Clock != sent.msg.Clock {
+			msg := sent.msg
+			diverge(fmt.Sprintf("the recording lost message %s carrying clock %d, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock), &msg)
 		}
 		e.Msg = sent.msg
 	case record.FaultDup:
@@ -309,6 +325,10 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 			return false, nil
 		}
 		sent.copies++
+		if e.Msg.Clock != sent.msg.Clock {
+			msg := sent.msg
+			diverge(fmt.Sprintf("the recording duplicated message %s carrying clock %d, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock), &msg)
+		}
 		e.Msg = sent.msg
 	case record.FaultCrash:
 		lost := m.model.Crash()
@@ -371,6 +391,17 @@ func (m *machineReplay) acceptFromCutTail(h *TraceHasher, res *Result) error {
 		res.Arrivals++
 	}
 	return m.advance()
+}
+
+// checkRate compares the model's tick rate, its first draw, with the
+// recorded one. The rate sets when the machine ticked but no event shows
+// it, so without this a model that drew another rate would replay every
+// event identically.
+func (m *machineReplay) checkRate(recorded int) {
+	if got := m.model.Rate(); got != recorded {
+		m.noteFirst(&Divergence{Machine: m.id, Wall: m.start,
+			Reason: fmt.Sprintf("tick rate differs: recorded %d, replayed %d ticks per second", recorded, got)})
+	}
 }
 
 // noteFirst keeps d if it is m's first divergence.

@@ -19,7 +19,12 @@ func WriteReport(w io.Writer, r Result) error {
 		return pw.err
 	}
 	d := r.First
-	pw.printf("diverged: first at machine %d, event %d", d.Machine, d.Index)
+	if d.Index == 0 {
+		// Not an event: the machine's tick rate, drawn before its first.
+		pw.printf("diverged: first at machine %d, before its first event", d.Machine)
+	} else {
+		pw.printf("diverged: first at machine %d, event %d", d.Machine, d.Index)
+	}
 	if d.Tick != 0 {
 		pw.printf(" (tick %d)", d.Tick)
 	}

@@ -115,7 +115,7 @@ func TestAdversarialConfigsAreRefusedAndWriteNothing(t *testing.T) {
 		{"unknown machine field", `{"machines": [{"id": 1, "host": "h", "port": 1, "weight": 3}, {"id": 2, "host": "h", "port": 2}]}`, `unknown field "weight"`},
 		{"negative seed", `{"machines": [` + twoMachines + `], "seed": -1}`, `"seed" must be a non-negative integer`},
 		{"huge speed", `{"machines": [` + twoMachines + `], "speed": 1e400}`, `"speed" must be a number`},
-		{"zero speed", `{"machines": [` + twoMachines + `], "speed": 0}`, "speed must be in (0, 1000000], got 0 (from config"},
+		{"zero speed", `{"machines": [` + twoMachines + `], "speed": 0}`, "and speed at most 1000000), got 0 (from config"},
 		{"zero actions", `{"machines": [` + twoMachines + `], "actions": 0}`, "actions must be at least 1, got 0 (from config"},
 		{"bad duration", `{"machines": [` + twoMachines + `], "duration": "forever"}`, `"duration" must be a non-negative duration`},
 		{"negative duration", `{"machines": [` + twoMachines + `], "duration": "-5s"}`, `got "-5s"`},

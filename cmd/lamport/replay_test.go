@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lamport/core"
 	"lamport/record"
 )
 
@@ -77,5 +79,50 @@ func TestKilledLiveRunPrefixReplaysCleanly(t *testing.T) {
 	code, out, errOut := lamport(t, "replay", meta.ID, "--store", store)
 	if code != 0 || !strings.HasPrefix(out, "identical: 3 machines, ") || strings.HasPrefix(out, "identical: 3 machines, 0 events") {
 		t.Fatalf("replay of a killed run's prefix: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// A what-if that moves only the tick rates (the model's first draw, kept in
+// the run's metadata, not in any event) is a divergence, exit 1, naming
+// the machine and both rates; the unchanged run still replays identical.
+func TestReplayWhatIfRateNamesTheMachineAndBothRates(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "lamport.db")
+	if code, _, errOut := lamport(t, "sim", "--seed", "7", "--machines", "4", "--duration", "1m", "--store", store); code != 0 {
+		t.Fatalf("sim: exit %d %s", code, errOut)
+	}
+	st, err := record.Open(store, record.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := st.Resolve("latest")
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errOut := lamport(t, "replay", "latest", "--store", store); code != 0 || !strings.HasPrefix(out, "identical: 4 machines") {
+		t.Fatalf("unchanged replay: exit %d\n%s%s", code, out, errOut)
+	}
+	for _, c := range []struct {
+		set      string
+		min, max int
+	}{{"max-rate=2", 1, 2}, {"min-rate=6", 6, 6}} {
+		p := meta.Params
+		p.MinRate, p.MaxRate = c.min, c.max
+		var victim record.MachineMeta
+		for _, mm := range meta.Machines { // in id order
+			if core.Rate(p, mm.ID) != mm.Rate {
+				victim = mm
+				break
+			}
+		}
+		if victim.ID == 0 {
+			t.Fatalf("--set %s moves no rate of seed 7 (%+v); pick another seed", c.set, meta.Machines)
+		}
+		code, out, errOut := lamport(t, "replay", "latest", "--set", c.set, "--store", store)
+		head := fmt.Sprintf("diverged: first at machine %d, before its first event, 0.000000s into the run\n"+
+			"  tick rate differs: recorded %d, replayed %d ticks per second\n", victim.ID, victim.Rate, core.Rate(p, victim.ID))
+		if code != 1 || !strings.HasPrefix(out, head) || errOut != "" {
+			t.Fatalf("replay --set %s: exit %d, want 1 and a report starting\n%s\ngot\n%s%s", c.set, code, head, out, errOut)
+		}
 	}
 }

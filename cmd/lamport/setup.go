@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"lamport/core"
+	"lamport/live"
 )
 
 // setupFlags are the flags that fix a run: where the machines are and the
@@ -39,7 +40,7 @@ func (f *setupFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.config, "config", "config.json", "machines file: {\"machines\": [{\"id\":1,\"host\":\"127.0.0.1\",\"port\":5001}, ...]}")
 	fs.Uint64Var(&f.seed, "seed", 0, "run seed (default: config's \"seed\", else random; always printed)")
 	fs.DurationVar(&f.duration, "duration", 60*time.Second, "how long machines tick, e.g. 10s, 5m; 0 runs until Ctrl-C")
-	fs.Float64Var(&f.speed, "speed", 1, "multiply every tick rate (a time-lapse); the model is unchanged")
+	fs.Float64Var(&f.speed, "speed", 1, "multiply every tick rate (a time-lapse); the model is unchanged. At most 1000000, and ticks must stay 1ns to 292 years apart at every rate: about 1.084e-10 to 1000000 at rates 1..6")
 	fs.IntVar(&f.actions, "actions", core.DefaultActions, "die size on a tick with an empty queue: 1,2,3 send, the rest internal")
 	fs.IntVar(&f.minRate, "min-rate", core.DefaultMinRate, "lowest tick rate a machine may draw, ticks per second")
 	fs.IntVar(&f.maxRate, "max-rate", core.DefaultMaxRate, "highest tick rate a machine may draw, ticks per second")
@@ -95,12 +96,12 @@ func (f *setupFlags) resolveConfig(fs *pflag.FlagSet, cfg core.Config) (setup, e
 		}
 		return setup{}, usageErrorf("%v%s", err, where)
 	}
-	if !(s.speed > 0) || s.speed > 1e6 {
+	if err := live.CheckSpeed(s.speed, p.MinRate, p.MaxRate); err != nil {
 		var where string
 		if cfg.Speed != nil {
 			where = from("speed")
 		}
-		return setup{}, usageErrorf("speed must be in (0, 1000000], got %v%s", s.speed, where)
+		return setup{}, usageErrorf("%v%s", err, where)
 	}
 	if s.duration < 0 {
 		var where string

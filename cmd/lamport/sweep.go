@@ -69,7 +69,7 @@ func sweepUntil(ctx context.Context, e *env, args []string) error {
 	o.setupFlags.register(fs)
 	fs.Lookup("seed").Usage = "first seed; variants run seeds N..N+K-1 (default: config's \"seed\", else random; always printed)"
 	fs.Lookup("duration").Usage = "how long each run's machines tick (virtual time in --mode sim)"
-	fs.Lookup("speed").Usage = "--mode live: multiply every tick rate (a time-lapse); the model is unchanged"
+	fs.Lookup("speed").Usage = "--mode live: multiply every tick rate (a time-lapse); the model is unchanged. At most 1000000, and ticks must stay 1ns to 292 years apart at every rate: about 1.084e-10 to 1000000 at rates 1..6"
 	fs.IntVar(&o.machines, "machines", 3, machinesFlagUsage)
 	hideDefault(fs, "machines") // the usage says it: the config's machines, else 3
 	fs.StringVar(&o.latency, "latency", replay.DefaultLatency, "message latency in --mode sim: constant:D, uniform:A-B or exp:MEAN")
@@ -237,6 +237,8 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 			if err := checkSimBudget(p.duration, v.machines, v.params.MaxRate); err != nil {
 				return p, usageErrorf("variant %q: %v", v.name, err)
 			}
+		} else if err := live.CheckSpeed(p.speed, v.params.MinRate, v.params.MaxRate); err != nil {
+			return p, usageErrorf("variant %q: %v", v.name, err)
 		}
 		p.variants = append(p.variants, v)
 	}
