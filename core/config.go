@@ -46,8 +46,9 @@ type rawMachine struct {
 	Port *int    `json:"port"`
 }
 
-// ParseConfig reads and validates a config document. Unknown fields are
-// errors, so a typo is not silently ignored. A document over MaxConfigBytes
+// ParseConfig reads and validates a config document. Unknown fields, keys
+// that appear twice in one object and keys that differ from a field only
+// in case are errors, so a typo is not silently ignored. A document over MaxConfigBytes
 // or with more than MaxMachines machines is refused before it is decoded.
 func ParseConfig(data []byte) (Config, error) {
 	if len(data) > MaxConfigBytes {
@@ -55,6 +56,9 @@ func ParseConfig(data []byte) (Config, error) {
 	}
 	if n := countMachines(data, MaxMachines); n > MaxMachines {
 		return Config{}, fmt.Errorf("more than %d machines; the limit is %d", MaxMachines, MaxMachines)
+	}
+	if err := checkConfigKeys(data); err != nil {
+		return Config{}, err
 	}
 	var raw struct {
 		Machines []rawMachine `json:"machines"`
@@ -214,7 +218,13 @@ func describeJSONError(data []byte, err error) error {
 	if off < 0 {
 		return err
 	}
-	line, col := 1, 1
+	line, col := position(data, off)
+	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+}
+
+// position is the line and column, both from 1, of byte off of data.
+func position(data []byte, off int64) (line, col int) {
+	line, col = 1, 1
 	for _, b := range data[:min(int(off), len(data))] {
 		if b == '\n' {
 			line++
@@ -223,7 +233,7 @@ func describeJSONError(data []byte, err error) error {
 			col++
 		}
 	}
-	return fmt.Errorf("line %d, column %d: %w", line, col, err)
+	return line, col
 }
 
 func jsonKind(k reflect.Kind) string {

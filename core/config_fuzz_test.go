@@ -28,6 +28,8 @@ func FuzzParseConfig(f *testing.F) {
 		`{"machines": null}`,
 		`[]`,
 		`{"machines": [{"id": 1, "host": "h", "port": 1}, {"id": 2, "host": "h", "port": 2}]} {}`,
+		`{"machines": [{"id": 1, "host": "h", "port": 1}, {"id": 2, "host": "h", "port": 2, "port": 3}], "seed": 1, "seed": 2}`,
+		`{"Machines": [{"ID": 1, "Host": "h", "port": 1}, {"id": 2, "host": "h", "PORT": 2}]}`,
 		"",
 	} {
 		f.Add([]byte(doc))

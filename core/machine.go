@@ -12,7 +12,7 @@ type Machine struct {
 	rate int
 
 	// clock only grows: +1 per send or internal event, max(clock, msg)+1 per
-	// receive.
+	// receive, saturating at math.MaxUint64 instead of wrapping (nextClock).
 	clock uint64
 	// ticks counts the ticks of the machine's schedule, including those it
 	// missed while crashed (Restart adds them); events counts Tick calls,
@@ -82,7 +82,7 @@ func (m *Machine) Tick() Event {
 	ev := Event{Index: m.events, Tick: m.ticks}
 	if m.queue.len() > 0 {
 		msg := m.queue.pop()
-		m.clock = max(m.clock, msg.Clock) + 1
+		m.clock = nextClock(max(m.clock, msg.Clock))
 		ev.Kind = KindRecv
 		ev.Msg = msg
 		ev.Clock = m.clock
@@ -90,7 +90,7 @@ func (m *Machine) Tick() Event {
 		return ev
 	}
 	ev.Die = m.rng.Between(1, m.params.Actions)
-	m.clock++
+	m.clock = nextClock(m.clock)
 	ev.Clock = m.clock
 	switch ev.Die {
 	case 1:

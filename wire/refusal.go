@@ -13,7 +13,7 @@ import (
 type Reason string
 
 // The reasons a Server counts. Those before ReasonBadMessage end a
-// connection in its handshake; the last two end an admitted one.
+// connection in its handshake; the last three end an admitted one.
 const (
 	// ReasonBusy: MaxPending connections were already in their handshake,
 	// or MaxConns open; closed at once, without a reply.
@@ -48,6 +48,11 @@ const (
 	// ReasonSpoofed: after the handshake, a message whose From is not the
 	// machine id the connection authenticated as.
 	ReasonSpoofed Reason = "spoofed"
+	// ReasonOutOfRange: after the handshake, a message whose clock or
+	// sequence number is above core.MaxClock or core.MaxSeq, which no real
+	// run reaches: delivered, it would push the receiver's clock to the
+	// top of its range.
+	ReasonOutOfRange Reason = "out_of_range"
 )
 
 // Reasons a check passed to Serve may give with Refuse, for the fields of a

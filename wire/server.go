@@ -450,6 +450,10 @@ func (c *conn) serve() {
 			c.s.reject(ReasonSpoofed, remote, fmt.Sprintf("message from machine %d on the connection of machine %d", m.From, h.From), true, "from", h.From)
 			return
 		}
+		if err := core.CheckMessageBounds(m); err != nil {
+			c.s.reject(ReasonOutOfRange, remote, err.Error(), true, "from", h.From)
+			return
+		}
 		c.deliver(h.From, m)
 	}
 }
@@ -467,6 +471,10 @@ func (c *conn) serveShared(fr *FrameReader, remote string, from core.MachineID) 
 		to, m, err := DecodeTaggedMessage(payload)
 		if err != nil {
 			c.s.reject(ReasonBadMessage, remote, err.Error(), true, "from", from, "shared", true)
+			return
+		}
+		if err := core.CheckMessageBounds(m); err != nil {
+			c.s.reject(ReasonOutOfRange, remote, err.Error(), true, "from", from, "shared", true)
 			return
 		}
 		if err := c.route(to, m); err != nil {

@@ -1,0 +1,143 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// checkConfigKeys refuses what encoding/json would quietly accept in a
+// config: a key that appears twice in one object (the decoder keeps the
+// last, so the first is silently lost) and a key that differs from a
+// config field only in case, such as "Machines" or "ID" (the decoder
+// matches names case-insensitively, so a document that looks wrong would
+// load). The error names the key, the object it is in and its line and
+// column. On input it cannot walk it returns nil: the decode then reports
+// the error with its position.
+func checkConfigKeys(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []*keyScope
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var top *keyScope
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			if len(stack) >= maxKeyDepth {
+				return nil
+			}
+			stack = append(stack, &keyScope{object: tok == json.Delim('{'), path: top.childPath(), seen: map[string]bool{}})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				// Only the first value is the config; what follows it is
+				// the decode's to report.
+				return nil
+			}
+			stack[len(stack)-1].valueDone()
+			continue
+		}
+		if top == nil {
+			return nil // not an object: the decode says so
+		}
+		if !top.object || top.key != "" {
+			top.valueDone()
+			continue
+		}
+		key, _ := tok.(string)
+		if top.seen[key] {
+			line, col := position(data, keyStart(data, before))
+			return fmt.Errorf("line %d, column %d: key %q appears twice %s", line, col, key, top.where())
+		}
+		// strings.EqualFold folds as encoding/json matches names, "K"
+		// (the Kelvin sign) and "ſ" included. No two field names fold
+		// alike, so at most one matches.
+		for _, name := range configFieldNames {
+			if key != name && strings.EqualFold(key, name) {
+				line, col := position(data, keyStart(data, before))
+				return fmt.Errorf("line %d, column %d: key %q %s must be written %q: keys are case-sensitive", line, col, key, top.where(), name)
+			}
+		}
+		top.seen[key] = true
+		top.key = key
+	}
+}
+
+// maxKeyDepth bounds the nesting checkConfigKeys follows; deeper input is
+// left to the decode, which refuses it.
+const maxKeyDepth = 64
+
+// keyScope is one object or list being walked.
+type keyScope struct {
+	object bool
+	// path names the scope for errors: "" for the document, "machines",
+	// "machines[2]".
+	path string
+	seen map[string]bool
+	// key is the object's key whose value comes next, "" between members;
+	// index counts a list's elements so far.
+	key   string
+	index int
+}
+
+func (s *keyScope) valueDone() {
+	if s.object {
+		s.key = ""
+		return
+	}
+	s.index++
+}
+
+// childPath is the path of the value about to start in s.
+func (s *keyScope) childPath() string {
+	switch {
+	case s == nil:
+		return ""
+	case !s.object:
+		return s.path + "[" + strconv.Itoa(s.index) + "]"
+	case s.path == "":
+		return s.key
+	}
+	return s.path + "." + s.key
+}
+
+func (s *keyScope) where() string {
+	if s.path == "" {
+		return "at the top level"
+	}
+	return "in " + s.path
+}
+
+// keyStart is the offset of the opening quote of the key whose token
+// starts after offset from: past the separators and spaces before it.
+func keyStart(data []byte, from int64) int64 {
+	i := from
+	for i < int64(len(data)) && strings.IndexByte(" \t\r\n,", data[i]) >= 0 {
+		i++
+	}
+	return i
+}
+
+// configFieldNames are the field names of a config document: those of
+// Config and of MachineSpec.
+var configFieldNames = func() []string {
+	var names []string
+	for _, t := range []reflect.Type{reflect.TypeFor[Config](), reflect.TypeFor[MachineSpec]()} {
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			names = append(names, name)
+		}
+	}
+	return names
+}()
