@@ -27,6 +27,12 @@ const HandshakeTimeout = 5 * time.Second
 const (
 	DefaultMaxPending = 128
 	DefaultMaxConns   = 1024
+	// DefaultMaxPendingPerSource caps the handshakes from one source
+	// address, so that one host cannot hold every slot of a port while
+	// the run's own machines wait: a run's peers need one handshake each,
+	// far fewer than this, while a stranger gets at most a quarter of
+	// DefaultMaxPending.
+	DefaultMaxPendingPerSource = 32
 )
 
 // duplicateGrace is how long a hello claiming a machine id that is still
@@ -53,6 +59,11 @@ type Server struct {
 	// without a goroutine, and counted as ReasonBusy. Zero means the
 	// defaults. Set these fields before Serve.
 	MaxPending, MaxConns int
+	// MaxPendingPerSource caps the connections of one source IP address
+	// still in their handshake (counted as ReasonBusy past it), so one
+	// source cannot starve the others; zero means
+	// DefaultMaxPendingPerSource, and it is never above MaxPending.
+	MaxPendingPerSource int
 	// Route, if set, admits shared connections (Hello.Shared) that check
 	// has passed: each of their tagged messages is handed to Route with
 	// its target, in the connection's order. Route judges whether the
@@ -79,6 +90,11 @@ type Server struct {
 	// pending counts tracked connections still in their handshake;
 	// pending <= len(conns).
 	pending, peakPending int
+	// pendingBySource counts the pending connections of each source IP;
+	// an address leaves the map when its count drops to 0.
+	pendingBySource map[string]int
+	// pendingSource is the source IP of each connection still pending.
+	pendingSource map[net.Conn]string
 	// peers maps each authenticated machine id, plain or shared, to a
 	// channel closed when its connection ends; one connection per key.
 	peers    map[peerKey]chan struct{}
@@ -100,6 +116,7 @@ func Listen(addr string) (*Server, error) {
 	}
 	return &Server{
 		ln: ln, stopped: make(chan struct{}), conns: map[net.Conn]struct{}{},
+		pendingBySource: map[string]int{}, pendingSource: map[net.Conn]string{},
 		peers: map[peerKey]chan struct{}{}, rejected: map[Reason]uint64{},
 	}, nil
 }
@@ -199,6 +216,11 @@ func (s *Server) accept(proto conn) {
 	if maxConns <= 0 {
 		maxConns = DefaultMaxConns
 	}
+	perSource := s.MaxPendingPerSource
+	if perSource <= 0 {
+		perSource = DefaultMaxPendingPerSource
+	}
+	perSource = min(perSource, maxPending)
 	for {
 		nc, err := s.ln.Accept()
 		if err != nil {
@@ -218,7 +240,7 @@ func (s *Server) accept(proto conn) {
 			continue
 		}
 		failures = 0
-		switch s.track(nc, maxPending, maxConns) {
+		switch s.track(nc, maxPending, maxConns, perSource) {
 		case trackShut:
 			_ = nc.Close()
 			return
@@ -250,16 +272,19 @@ const (
 	trackBusy
 )
 
-func (s *Server) track(nc net.Conn, maxPending, maxConns int) trackResult {
+func (s *Server) track(nc net.Conn, maxPending, maxConns, perSource int) trackResult {
+	src := sourceIP(nc.RemoteAddr())
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.shut:
 		return trackShut
-	case s.pending >= maxPending || len(s.conns) >= maxConns:
+	case s.pending >= maxPending || len(s.conns) >= maxConns || s.pendingBySource[src] >= perSource:
 		return trackBusy
 	}
 	s.conns[nc] = struct{}{}
+	s.pendingSource[nc] = src
+	s.pendingBySource[src]++
 	s.pending++
 	s.peakPending = max(s.peakPending, s.pending)
 	s.wg.Add(1)
@@ -274,10 +299,16 @@ func (s *Server) unaccept() {
 	s.mu.Unlock()
 }
 
-// handshakeOver marks a connection's handshake as ended, either way.
-func (s *Server) handshakeOver(ok bool) {
+// handshakeOver marks nc's handshake as ended, either way.
+func (s *Server) handshakeOver(nc net.Conn, ok bool) {
 	s.mu.Lock()
 	s.pending--
+	if src, found := s.pendingSource[nc]; found {
+		delete(s.pendingSource, nc)
+		if s.pendingBySource[src]--; s.pendingBySource[src] <= 0 {
+			delete(s.pendingBySource, src)
+		}
+	}
 	if ok {
 		s.accepted++
 	}
@@ -289,6 +320,19 @@ func (s *Server) untrack(nc net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, nc)
 	s.mu.Unlock()
+}
+
+// sourceIP is the address a connection comes from, without its port: the
+// unit the per-source handshake cap counts.
+func sourceIP(a net.Addr) string {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.IP.String()
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
 }
 
 // peerKey names what a connection authenticated as: machine id's own
@@ -398,7 +442,7 @@ func (c *conn) serve() {
 	over := false
 	h, err := c.handshake(fr, deadline, gone, &over)
 	if !over {
-		c.s.handshakeOver(false)
+		c.s.handshakeOver(c.nc, false)
 	}
 	if err != nil {
 		var r *Refusal
@@ -553,7 +597,7 @@ func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}
 	}
 	// Counted before the reply, so a dialer that has its OK finds itself
 	// in Stats.
-	c.s.handshakeOver(true)
+	c.s.handshakeOver(c.nc, true)
 	*over = true
 	if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{OK: true, Proof: proof})); err != nil {
 		c.s.unaccept()
