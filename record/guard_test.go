@@ -1,11 +1,11 @@
 package record_test
 
 import (
-	"encoding/binary"
 	"os"
 	"strings"
 	"testing"
 
+	"lamport/internal/boltdamage"
 	"lamport/record"
 )
 
@@ -81,22 +81,9 @@ func TestCallerPanicsInsideTransactionsPropagate(t *testing.T) {
 // page size, flags, root bucket (16), freelist, pgid, txid).
 func zeroFreelist(t *testing.T, data []byte) {
 	t.Helper()
-	const pageSize, hdr = 4096, 16
-	ne := binary.NativeEndian
-	var freelist, txid uint64
-	for m := range 2 {
-		b := data[m*pageSize:]
-		if ne.Uint32(b[hdr:]) != 0xED0CDAED {
-			t.Fatalf("meta page %d has no bbolt magic", m)
-		}
-		if tx := ne.Uint64(b[hdr+48:]); tx >= txid {
-			txid, freelist = tx, ne.Uint64(b[hdr+32:])
-		}
+	if err := boltdamage.ZeroFreelist(data); err != nil {
+		t.Fatal(err)
 	}
-	if freelist < 2 || int(freelist+1)*pageSize > len(data) {
-		t.Fatalf("freelist page %d is not in the file of %d bytes", freelist, len(data))
-	}
-	clear(data[freelist*pageSize : (freelist+1)*pageSize])
 }
 
 // A zeroed freelist page makes bbolt panic while a writable Open loads it:

@@ -2,13 +2,14 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"lamport/internal/boltdamage"
 )
 
 // zeroFreelist zeroes the freelist page named by the newer meta page of a
@@ -16,22 +17,9 @@ import (
 // size, flags, root bucket (16), freelist, pgid, txid).
 func zeroFreelist(t *testing.T, data []byte) {
 	t.Helper()
-	const pageSize, hdr = 4096, 16
-	ne := binary.NativeEndian
-	var freelist, txid uint64
-	for m := range 2 {
-		b := data[m*pageSize:]
-		if ne.Uint32(b[hdr:]) != 0xED0CDAED {
-			t.Fatalf("meta page %d has no bbolt magic", m)
-		}
-		if tx := ne.Uint64(b[hdr+48:]); tx >= txid {
-			txid, freelist = tx, ne.Uint64(b[hdr+32:])
-		}
+	if err := boltdamage.ZeroFreelist(data); err != nil {
+		t.Fatal(err)
 	}
-	if freelist < 2 || int(freelist+1)*pageSize > len(data) {
-		t.Fatalf("freelist page %d is not in the file of %d bytes", freelist, len(data))
-	}
-	clear(data[freelist*pageSize : (freelist+1)*pageSize])
 }
 
 // A store whose freelist page is zeroed makes bbolt panic as a writable
