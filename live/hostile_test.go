@@ -135,6 +135,27 @@ func expectRefusal(t *testing.T, addr string, h wire.Hello, secret []byte, reaso
 	}
 }
 
+// expectRefusalWithout dials with h and checks the refusal's text holds
+// none of secrets (a run id, a fingerprint).
+func expectRefusalWithout(t *testing.T, addr string, h wire.Hello, secrets ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), patience)
+	defer cancel()
+	l, err := wire.DialSecret(ctx, addr, h, wire.Backoff{}, nil)
+	var refused *wire.RefusedError
+	if !errors.As(err, &refused) {
+		if l != nil {
+			l.Close(0)
+		}
+		t.Fatalf("dial %+v: %v, want a refusal", h, err)
+	}
+	for _, s := range secrets {
+		if strings.Contains(refused.Reason, s) {
+			t.Errorf("the refusal %q tells a stranger %q", refused.Reason, s)
+		}
+	}
+}
+
 // rejections reads machine id's refusal counts from a run's metadata.
 func rejections(t *testing.T, meta record.RunMeta, id core.MachineID) map[wire.Reason]uint64 {
 	t.Helper()
@@ -165,7 +186,11 @@ func TestHostileInputDoesNotStopALiveMachine(t *testing.T) {
 	sendRaw(t, addr, []byte{0xff, 0xff, 0xff, 0xff, 0x0f}, false)      // too_large
 	sendRaw(t, addr, wire.AppendFrame(nil, []byte{0x95, 0x01}), false) // version (a v1 hello)
 	sendRaw(t, addr, nil, true)                                        // timeout (slowloris)
-	expectRefusal(t, addr, wire.Hello{Version: wire.ProtocolVersion, RunID: "another", From: 2, To: 1, Fingerprint: fp}, nil, "this machine is in run")
+	// Without a secret nobody is proved: the refusal names the reason
+	// but neither the run's id nor its fingerprint.
+	expectRefusal(t, addr, wire.Hello{Version: wire.ProtocolVersion, RunID: "another", From: 2, To: 1, Fingerprint: fp}, nil, "this machine is in another run")
+	expectRefusalWithout(t, addr, wire.Hello{Version: wire.ProtocolVersion, RunID: "another", From: 2, To: 1, Fingerprint: fp}, r.spec.RunID, fp)
+	expectRefusalWithout(t, addr, wire.Hello{Version: wire.ProtocolVersion, RunID: r.spec.RunID, From: 2, To: 1, Fingerprint: "0000000000000000"}, r.spec.RunID, fp)
 	expectRefusal(t, addr, r.hello(9, 1), nil, "machine 9 is not a peer")
 	expectRefusal(t, addr, r.hello(2, 1), nil, "machine 2 is already connected")
 	// The machines of the run share one connection, their process's: a
@@ -216,7 +241,7 @@ func TestHostileInputDoesNotStopALiveMachine(t *testing.T) {
 	got := rejections(t, meta, 1)
 	for reason, n := range map[wire.Reason]uint64{
 		wire.ReasonMalformed: 1, wire.ReasonTruncated: 1, wire.ReasonTooLarge: 1, wire.ReasonVersion: 1,
-		wire.ReasonWrongRun: 1, wire.ReasonUnknownPeer: 2, wire.ReasonDuplicate: 2,
+		wire.ReasonWrongRun: 2, wire.ReasonWrongConfig: 1, wire.ReasonUnknownPeer: 2, wire.ReasonDuplicate: 2,
 	} {
 		if got[reason] != n {
 			t.Errorf("%s counted %d times, want %d (all: %v)", reason, got[reason], n, got)

@@ -433,6 +433,24 @@ type conn struct {
 	secret  []byte
 }
 
+// replyText is what a refused dialer is told. A dialer that has proved
+// the run's secret gets the whole reason; without a secret nobody is
+// proved, so the reasons that would hand a stranger what it needs to pass
+// for a machine (the run's id, its config's fingerprint) are told without
+// them. The local log keeps the detail.
+func (c *conn) replyText(r *Refusal) string {
+	if len(c.secret) > 0 {
+		return r.Error()
+	}
+	switch r.Reason {
+	case ReasonWrongRun:
+		return "this machine is in another run"
+	case ReasonWrongConfig:
+		return "this machine's run has another config or parameters (a different config.json?)"
+	}
+	return r.Error()
+}
+
 func (c *conn) serve() {
 	remote := c.nc.RemoteAddr().String()
 	fr := NewFrameReader(c.nc, maxHandshakeFrame)
@@ -460,7 +478,7 @@ func (c *conn) serve() {
 			// few bytes fit any socket buffer, so this cannot hold the
 			// goroutine long.
 			_ = c.nc.SetWriteDeadline(time.Now().Add(refusalWriteTimeout))
-			if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{Reason: r.Error()})); err != nil {
+			if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{Reason: c.replyText(r)})); err != nil {
 				slog.Debug("wire: could not send the refusal", "remote", remote, "err", err)
 			}
 		}
