@@ -14,7 +14,7 @@ import (
 	"lamport/replay"
 )
 
-// Issue 6's yardstick: 100 machines for an hour of virtual time with the
+// The standard load (docs/PERFORMANCE.md): 100 machines for an hour of virtual time with the
 // default parameters, about 1.4 M events.
 func spec100(b *testing.B) replay.SimSpec {
 	return replay.SimSpec{Machines: core.RingConfig(100, "sim", 0).IDs(), Params: core.DefaultParams(7),
@@ -142,7 +142,7 @@ func BenchmarkReplay100Machines1Hour(b *testing.B) {
 	b.ReportMetric(float64(res.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkSim10000Machines1Second is the scale row of issue 6: 10 000
+// BenchmarkSim10000Machines1Second is the scale measurement of docs/PERFORMANCE.md: 10 000
 // machines for a second of virtual time (about 35 k events and 1.5 M
 // arrivals, since a send to all peers is 9 999 messages).
 func BenchmarkSim10000Machines1Second(b *testing.B) {
@@ -151,7 +151,7 @@ func BenchmarkSim10000Machines1Second(b *testing.B) {
 }
 
 // BenchmarkRecorder100Machines1Hour times the recorder alone: the
-// yardstick's 3.0 M entries, simulated beforehand and held in memory, are
+// standard load's 3.0 M entries, simulated beforehand and held in memory, are
 // appended in batches to a fresh store and committed; then, in the same
 // benchmark run, a raw bbolt append of the very values it stored. The
 // ratio is what the recorder costs above bbolt, without the simulation

@@ -9,7 +9,7 @@ import (
 	"lamport/replay"
 )
 
-// The yardstick: a 5-machine, 1-hour simulation.
+// A 5-machine, 1-hour simulation.
 func BenchmarkSim5Machines1Hour(b *testing.B) {
 	benchSim(b, replay.SimSpec{Machines: core.RingConfig(5, "sim", 0).IDs(), Params: core.DefaultParams(7),
 		Duration: time.Hour, Latency: mustLatency(b, replay.DefaultLatency)})

@@ -9,7 +9,7 @@ import (
 )
 
 // TestMillionEventSimIsDeterministic is the determinism check at benchmark
-// size (issue 6): 100 machines for an hour of virtual time, over a million
+// size (the standard load): 100 machines for an hour of virtual time, over a million
 // events, simulated twice with faults on; the two runs must agree on every
 // count and the trace hash. Under the race detector it runs 6 virtual
 // minutes instead.

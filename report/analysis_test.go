@@ -516,7 +516,7 @@ func TestAnalysisPropertiesOnSimRuns(t *testing.T) {
 	}
 }
 
-// The issue's yardstick: a 5-machine, 1-hour simulation (about 83 000
+// A 5-machine, 1-hour simulation (about 83 000
 // events) in one streaming pass.
 func TestAnalyzeFiveMachinesOneHour(t *testing.T) {
 	if testing.Short() {
@@ -553,7 +553,7 @@ func BenchmarkAnalyze5Machines1Hour(b *testing.B) {
 	b.ReportMetric(float64(res.Events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
 
-// Issue 6's yardstick for the streaming readers: 100 machines for an hour.
+// The standard load for the streaming readers: 100 machines for an hour.
 func BenchmarkAnalyze100Machines1Hour(b *testing.B) {
 	st := analysisStore(b)
 	res := analysisSim(b, st, "hour", 100, core.DefaultParams(7), time.Hour, replay.DefaultLatency)

@@ -49,7 +49,7 @@ func TestTaggedMessageRoundTrip(t *testing.T) {
 	}
 }
 
-// The budget is 12 bytes of payload per message: a tagged message
+// The budget (docs/PERFORMANCE.md) is 12 bytes of payload per message: a tagged message
 // keeps it for machine ids below 128 and clocks below 2^32, and goes past
 // it only with larger ids or clocks.
 func TestTaggedMessagePayloadSize(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The promise for bad input (issue 5, part 7): exit 2, exactly one line on
+// The promise for bad input: exit 2, exactly one line on
 // stderr that names the file or flag, no panic, and nothing written: no
 // store or log directory created, an existing store's bytes unchanged.
 

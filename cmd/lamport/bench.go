@@ -431,7 +431,7 @@ type benchRowResult struct {
 	Checks      []benchCheck `json:"targets,omitempty"`
 }
 
-// benchCheck is one of issue 6's targets against the measured figure.
+// benchCheck is one of the targets of docs/PERFORMANCE.md against the measured figure.
 type benchCheck struct {
 	Target string `json:"target"`
 	Pass   bool   `json:"pass"`
@@ -446,7 +446,7 @@ func (r *benchReport) row(name string) *benchRowResult {
 	return nil
 }
 
-// check fills in each row's targets (issue 6).
+// check fills in each measurement's targets (docs/PERFORMANCE.md).
 func (r *benchReport) check() {
 	rate := func(name string, min float64, target string) {
 		if row := r.row(name); row != nil {

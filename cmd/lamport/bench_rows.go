@@ -30,15 +30,15 @@ type benchLoad struct {
 
 const steadyRate = 6
 
-// benchSizes are the sizes of the bench rows; --quick picks the small ones.
+// benchSizes are the sizes of the bench's measurements; --quick picks the small ones.
 type benchSizes struct {
-	// main is issue 6's yardstick: 100 machines, an hour, default params.
+	// main is the standard load: 100 machines, an hour, default params.
 	main benchLoad
 	// The original experiment: expRuns runs of exp, seeds seed, seed+1, ...
 	exp     benchLoad
 	expRuns int
 	scale   benchLoad
-	// The memory rows: the yardstick's machines for about 1 M and 10 M
+	// The memory rows: the standard load's machines for about 1 M and 10 M
 	// events (short, long), and a steady run of as many events.
 	short, long             benchLoad
 	steadyShort, steadyLong benchLoad

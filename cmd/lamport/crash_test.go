@@ -185,7 +185,7 @@ type crashOutcome struct {
 	storedEvents, storedEntry uint64
 }
 
-// checkKilledRun holds the store to the child's claims and the issue's
+// checkKilledRun holds the store to the child's claims and the store's
 // promises: it opens, passes Check (bbolt's tx.Check included), shows the
 // run as interrupted and recovered in ls, report and replay alike, keeps
 // every event the child logged as committed, and its prefix replays with
