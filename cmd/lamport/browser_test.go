@@ -80,6 +80,23 @@ func chromiumOnce(bin string, args []string) (stdout []byte, stderr string, cras
 	return out.Bytes(), errOut.String(), false, nil
 }
 
+// screenshot has Chromium render url (with flags, after the default ones)
+// to the PNG file shot, and decodes it.
+func screenshot(t *testing.T, bin, shot, url string, flags ...string) image.Image {
+	t.Helper()
+	chromium(t, bin, append(flags, "--screenshot="+shot, url)...)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("chromium wrote no screenshot: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	return img
+}
+
 // The HTML report as a browser shows it: headless Chromium renders the
 // page to a PNG that must hold the plots (many colours, the machines'
 // palette colours, a fair share of ink), and its DOM must hold every plot.
@@ -126,16 +143,7 @@ func TestReportHTMLInABrowser(t *testing.T) {
 	}
 
 	shot := filepath.Join(dir, "report.png")
-	chromium(t, bin, "--screenshot="+shot, url)
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("chromium wrote no screenshot: %v", err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
+	img := screenshot(t, bin, shot, url)
 	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 3000 {
 		t.Errorf("screenshot is %v, want 1200x3000", b)
 	}
@@ -262,17 +270,7 @@ func TestSweepHTMLFitsA1280PixelWindow(t *testing.T) {
 	if lines < 1 || lines > 2 {
 		t.Errorf("a variant name takes %d lines, want 1 or 2", lines)
 	}
-	shot := filepath.Join(dir, "sweep.png")
-	chromium(t, bin, "--window-size=1280,900", "--screenshot="+shot, "file://"+page)
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("chromium wrote no screenshot: %v", err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("screenshot: %v", err)
-	}
+	img := screenshot(t, bin, filepath.Join(dir, "sweep.png"), "file://"+page, "--window-size=1280,900")
 	if b := img.Bounds(); b.Dx() != 1280 {
 		t.Errorf("screenshot is %v, want 1280 wide (the window size did not take)", b)
 	}
