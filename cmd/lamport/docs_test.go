@@ -71,13 +71,12 @@ func runDocExamples(t *testing.T, root, doc string) {
 	dir := t.TempDir()
 	t.Chdir(dir)
 	writeDocConfig(t, root, dir)
-	// Replacements for -update-docs, applied bottom-up so line numbers hold.
-	var rewrites []docCommand
-	for _, c := range cmds {
+	// What each command printed, for -update-docs.
+	printed := make([][]string, len(cmds))
+	for i, c := range cmds {
 		got := runDocCommand(t, doc, c)
 		if *updateDocs {
-			c.want = got
-			rewrites = append(rewrites, c)
+			printed[i] = got
 			continue
 		}
 		if c.varies {
@@ -93,24 +92,16 @@ func runDocExamples(t *testing.T, root, doc string) {
 		}
 	}
 	if *updateDocs {
-		for i := len(rewrites) - 1; i >= 0; i-- {
-			c := rewrites[i]
-			end := c.wantFrom + len(cmds[indexOfDocCommand(cmds, c.line)].want)
-			lines = append(lines[:c.wantFrom], append(c.want, lines[end:]...)...)
+		// Bottom-up, so the line numbers of the commands above still hold.
+		for i := len(cmds) - 1; i >= 0; i-- {
+			c := cmds[i]
+			end := c.wantFrom + len(c.want)
+			lines = append(lines[:c.wantFrom], append(printed[i], lines[end:]...)...)
 		}
 		if err := os.WriteFile(doc, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-}
-
-func indexOfDocCommand(cmds []docCommand, line int) int {
-	for i, c := range cmds {
-		if c.line == line {
-			return i
-		}
-	}
-	panic("no command at line " + strconv.Itoa(line))
 }
 
 // parseDocCommands finds the "$ lamport" lines of every fenced block and the
