@@ -106,7 +106,10 @@ func (n *node) openLog(dir string, header []byte, rejoin bool) error {
 	if err != nil {
 		return fmt.Errorf("machine %d log: %w", n.self, err)
 	}
-	if st, err := f.Stat(); err == nil && st.Size() == 0 {
+	// A new file starts with the header; a rejoin appends below its own.
+	if st, statErr := f.Stat(); statErr != nil {
+		err = statErr
+	} else if st.Size() == 0 {
 		_, err = f.Write(header)
 	}
 	if err != nil {
