@@ -48,7 +48,9 @@ type TraceStep struct {
 
 // Result is the outcome of a replay.
 type Result struct {
-	RunID    string
+	RunID string
+	// Machines counts the run's machines, those with no log (a process
+	// killed before its first commit) included.
 	Machines int
 	// Events and Arrivals count the recorded entries replayed; events a
 	// stalled machine never reached are not among them.
@@ -85,6 +87,9 @@ type machineReplay struct {
 	model Model
 	it    *record.EntryIter
 	start time.Time
+	// rate is the recorded tick rate, which bounds what the machine could
+	// have sent after its log was cut.
+	rate int
 
 	next    record.Entry
 	hasNext bool
@@ -92,8 +97,12 @@ type machineReplay struct {
 	// recent holds the last Context recorded events.
 	recent *eventRing
 	// lastSeq is the Seq of the last message the replayed machine sent,
-	// or skipped at a restart.
-	lastSeq uint64
+	// or skipped at a restart; lastClock the clock of its last replayed
+	// tick (0 after a restart that reset it); lastAt the At of the last
+	// entry replayed.
+	lastSeq   uint64
+	lastClock uint64
+	lastAt    time.Duration
 	// skipped are the message numbers restarts passed over: a live
 	// process that died may have sent those without recording them.
 	skipped  []seqRange
@@ -147,14 +156,23 @@ func run(r *record.Reader, opt Options) (Result, error) {
 		}
 	}
 
-	var ms []*machineReplay
 	for _, id := range r.Machines() {
+		if _, ok := meta.Machine(id); !ok {
+			return res, fmt.Errorf("run %s has a log for machine %d, which its metadata does not list", meta.ID, id)
+		}
+	}
+	// Every machine of the metadata is replayed, a machine with no log as
+	// an empty one: a process killed before its first commit leaves its
+	// machine in the metadata and nothing else, and the messages it sent
+	// are then its unrecorded tail.
+	var ms []*machineReplay
+	for _, mm := range meta.Machines {
+		id := mm.ID
 		model, err := opt.NewModel(id, ids, params)
 		if err != nil {
 			return res, fmt.Errorf("run %s machine %d: %w", meta.ID, id, err)
 		}
-		mm, _ := meta.Machine(id)
-		m := &machineReplay{id: id, model: model, it: r.Entries(id), start: mm.StartWall, recent: newEventRing(opt.Context)}
+		m := &machineReplay{id: id, model: model, it: r.Entries(id), start: mm.StartWall, rate: mm.Rate, recent: newEventRing(opt.Context)}
 		if err := m.advance(); err != nil {
 			return res, err
 		}
@@ -164,11 +182,7 @@ func run(r *record.Reader, opt Options) (Result, error) {
 	res.Machines = len(ms)
 	hasher := NewTraceHasher()
 	out := newProduced()
-	byID := map[core.MachineID]*machineReplay{}
-	for _, m := range ms {
-		byID[m.id] = m
-	}
-	interrupted := meta.Status == record.StatusInterrupted
+	tails := newCutTail(ms, meta)
 
 	for {
 		progressed := false
@@ -186,12 +200,25 @@ func run(r *record.Reader, opt Options) (Result, error) {
 		}
 		if !progressed {
 			for _, m := range ms {
-				if m.hasNext && m.fromCutTail(byID, interrupted) {
-					if err := m.acceptFromCutTail(hasher, &res); err != nil {
+				if !m.hasNext {
+					continue
+				}
+				fromTail, problem := tails.judge(m)
+				switch {
+				case !fromTail:
+					continue
+				case problem != "":
+					// Not something the sender could have sent: the
+					// machine is stuck there, as on a message never sent.
+					if err := m.stall(problem); err != nil {
 						return res, err
 					}
-					progressed = true
+				default:
+					if err := tails.accept(m, hasher, &res); err != nil {
+						return res, err
+					}
 				}
+				progressed = true
 			}
 		}
 		if !progressed {
@@ -202,7 +229,8 @@ func run(r *record.Reader, opt Options) (Result, error) {
 	// will ever produce: each is stuck at its next arrival.
 	for _, m := range ms {
 		if m.hasNext {
-			if err := m.stall(); err != nil {
+			msg := m.next.Msg
+			if err := m.stall(fmt.Sprintf("the recording has message %s arrive, but the replayed machine %d never sent it", msg.ID(), msg.From)); err != nil {
 				return res, err
 			}
 		}
@@ -218,6 +246,9 @@ func run(r *record.Reader, opt Options) (Result, error) {
 }
 
 func (m *machineReplay) advance() error {
+	if m.hasNext {
+		m.lastAt = m.next.At
+	}
 	m.hasNext = m.it.Read(&m.next)
 	if !m.hasNext {
 		if err := m.it.Err(); err != nil {
@@ -263,6 +294,7 @@ func (m *machineReplay) step(out *produced, h *TraceHasher, res *Result, opt Opt
 
 	rec := e.Event
 	ev := m.model.Tick()
+	m.lastClock = ev.Clock
 	m.events++
 	res.Events++
 	if opt.Progress != nil && res.Events%ProgressEvery == 0 {
@@ -339,58 +371,17 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 	case record.FaultRestart:
 		m.model.Restart(f.Missed, f.ResetClock, f.SeqSkip)
 		if f.SeqSkip > 0 {
-			m.skipped = append(m.skipped, seqRange{m.lastSeq, m.lastSeq + f.SeqSkip})
+			m.skipped = append(m.skipped, seqRange{after: m.lastSeq, last: m.lastSeq + f.SeqSkip, minClock: m.lastClock, at: m.lastAt})
 			m.lastSeq += f.SeqSkip
+		}
+		if f.ResetClock {
+			m.lastClock = 0
 		}
 	default:
 		return false, fmt.Errorf("machine %d: entry at %v is a fault of unknown kind %v", m.id, e.At, f.Kind)
 	}
 	h.Add(m.id, &e)
 	return true, m.advance()
-}
-
-// fromCutTail reports whether m waits for a message its sender's log
-// lacks because the log was cut: in an interrupted run every machine's log
-// ends at its own last commit, so a message sent in the sender's lost tail
-// (after its last recorded event, which replay has reached) can have
-// arrived in another's recorded log.
-//
-// A sender that was restarted into the same run skipped the numbers its
-// lost tail may have used (FaultRestart.SeqSkip); a message numbered in a
-// skipped range is from such a tail, whatever the run's status.
-func (m *machineReplay) fromCutTail(byID map[core.MachineID]*machineReplay, interrupted bool) bool {
-	e := &m.next
-	if !e.Arrival && e.Fault.Kind != record.FaultLost {
-		return false
-	}
-	sender, ok := byID[e.Msg.From]
-	if !ok {
-		return false
-	}
-	for _, r := range sender.skipped {
-		if e.Msg.Seq > r.after && e.Msg.Seq <= r.last {
-			return true
-		}
-	}
-	return interrupted && !sender.hasNext && e.Msg.Seq > sender.lastSeq
-}
-
-// seqRange is the message numbers after..last, after excluded.
-type seqRange struct{ after, last uint64 }
-
-// acceptFromCutTail takes m's next entry, a message from a sender's cut
-// tail, as recorded: it cannot be checked against a send that is not in
-// the recording, so it is counted in Result.Unverified, not as a
-// divergence.
-func (m *machineReplay) acceptFromCutTail(h *TraceHasher, res *Result) error {
-	e := m.next
-	res.Unverified++
-	h.Add(m.id, &e)
-	if e.Arrival {
-		m.model.Deliver(e.Msg)
-		res.Arrivals++
-	}
-	return m.advance()
 }
 
 // checkRate compares the model's tick rate, its first draw, with the
@@ -411,13 +402,12 @@ func (m *machineReplay) noteFirst(d *Divergence) {
 	}
 }
 
-// stall reports the arrival m waits for forever and counts the recorded
-// events it can no longer replay as diverged.
-func (m *machineReplay) stall() error {
+// stall reports the arrival m waits for forever, for reason, and counts
+// the recorded events it can no longer replay as diverged.
+func (m *machineReplay) stall(reason string) error {
 	msg := m.next.Msg
 	m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: m.next.At, Wall: m.start.Add(m.next.At),
-		Reason:  fmt.Sprintf("the recording has message %s arrive, but the replayed machine %d never sent it", msg.ID(), msg.From),
-		Message: &msg, Recent: m.recent.all()})
+		Reason: reason, Message: &msg, Recent: m.recent.all()})
 	for m.hasNext {
 		if m.next.IsTick() {
 			m.events++

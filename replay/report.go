@@ -13,7 +13,11 @@ func WriteReport(w io.Writer, r Result) error {
 	if r.Identical() {
 		pw.printf("identical: %d machines, %s events, %s arrivals\n", r.Machines, Thousands(r.Events), Thousands(r.Arrivals))
 		if r.Unverified > 0 {
-			pw.printf("%s messages came from the unrecorded tail of a machine whose process died; taken as recorded\n", Thousands(r.Unverified))
+			noun := "messages"
+			if r.Unverified == 1 {
+				noun = "message"
+			}
+			pw.printf("%s %s came from the unrecorded tail of a machine whose process died: checked against what the sender could have sent, then taken as recorded\n", Thousands(r.Unverified), noun)
 		}
 		pw.printf("trace hash %s\n", r.Hash)
 		return pw.err

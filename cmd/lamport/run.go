@@ -236,16 +236,28 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 	if err != nil {
 		return errors.Join(failure, err)
 	}
+	stats, err := out.Stats(runID)
+	if err != nil {
+		return errors.Join(failure, err)
+	}
+	if len(stats) == 0 {
+		// No machine recorded a single entry: a process killed before the
+		// others reached it leaves a part that names the run and nothing
+		// else. The run never started, so it is not kept.
+		if err := out.DeleteRun(runID); err != nil {
+			return errors.Join(failure, err)
+		}
+		if failure == nil {
+			failure = live.ErrNotStarted
+		}
+		return failure
+	}
 	if len(meta.Machines) < len(meta.Config) && meta.Status != record.StatusInterrupted {
 		// Some machine recorded nothing: the merged run is only a part.
 		if err := out.FinishRun(runID, record.StatusInterrupted, meta.Ended); err != nil {
 			return errors.Join(failure, err)
 		}
 		meta.Status = record.StatusInterrupted
-	}
-	stats, err := out.Stats(runID)
-	if err != nil {
-		return errors.Join(failure, err)
 	}
 	printRunSummary(e.stdout, o.store, meta, stats)
 	printLogsLine(e.stdout, o.logDir, meta)
