@@ -78,19 +78,24 @@ func BenchmarkDecodeTaggedMessage(b *testing.B) {
 // the realistic values of benchEnvelope, and reports the mean frame
 // payload. "plain" is one machine's link to one peer (untagged frames of
 // machine 3); "shared-N" is the shared connection of a process of N
-// machines, every frame tagged with its target.
+// machines, every frame tagged with its target. "-secret" is the same with
+// a shared secret, every frame carrying its MAC.
 func BenchmarkLoopbackThroughput(b *testing.B) {
-	b.Run("plain", func(b *testing.B) { benchLoopback(b, false, 100) })
+	secret := []byte("a benchmark's secret")
+	b.Run("plain", func(b *testing.B) { benchLoopback(b, false, 100, nil) })
+	b.Run("plain-secret", func(b *testing.B) { benchLoopback(b, false, 100, secret) })
 	for _, n := range []int{100, 200} {
-		b.Run(fmt.Sprintf("shared-%d", n), func(b *testing.B) { benchLoopback(b, true, n) })
+		b.Run(fmt.Sprintf("shared-%d", n), func(b *testing.B) { benchLoopback(b, true, n, nil) })
 	}
+	b.Run("shared-100-secret", func(b *testing.B) { benchLoopback(b, true, 100, secret) })
 }
 
-func benchLoopback(b *testing.B, shared bool, machines int) {
+func benchLoopback(b *testing.B, shared bool, machines int, secret []byte) {
 	s, err := wire.Listen("127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
+	s.Secret = secret
 	var got atomic.Int64
 	target := int64(-1)
 	all := make(chan struct{})
@@ -113,7 +118,7 @@ func benchLoopback(b *testing.B, shared bool, machines int) {
 	}()
 	dctx, dcancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer dcancel()
-	l, err := wire.Dial(dctx, s.Addr().String(), wire.Hello{Version: wire.ProtocolVersion, From: 3, To: 1, Shared: shared}, wire.Backoff{})
+	l, err := wire.DialSecret(dctx, s.Addr().String(), wire.Hello{Version: wire.ProtocolVersion, From: 3, To: 1, Shared: shared}, wire.Backoff{}, secret)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -127,6 +132,9 @@ func benchLoopback(b *testing.B, shared bool, machines int) {
 		} else {
 			m.From = 3
 			payload += len(wire.AppendMessage(nil, m))
+		}
+		if len(secret) > 0 {
+			payload += wire.FrameMACSize
 		}
 	}
 	atomic.StoreInt64(&target, int64(b.N))

@@ -48,24 +48,24 @@ func DialSecret(ctx context.Context, addr string, hello Hello, b Backoff, secret
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
 	secret = append([]byte(nil), secret...)
-	nc, err := connect(ctx, addr, hello, b, secret)
+	nc, mac, err := connect(ctx, addr, hello, b, secret)
 	if err != nil {
 		return nil, err
 	}
-	return newLink(nc, addr, hello, b, secret), nil
+	return newLink(nc, mac, addr, hello, b, secret), nil
 }
 
 // connect makes handshake attempts until one succeeds, one fails for good,
 // or ctx is done.
-func connect(ctx context.Context, addr string, hello Hello, b Backoff, secret []byte) (net.Conn, error) {
+func connect(ctx context.Context, addr string, hello Hello, b Backoff, secret []byte) (net.Conn, *frameMAC, error) {
 	var last error
 	for attempt := 0; ; attempt++ {
-		nc, err := handshake(ctx, addr, hello, secret)
+		nc, mac, err := handshake(ctx, addr, hello, secret)
 		if err == nil {
-			return nc, nil
+			return nc, mac, nil
 		}
 		if final(err) {
-			return nil, err
+			return nil, nil, err
 		}
 		if ctx.Err() == nil {
 			last = err
@@ -77,9 +77,9 @@ func connect(ctx context.Context, addr string, hello Hello, b Backoff, secret []
 		case <-ctx.Done():
 			t.Stop()
 			if last == nil {
-				return nil, fmt.Errorf("dial %s: %w", addr, ctx.Err())
+				return nil, nil, fmt.Errorf("dial %s: %w", addr, ctx.Err())
 			}
-			return nil, fmt.Errorf("dial %s: gave up after %d attempts: %w (last failure: %w)", addr, attempt+1, ctx.Err(), last)
+			return nil, nil, fmt.Errorf("dial %s: gave up after %d attempts: %w (last failure: %w)", addr, attempt+1, ctx.Err(), last)
 		case <-t.C:
 		}
 	}
@@ -99,51 +99,53 @@ var pastDeadline = time.Unix(1, 0)
 
 // handshake makes one attempt: connect, then the four frames of the
 // handshake (see auth.go).
-func handshake(ctx context.Context, addr string, hello Hello, secret []byte) (net.Conn, error) {
+func handshake(ctx context.Context, addr string, hello Hello, secret []byte) (net.Conn, *frameMAC, error) {
 	d := net.Dialer{Timeout: HandshakeTimeout}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The deadline is set before ctx is watched, so a cancellation always
 	// has the last word.
 	_ = nc.SetDeadline(time.Now().Add(HandshakeTimeout))
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(pastDeadline) })
-	err = exchange(nc, addr, hello, secret)
+	mac, err := exchange(nc, addr, hello, secret)
 	if !stop() && err == nil {
 		err = fmt.Errorf("handshake with %s: %w", addr, ctx.Err())
 	}
 	if err != nil {
 		_ = nc.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return nc, nil
+	return nc, mac, nil
 }
 
-func exchange(nc net.Conn, addr string, hello Hello, secret []byte) error {
+// exchange runs the dialer's side of the handshake; with a secret it
+// returns what tags the frames that follow.
+func exchange(nc net.Conn, addr string, hello Hello, secret []byte) (*frameMAC, error) {
 	// A fresh nonce per attempt: a server's proof recorded from one
 	// handshake must not pass in another.
 	hello.Nonce = newNonce()
 	hp := AppendHello(nil, hello)
 	if err := WriteFrame(nc, hp); err != nil {
-		return fmt.Errorf("send hello to %s: %w", addr, err)
+		return nil, fmt.Errorf("send hello to %s: %w", addr, err)
 	}
 	fr := NewFrameReader(nc, maxHandshakeFrame)
 	payload, err := nextReply(fr)
 	if err != nil {
-		return fmt.Errorf("challenge from %s: %w", addr, err)
+		return nil, fmt.Errorf("challenge from %s: %w", addr, err)
 	}
 	// A server that refuses the hello itself answers with a reply instead
 	// of a challenge.
 	if r, rerr := DecodeHelloReply(payload); rerr == nil {
 		if r.OK {
-			return fmt.Errorf("challenge from %s: %w", addr, malformed("an OK reply before the proof"))
+			return nil, fmt.Errorf("challenge from %s: %w", addr, malformed("an OK reply before the proof"))
 		}
-		return &RefusedError{Addr: addr, Reason: r.Reason}
+		return nil, &RefusedError{Addr: addr, Reason: r.Reason}
 	}
 	if _, err := DecodeChallenge(payload); err != nil {
-		return fmt.Errorf("challenge from %s: %w", addr, err)
+		return nil, fmt.Errorf("challenge from %s: %w", addr, err)
 	}
 	// The reader reuses its buffer, so keep the challenge for the proofs.
 	cp := append([]byte(nil), payload...)
@@ -152,26 +154,26 @@ func exchange(nc net.Conn, addr string, hello Hello, secret []byte) error {
 		proof = DialerProof(secret, hp, cp)
 	}
 	if err := WriteFrame(nc, AppendProof(nil, Proof{MAC: proof})); err != nil {
-		return fmt.Errorf("send proof to %s: %w", addr, err)
+		return nil, fmt.Errorf("send proof to %s: %w", addr, err)
 	}
 	payload, err = nextReply(fr)
 	if err != nil {
-		return fmt.Errorf("hello reply from %s: %w", addr, err)
+		return nil, fmt.Errorf("hello reply from %s: %w", addr, err)
 	}
 	reply, err := DecodeHelloReply(payload)
 	if err != nil {
-		return fmt.Errorf("hello reply from %s: %w", addr, err)
+		return nil, fmt.Errorf("hello reply from %s: %w", addr, err)
 	}
 	if !reply.OK {
-		return &RefusedError{Addr: addr, Reason: reply.Reason}
+		return nil, &RefusedError{Addr: addr, Reason: reply.Reason}
 	}
 	if len(secret) > 0 && !hmac.Equal(reply.Proof, ServerProof(secret, hp, cp, proof)) {
 		if len(reply.Proof) == 0 {
-			return fmt.Errorf("peer at %s: %w: it has no secret, this machine has one", addr, ErrAuth)
+			return nil, fmt.Errorf("peer at %s: %w: it has no secret, this machine has one", addr, ErrAuth)
 		}
-		return fmt.Errorf("peer at %s: %w: its proof does not match this machine's secret", addr, ErrAuth)
+		return nil, fmt.Errorf("peer at %s: %w: its proof does not match this machine's secret", addr, ErrAuth)
 	}
-	return nil
+	return newFrameMAC(secret, hp, cp, proof), nil
 }
 
 // nextReply reads the server's next handshake frame.

@@ -15,7 +15,9 @@ import (
 // challenge and proof frames, and the proof to the reply (see auth.go).
 // Version 3 added Shared to the hello: a shared connection carries the
 // messages of many machine pairs, each frame tagged with its target.
-const ProtocolVersion = 3
+// Version 4 added, on a connection with a secret, a MAC to every frame
+// after the handshake (see framemac.go).
+const ProtocolVersion = 4
 
 // Bounds on the handshake's strings, so that a hostile hello or reply can
 // make its reader allocate at most a few kilobytes.

@@ -71,14 +71,14 @@ type Envelope struct {
 	Msg core.Message
 }
 
-func newLink(nc net.Conn, addr string, hello Hello, b Backoff, secret []byte) *Link {
+func newLink(nc net.Conn, mac *frameMAC, addr string, hello Hello, b Backoff, secret []byte) *Link {
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &Link{
 		addr: addr, hello: hello, backoff: b, secret: secret,
 		ctx: ctx, cancel: cancel,
 		wake: make(chan struct{}, 1), done: make(chan struct{}),
 	}
-	s := l.attach(nc)
+	s := l.attach(nc, mac)
 	go l.run(s)
 	return l
 }
@@ -191,6 +191,8 @@ type session struct {
 	written int64
 	// dead is closed when the peer ends the connection (see watch).
 	dead chan struct{}
+	// mac tags each frame, on a connection with a secret.
+	mac *frameMAC
 }
 
 // countingWriter counts the bytes the connection accepted, even from a
@@ -224,8 +226,8 @@ func (s *session) isDead() bool {
 	}
 }
 
-func (l *Link) attach(nc net.Conn) *session {
-	s := &session{nc: nc, cw: countingWriter{w: nc}, dead: make(chan struct{})}
+func (l *Link) attach(nc net.Conn, mac *frameMAC) *session {
+	s := &session{nc: nc, cw: countingWriter{w: nc}, dead: make(chan struct{}), mac: mac}
 	s.bw = bufio.NewWriterSize(&s.cw, writeBufferSize)
 	go s.watch()
 	l.mu.Lock()
@@ -256,7 +258,7 @@ func (l *Link) run(s *session) {
 		// pending[i] is, for the first len(ends) of them, which are in bw.
 		pending []Envelope
 		ends    []int64
-		scratch = make([]byte, 0, 1+MaxTaggedMessageSize)
+		scratch = make([]byte, 0, 1+MaxTaggedMessageSize+FrameMACSize)
 		shared  = l.hello.Shared
 	)
 	for {
@@ -286,6 +288,7 @@ func (l *Link) run(s *session) {
 				} else {
 					scratch = AppendMessageFrame(scratch[:0], e.Msg)
 				}
+				scratch = s.mac.seal(scratch)
 				s.written += int64(len(scratch))
 				ends = append(ends, s.written)
 				if _, err = s.bw.Write(scratch); err != nil {
@@ -360,13 +363,13 @@ func (l *Link) redial() (*session, error) {
 	if l.expired() {
 		return nil, errors.New("the close timeout passed while the peer was unreachable")
 	}
-	nc, err := connect(l.ctx, l.addr, l.hello, l.backoff, l.secret)
+	nc, mac, err := connect(l.ctx, l.addr, l.hello, l.backoff, l.secret)
 	if err != nil {
 		return nil, err
 	}
 	n := l.reconnects.Add(1)
 	slog.Info("wire: reconnected", "addr", l.addr, "from", l.hello.From, "to", l.hello.To, "reconnects", n)
-	return l.attach(nc), nil
+	return l.attach(nc, mac), nil
 }
 
 // expired reports whether Close has stopped waiting.

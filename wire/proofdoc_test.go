@@ -7,10 +7,12 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"lamport/core"
 	"lamport/wire"
 )
 
@@ -35,12 +37,28 @@ func docProofs(t *testing.T) map[string][]string {
 			}
 		}
 	}
-	for _, name := range []string{"dialer proof", "server proof"} {
+	for _, name := range []string{"dialer proof", "server proof", "frame key"} {
 		if out[name] == nil {
 			t.Fatalf("docs/WIRE.md gives no %q formula in a fenced block", name)
 		}
 	}
 	return out
+}
+
+// docFrameTag reads the frame tag formula of docs/WIRE.md:
+// `frame tag = first N bytes of HMAC-SHA256(frame key, TERM ‖ TERM ...)`.
+func docFrameTag(t *testing.T) (size int, terms []string) {
+	t.Helper()
+	doc, err := os.ReadFile("../docs/WIRE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?m)^frame tag = first ([0-9]+) bytes of HMAC-SHA256\\(frame key, (.*)\\)$").FindStringSubmatch(string(doc))
+	if m == nil {
+		t.Fatal("docs/WIRE.md gives no frame tag formula")
+	}
+	size, _ = strconv.Atoi(m[1])
+	return size, strings.Split(m[2], " ‖ ")
 }
 
 // uvarint is the doc's uvarint: 7 bits a byte, least significant first,
@@ -72,6 +90,12 @@ func macInput(t *testing.T, terms []string, fields map[string][]byte) []byte {
 			in = append(in, uvarint(len(f))...)
 		case term == "uvarint(0)":
 			in = append(in, 0)
+		case term == "uint64be(n)":
+			n := fields["n"]
+			if len(n) != 8 {
+				t.Fatal("the formula numbers frames, and no number was given")
+			}
+			in = append(in, n...)
 		default:
 			f, ok := fields[term]
 			if !ok {
@@ -102,7 +126,8 @@ func TestProofsAreAsWireMDSays(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Secret = secret
-	runServer(t, s, func(wire.Hello) error { return nil }, newInbox())
+	box := newInbox()
+	runServer(t, s, func(wire.Hello) error { return nil }, box)
 
 	nc, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
@@ -149,6 +174,30 @@ func TestProofsAreAsWireMDSays(t *testing.T) {
 	if want := hmacSHA256(secret, macInput(t, formulas["server proof"], fields)); !bytes.Equal(reply.Proof, want) {
 		t.Fatalf("the server's proof is\n%x\nthe formula of docs/WIRE.md gives\n%x", reply.Proof, want)
 	}
+
+	// Messages tagged as the document says are delivered; one whose tag
+	// is for another frame number is refused as forged.
+	frameKey := hmacSHA256(secret, macInput(t, formulas["frame key"], fields))
+	tagSize, tagTerms := docFrameTag(t)
+	sendTagged := func(n uint64, m core.Message) {
+		t.Helper()
+		payload := wire.AppendMessage(nil, m)
+		num := make([]byte, 8)
+		for i := range 8 {
+			num[i] = byte(n >> (56 - 8*i))
+		}
+		tag := hmacSHA256(frameKey, macInput(t, tagTerms, map[string][]byte{"n": num, "payload": payload}))[:tagSize]
+		if err := wire.WriteFrame(nc, append(payload, tag...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sendTagged(0, core.Message{From: 2, Seq: 1, Clock: 5})
+	sendTagged(1, core.Message{From: 2, Seq: 2, Clock: 6})
+	if got := box.waitFor(t, 2); got[0].Clock != 5 || got[1].Clock != 6 {
+		t.Fatalf("delivered %v, want the two messages tagged by the document's formula", got)
+	}
+	sendTagged(3, core.Message{From: 2, Seq: 3, Clock: 7})
+	waitRejected(t, s, map[wire.Reason]uint64{wire.ReasonForged: 1})
 
 	// The same formulas against the functions the code exports.
 	if got := wire.DialerProof(secret, hello, challenge); !bytes.Equal(got, dialerProof) {

@@ -13,7 +13,7 @@ import (
 type Reason string
 
 // The reasons a Server counts. Those before ReasonBadMessage end a
-// connection in its handshake; the last three end an admitted one.
+// connection in its handshake; the last four end an admitted one.
 const (
 	// ReasonBusy: MaxPending connections were already in their handshake,
 	// or MaxConns open; closed at once, without a reply.
@@ -53,6 +53,10 @@ const (
 	// run reaches: delivered, it would push the receiver's clock to the
 	// top of its range.
 	ReasonOutOfRange Reason = "out_of_range"
+	// ReasonForged: after the handshake of a connection with a secret, a
+	// frame whose tag is wrong or missing: altered, replayed, reordered,
+	// or injected by someone who does not hold the connection's key.
+	ReasonForged Reason = "forged"
 )
 
 // Reasons a check passed to Serve may give with Refuse, for the fields of a

@@ -458,7 +458,7 @@ func (c *conn) serve() {
 	_ = c.nc.SetDeadline(deadline)
 	gone := make(chan struct{})
 	over := false
-	h, err := c.handshake(fr, deadline, gone, &over)
+	h, mac, err := c.handshake(fr, deadline, gone, &over)
 	if !over {
 		c.s.handshakeOver(c.nc, false)
 	}
@@ -490,17 +490,21 @@ func (c *conn) serve() {
 	_ = c.nc.SetDeadline(time.Time{})
 	slog.Debug("wire: accepted a peer", "addr", c.s.ln.Addr().String(), "remote", remote, "from", h.From, "shared", h.Shared)
 	if h.Shared {
-		c.serveShared(fr, remote, h.From)
+		c.serveShared(fr, mac, remote, h.From)
 		return
 	}
-	// No message frame is longer than MaxMessageSize, so from here on the
-	// reader never needs more than its own buffer.
-	fr.max = MaxMessageSize
+	// No message frame is longer than MaxMessageSize (and its tag), so from
+	// here on the reader never needs more than its own buffer.
+	fr.max = MaxMessageSize + mac.overhead()
 
 	for {
-		payload, err := fr.Next()
+		payload, ok, err := c.nextMessage(fr, mac)
 		if err != nil {
 			c.readFailed(remote, h.From, err)
+			return
+		}
+		if !ok {
+			c.s.reject(ReasonForged, remote, "a frame's tag does not match the connection's key", true, "from", h.From)
 			return
 		}
 		m, err := DecodeMessage(payload)
@@ -522,12 +526,16 @@ func (c *conn) serve() {
 
 // serveShared reads the tagged messages of an admitted shared connection
 // and hands each to route, which judges its sender and target.
-func (c *conn) serveShared(fr *FrameReader, remote string, from core.MachineID) {
-	fr.max = MaxTaggedMessageSize
+func (c *conn) serveShared(fr *FrameReader, mac *frameMAC, remote string, from core.MachineID) {
+	fr.max = MaxTaggedMessageSize + mac.overhead()
 	for {
-		payload, err := fr.Next()
+		payload, ok, err := c.nextMessage(fr, mac)
 		if err != nil {
 			c.readFailed(remote, from, err)
+			return
+		}
+		if !ok {
+			c.s.reject(ReasonForged, remote, "a frame's tag does not match the connection's key", true, "from", from, "shared", true)
 			return
 		}
 		to, m, err := DecodeTaggedMessage(payload)
@@ -550,52 +558,64 @@ func (c *conn) serveShared(fr *FrameReader, remote string, from core.MachineID) 
 	}
 }
 
+// nextMessage reads an admitted connection's next frame and checks its
+// tag, if the connection has a secret; ok is false for a wrong tag.
+func (c *conn) nextMessage(fr *FrameReader, mac *frameMAC) (payload []byte, ok bool, err error) {
+	frame, err := fr.Next()
+	if err != nil {
+		return nil, false, err
+	}
+	payload, ok = mac.open(frame)
+	return payload, ok, nil
+}
+
 // handshake runs the server's side of the handshake up to, and including,
-// the OK reply. Its errors are *Refusal.
-func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}, over *bool) (Hello, error) {
+// the OK reply; with a secret it returns what checks the frames that
+// follow. Its errors are *Refusal.
+func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}, over *bool) (Hello, *frameMAC, error) {
 	payload, err := fr.Next()
 	if err != nil {
-		return Hello{}, readRefusal("no hello", err)
+		return Hello{}, nil, readRefusal("no hello", err)
 	}
 	h, err := DecodeHello(payload)
 	if err != nil {
 		if v, ok := peekVersion(payload); ok && v != ProtocolVersion {
 			// A hello of another version may be laid out differently; say so
 			// rather than only that it did not parse.
-			return Hello{}, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d: %w", v, ProtocolVersion, err))
+			return Hello{}, nil, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d: %w", v, ProtocolVersion, err))
 		}
-		return Hello{}, replyRefusal(ReasonMalformed, err)
+		return Hello{}, nil, replyRefusal(ReasonMalformed, err)
 	}
 	if h.Version != ProtocolVersion {
-		return Hello{}, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d", h.Version, ProtocolVersion))
+		return Hello{}, nil, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d", h.Version, ProtocolVersion))
 	}
 	hp := append([]byte(nil), payload...)
 	cp := AppendChallenge(nil, Challenge{Nonce: newNonce()})
 	if err := WriteFrame(c.nc, cp); err != nil {
-		return Hello{}, readRefusal("could not send the challenge", err)
+		return Hello{}, nil, readRefusal("could not send the challenge", err)
 	}
 	payload, err = fr.Next()
 	if err != nil {
-		return Hello{}, readRefusal("no proof", err)
+		return Hello{}, nil, readRefusal("no proof", err)
 	}
 	p, err := DecodeProof(payload)
 	if err != nil {
-		return Hello{}, replyRefusal(ReasonMalformed, err)
+		return Hello{}, nil, replyRefusal(ReasonMalformed, err)
 	}
 	var proof []byte
 	switch {
 	case len(c.secret) == 0 && len(p.MAC) != 0:
-		return Hello{}, replyRefusal(ReasonAuth, errors.New("the dialer has a secret and this machine has none"))
+		return Hello{}, nil, replyRefusal(ReasonAuth, errors.New("the dialer has a secret and this machine has none"))
 	case len(c.secret) != 0 && len(p.MAC) == 0:
-		return Hello{}, replyRefusal(ReasonAuth, errors.New("this machine requires the run's secret (--secret or LAMPORT_SECRET) and the dialer has none"))
+		return Hello{}, nil, replyRefusal(ReasonAuth, errors.New("this machine requires the run's secret (--secret or LAMPORT_SECRET) and the dialer has none"))
 	case len(c.secret) != 0:
 		if !hmac.Equal(p.MAC, DialerProof(c.secret, hp, cp)) {
-			return Hello{}, replyRefusal(ReasonAuth, errors.New("wrong secret"))
+			return Hello{}, nil, replyRefusal(ReasonAuth, errors.New("wrong secret"))
 		}
 		proof = ServerProof(c.secret, hp, cp, p.MAC)
 	}
 	if h.Shared && c.route == nil {
-		return Hello{}, replyRefusal(ReasonRefused, errors.New("this machine takes no shared connections"))
+		return Hello{}, nil, replyRefusal(ReasonRefused, errors.New("this machine takes no shared connections"))
 	}
 	if c.check != nil {
 		if err := c.check(h); err != nil {
@@ -604,14 +624,14 @@ func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}
 				r = &Refusal{Reason: ReasonRefused, Err: err}
 			}
 			r.reply = true
-			return Hello{}, r
+			return Hello{}, nil, r
 		}
 	}
 	if !c.s.claim(keyOf(h), gone, deadline) {
 		if h.Shared {
-			return Hello{}, replyRefusal(ReasonDuplicate, fmt.Errorf("the shared connection of machine %d's process is already connected", h.From))
+			return Hello{}, nil, replyRefusal(ReasonDuplicate, fmt.Errorf("the shared connection of machine %d's process is already connected", h.From))
 		}
-		return Hello{}, replyRefusal(ReasonDuplicate, fmt.Errorf("machine %d is already connected", h.From))
+		return Hello{}, nil, replyRefusal(ReasonDuplicate, fmt.Errorf("machine %d is already connected", h.From))
 	}
 	// Counted before the reply, so a dialer that has its OK finds itself
 	// in Stats.
@@ -620,9 +640,9 @@ func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}
 	if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{OK: true, Proof: proof})); err != nil {
 		c.s.unaccept()
 		c.s.release(keyOf(h), gone)
-		return Hello{}, readRefusal("could not accept", err)
+		return Hello{}, nil, readRefusal("could not accept", err)
 	}
-	return h, nil
+	return h, newFrameMAC(c.secret, hp, cp, p.MAC), nil
 }
 
 // readFailed logs the end of an admitted connection at a level fitting its
