@@ -208,7 +208,8 @@ func TestRunThenReadItBack(t *testing.T) {
 		t.Fatalf("%d log files for 3 machines", files)
 	}
 	header, _, _ := strings.Cut(mustRead(t, filepath.Join(logs, runs[0].ID, "log_2.txt")), "\n")
-	wantHeader := fmt.Sprintf("# lamport run %s seed 7 machine 2 rate %d tick/s actions 10 min-rate 1 max-rate 6 speed 30 duration 2s",
+	// "secret yes": given no secret, run makes one for its machines.
+	wantHeader := fmt.Sprintf("# lamport run %s seed 7 machine 2 rate %d tick/s actions 10 min-rate 1 max-rate 6 speed 30 duration 2s secret yes",
 		runs[0].ID, core.Rate(core.DefaultParams(7), 2))
 	if header != wantHeader {
 		t.Errorf("log_2.txt header:\n%s\nwant\n%s", header, wantHeader)

@@ -74,8 +74,14 @@ func machineCommand(e *env, args []string) error {
 		return err
 	}
 	id := core.MachineID(o.id)
-	if _, ok := s.cfg.Machine(id); !ok {
+	self, ok := s.cfg.Machine(id)
+	if !ok {
 		return usageErrorf("machine %d is not in %s (ids: %s)", id, o.config, machineIDs(s.cfg.IDs()))
+	}
+	if secret == nil && !loopbackHost(self.Host) {
+		// Once, before anything listens: the run works, but anyone who
+		// can reach the address can pass for a machine of it.
+		e.log.Warn("no secret: machine "+uint64String(uint64(id))+" listens on "+self.Host+", where any host that can reach it can join the run as a machine; give every machine the same "+secretEnv)
 	}
 	// Checked here, not only in live.Run, so the refusal comes before the
 	// store is created.

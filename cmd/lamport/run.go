@@ -44,7 +44,7 @@ func runCommand(e *env, args []string) error {
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
 	o.liveFaultFlags.register(fs)
 	o.commitLog.register(fs)
-	o.secret.register(fs)
+	o.secret.registerOwn(fs)
 	o.logFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -66,7 +66,7 @@ func runCommand(e *env, args []string) error {
 	if o.connectTimeout <= 0 {
 		return usageErrorf("--connect-timeout must be positive, got %v", o.connectTimeout)
 	}
-	secret, err := o.secret.resolve(fs)
+	secret, madeSecret, err := o.secret.resolveOrMake(fs)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func runCommand(e *env, args []string) error {
 	runID := newRunID(time.Now())
 	logStart := func() {
 		e.log.Info("starting run", "run", runID, "seed", s.params.Seed, "machines", len(s.cfg.Machines),
-			"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secret != nil)
+			"duration", s.duration, "speed", s.speed, "procs", o.procs, "store", o.store, "secret", secretSource(madeSecret))
 	}
 	kept := "run " + runID + " is recorded up to the stop"
 	if o.procs {
@@ -252,12 +252,27 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 		}
 		return failure
 	}
-	if len(meta.Machines) < len(meta.Config) && meta.Status != record.StatusInterrupted {
-		// Some machine recorded nothing: the merged run is only a part.
-		if err := out.FinishRun(runID, record.StatusInterrupted, meta.Ended); err != nil {
+	if len(meta.Machines) < len(meta.Config) {
+		// Some machine process died before it recorded even the run's
+		// metadata (or gave up before its peers were all reachable). It is
+		// one of this run's machines all the same, started here: list it,
+		// with the rate its seed draws and no log, so that the run replays
+		// with it as an empty cut log rather than being taken for one
+		// process's part of a run. The run is interrupted.
+		err := out.UpdateRun(runID, func(m *record.RunMeta) {
+			for _, id := range s.cfg.IDs() {
+				if _, ok := m.Machine(id); !ok {
+					m.Machines = append(m.Machines, record.MachineMeta{ID: id, Rate: core.Rate(s.params, id), StartWall: m.Started})
+				}
+			}
+			m.Status = record.StatusInterrupted
+		})
+		if err != nil {
 			return errors.Join(failure, err)
 		}
-		meta.Status = record.StatusInterrupted
+		if meta, err = out.Run(runID); err != nil {
+			return errors.Join(failure, err)
+		}
 	}
 	printRunSummary(e.stdout, o.store, meta, stats)
 	printLogsLine(e.stdout, o.logDir, meta)

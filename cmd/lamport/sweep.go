@@ -81,7 +81,7 @@ func sweepUntil(ctx context.Context, e *env, args []string) error {
 	fs.BoolVar(&o.asCSV, "csv", false, "print the table as CSV (with sample standard deviations) instead of markdown")
 	fs.BoolVar(&o.asJSON, "json", false, "print the sweep as JSON: every variant with its runs' figures")
 	fs.StringVar(&o.html, "html", "", "also write the table and a bar chart per figure (variants side by side) to this HTML file")
-	o.secret.register(fs)
+	o.secret.registerOwn(fs)
 	fs.Lookup("secret").Usage = "--mode live: " + fs.Lookup("secret").Usage
 	o.logFlags.register(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -163,7 +163,7 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		return p, usageErrorf("--mode must be sim or live, got %q", o.mode)
 	}
 	var err error
-	if p.secret, err = o.secret.resolve(fs); err != nil {
+	if p.secret, _, err = o.secret.resolveOrMake(fs); err != nil {
 		return p, err
 	}
 	if o.mode != "live" {
