@@ -81,7 +81,7 @@ func machineCommand(e *env, args []string) error {
 	if secret == nil && !loopbackHost(self.Host) {
 		// Once, before anything listens: the run works, but anyone who
 		// can reach the address can pass for a machine of it.
-		e.log.Warn("no secret: machine "+uint64String(uint64(id))+" listens on "+self.Host+", where any host that can reach it can join the run as a machine; give every machine the same "+secretEnv)
+		e.log.Warn("no secret: machine " + uint64String(uint64(id)) + " listens on " + self.Host + ", where any host that can reach it can join the run as a machine; give every machine the same " + secretEnv)
 	}
 	// Checked here, not only in live.Run, so the refusal comes before the
 	// store is created.
