@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"lamport/live"
-	"lamport/wire"
 )
 
 // TestRunMakesItsOwnSecret: given no secret, run, run --procs and a live
@@ -25,35 +20,10 @@ func TestRunMakesItsOwnSecret(t *testing.T) {
 	dir := t.TempDir()
 
 	t.Run("run", func(t *testing.T) {
-		ports := freePorts(t, 3)
-		config := writeConfig(t, dir, ports)
 		store := filepath.Join(dir, "run.db")
-		type result struct {
-			code     int
-			out, err string
-		}
-		done := make(chan result, 1)
-		go func() {
-			code, out, errOut := lamport(t, "run", "--config", config, "--store", store, "--log-dir", "",
-				"--duration", "3s", "--speed", "20", "--seed", "9")
-			done <- result{code, out, errOut}
-		}()
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		hello := wire.Hello{Version: wire.ProtocolVersion, RunID: "stranger", From: 2, To: 1}
-		l, err := wire.Dial(ctx, fmt.Sprintf("127.0.0.1:%d", ports[0]), hello, wire.Backoff{})
-		var refused *wire.RefusedError
-		if !errors.As(err, &refused) || !strings.Contains(refused.Reason, "requires the run's secret") {
-			if l != nil {
-				l.Close(0)
-			}
-			t.Fatalf("a dialer without a secret: %v; want refused for want of the run's secret", err)
-		}
-		var r result
-		select {
-		case r = <-done:
-		case <-time.After(60 * time.Second):
-			t.Fatal("run did not finish")
+		refused, r := runWithAStranger(t, dir, store)
+		if !strings.Contains(refused.Reason, "requires the run's secret") {
+			t.Fatalf("a dialer without a secret was refused with %q; want for want of the run's secret", refused.Reason)
 		}
 		if r.code != 0 || !strings.Contains(r.out, "machine 1 refused connections: auth=1\n") {
 			t.Fatalf("run: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)

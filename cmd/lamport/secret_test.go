@@ -118,22 +118,38 @@ func TestMachinesWithDifferentSecretsRefuseEachOther(t *testing.T) {
 // counts recorded in the run's metadata.
 func TestRunSummaryReportsRefusedConnections(t *testing.T) {
 	dir := t.TempDir()
+	_, r := runWithAStranger(t, dir, filepath.Join(dir, "l.db"), "--secret", "summary-secret")
+	if r.code != 0 || !strings.Contains(r.out, "machine 1 refused connections: auth=1\n") {
+		t.Fatalf("run: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
+	}
+	if strings.Contains(r.out, "machine 2 refused") || strings.Contains(r.out, "machine 3 refused") {
+		t.Errorf("machines nobody dialled report refusals:\n%s", r.out)
+	}
+}
+
+// cliResult is what one in-process command returned.
+type cliResult struct {
+	code     int
+	out, err string
+}
+
+// runWithAStranger runs 'lamport run' of 3 machines for 3 s (at speed 20)
+// into store with args, while a stranger without a secret dials machine 1;
+// it returns the stranger's refusal, which it requires, and the run's
+// result. The machine refuses a dialer without the secret before it reads
+// the rest of the hello, so the stranger need not know the run id.
+func runWithAStranger(t *testing.T, dir, store string, args ...string) (*wire.RefusedError, cliResult) {
+	t.Helper()
 	ports := freePorts(t, 3)
 	config := writeConfig(t, dir, ports)
-	type result struct {
-		code     int
-		out, err string
-	}
-	done := make(chan result, 1)
+	done := make(chan cliResult, 1)
 	go func() {
-		code, out, errOut := lamport(t, "run", "--config", config, "--store", filepath.Join(dir, "l.db"), "--log-dir", "",
-			"--duration", "3s", "--speed", "20", "--seed", "9", "--secret", "summary-secret")
-		done <- result{code, out, errOut}
+		code, out, errOut := lamport(t, append([]string{"run", "--config", config, "--store", store, "--log-dir", "",
+			"--duration", "3s", "--speed", "20", "--seed", "9"}, args...)...)
+		done <- cliResult{code, out, errOut}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	// The machine refuses a dialer without the secret before it reads the
-	// rest of the hello, so the stranger need not know the run id.
 	hello := wire.Hello{Version: wire.ProtocolVersion, RunID: "stranger", From: 2, To: 1}
 	l, err := wire.Dial(ctx, fmt.Sprintf("127.0.0.1:%d", ports[0]), hello, wire.Backoff{})
 	var refused *wire.RefusedError
@@ -143,18 +159,13 @@ func TestRunSummaryReportsRefusedConnections(t *testing.T) {
 		}
 		t.Fatalf("a dialer without the secret: %v, want a refusal", err)
 	}
-	var r result
 	select {
-	case r = <-done:
+	case r := <-done:
+		return refused, r
 	case <-time.After(60 * time.Second):
 		t.Fatal("run did not finish")
 	}
-	if r.code != 0 || !strings.Contains(r.out, "machine 1 refused connections: auth=1\n") {
-		t.Fatalf("run: exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.out, r.err)
-	}
-	if strings.Contains(r.out, "machine 2 refused") || strings.Contains(r.out, "machine 3 refused") {
-		t.Errorf("machines nobody dialled report refusals:\n%s", r.out)
-	}
+	return nil, cliResult{}
 }
 
 // A live sweep's runs use the secret (and record that they did); a sim
