@@ -10,17 +10,21 @@ import "math/bits"
 //
 // The stream of machine id under run seed s starts from the state
 //
-//	MachineSeed(s, id) = mix64(s XOR mix64(id + golden))
+//	MachineSeed(s, id) = Mix64(s XOR Mix64(id + golden))
 //
 // where golden = 0x9E3779B97F4A7C15 and mix64 is SplitMix64's finalizer.
-// Each draw adds golden to the state and returns mix64(state).
+// Each draw adds golden to the state and returns Mix64(state).
 type RNG struct {
 	state uint64
 }
 
 const golden = 0x9E3779B97F4A7C15
 
-func mix64(z uint64) uint64 {
+// Mix64 is SplitMix64's finalizer, a bijection of uint64 that spreads
+// every input bit over the output. It is the one mixer of the project: the
+// random streams here and replay's trace hash both use it, so what a seed
+// means and what a trace hash means rest on one function.
+func Mix64(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
 	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
 	return z ^ (z >> 31)
@@ -28,7 +32,7 @@ func mix64(z uint64) uint64 {
 
 // MachineSeed derives machine id's starting state from the run seed.
 func MachineSeed(seed uint64, id MachineID) uint64 {
-	return mix64(seed ^ mix64(uint64(id)+golden))
+	return Mix64(seed ^ Mix64(uint64(id)+golden))
 }
 
 // NewRNG returns the stream of machine id under the run seed.
@@ -39,7 +43,7 @@ func NewRNG(seed uint64, id MachineID) RNG {
 // Uint64 returns the next 64 random bits.
 func (r *RNG) Uint64() uint64 {
 	r.state += golden
-	return mix64(r.state)
+	return Mix64(r.state)
 }
 
 // Below returns a uniform value in [0, n) by Lemire's multiply-and-reject
@@ -70,12 +74,12 @@ const streamGolden = 0xD1B54A32D192ED03
 // needs that no machine owns (the simulator's faults, one stream per link
 // or per machine so that each is fixed whatever else happens):
 //
-//	state = mix64(seed XOR mix64(label + 0xD1B54A32D192ED03))
+//	state = Mix64(seed XOR Mix64(label + 0xD1B54A32D192ED03))
 //
 // A different constant from MachineSeed's keeps these streams apart from
 // every machine's.
 func StreamRNG(seed, label uint64) RNG {
-	return RNG{state: mix64(seed ^ mix64(label+streamGolden))}
+	return RNG{state: Mix64(seed ^ Mix64(label+streamGolden))}
 }
 
 // Float64 returns a uniform value in [0, 1) from 53 random bits.

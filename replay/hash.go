@@ -27,7 +27,7 @@ import (
 // over the pairs of words (a lone last word pairs with 0), where
 // fold(a, b) is the high 64 bits of the 128-bit product a·b XOR its low 64
 // bits, and K[j] = mix64(0x6C616D706F727421 + (j+1)·0x9E3779B97F4A7C15)
-// with bit 63 set (mix64 is SplitMix64's finalizer, as in core's RNG).
+// with bit 63 set (mix64 is SplitMix64's finalizer, core.Mix64).
 // to_digest is c = mix64(c ^ to) over the targets, in order, from
 // c = 0x9E3779B97F4A7C15 ^ len(to). A machine's digest starts at
 // 0x243F6A8885A308D3 and takes d = mix64(d ^ entry digest) per entry.
@@ -112,17 +112,10 @@ func newMachineDigest() *machineDigest { return &machineDigest{sum: digestStart}
 // hashKeys are K[0..13] of the TraceHasher doc.
 var hashKeys = func() (k [14]uint64) {
 	for j := range k {
-		k[j] = hashMix(0x6C616D706F727421+uint64(j+1)*hashGolden) | 1<<63
+		k[j] = core.Mix64(0x6C616D706F727421+uint64(j+1)*hashGolden) | 1<<63
 	}
 	return k
 }()
-
-// hashMix is SplitMix64's finalizer: a bijection of 64-bit words.
-func hashMix(z uint64) uint64 {
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EB
-	return z ^ (z >> 31)
-}
 
 // fold is the TraceHasher doc's fold of words a and b of positions j and
 // j+1.
@@ -132,7 +125,7 @@ func fold(a, b uint64, j int) uint64 {
 }
 
 func (d *machineDigest) push(entry uint64) {
-	d.sum = hashMix(d.sum ^ entry)
+	d.sum = core.Mix64(d.sum ^ entry)
 	d.n++
 }
 
@@ -172,7 +165,7 @@ func (d *machineDigest) add(e *record.Entry) {
 func toDigest(to []core.MachineID) uint64 {
 	c := hashGolden ^ uint64(len(to))
 	for _, id := range to {
-		c = hashMix(c ^ uint64(id))
+		c = core.Mix64(c ^ uint64(id))
 	}
 	return c
 }
