@@ -31,6 +31,13 @@ var (
 	// already in the store.
 	ErrExists = errors.New("run already exists")
 
+	// ErrPartialRun is returned by RunMeta.CheckWhole, and so by replay and
+	// the analyses that need every machine, for a store that holds only
+	// some of a run's machines (one 'lamport machine' process's store, not
+	// yet merged): the others' sends are missing, so a receive could not be
+	// matched with its send.
+	ErrPartialRun = errors.New("the store holds only part of the run; merge every machine's store first (lamport merge)")
+
 	// ErrCorrupt is returned when data read from the store breaks the
 	// layout: an undecodable value, a missing or misplaced key, or (from
 	// Check) a broken invariant. The message says where.

@@ -193,3 +193,16 @@ func decodeMeta(b []byte) (RunMeta, error) {
 	}
 	return m, nil
 }
+
+// Partial reports whether the metadata lists only some of the run's
+// machines: a store of one 'lamport machine' process, not yet merged.
+func (m RunMeta) Partial() bool { return len(m.Machines) < len(m.Config) }
+
+// CheckWhole returns an error wrapping ErrPartialRun, naming the run and
+// the count, if m is Partial.
+func (m RunMeta) CheckWhole() error {
+	if m.Partial() {
+		return fmt.Errorf("run %s has %d of its %d machines: %w", m.ID, len(m.Machines), len(m.Config), ErrPartialRun)
+	}
+	return nil
+}

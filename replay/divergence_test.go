@@ -105,7 +105,7 @@ func TestPartOfARunIsRefusedNotReportedAsDivergence(t *testing.T) {
 	if err := st.UpdateRun("part", func(m *record.RunMeta) { m.Machines = m.Machines[:1] }); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := replay.Run(st, "part", replay.Options{}); !errors.Is(err, replay.ErrPartialRun) {
+	if _, err := replay.Run(st, "part", replay.Options{}); !errors.Is(err, record.ErrPartialRun) {
 		t.Fatalf("replay of machine 1's part alone: %v, want ErrPartialRun", err)
 	}
 }

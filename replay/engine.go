@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -122,17 +121,13 @@ func Run(st *record.Store, runID string, opt Options) (Result, error) {
 	return res, err
 }
 
-// ErrPartialRun is returned by Run for a store that holds only some of a
-// run's machines (one 'lamport machine' process's store, not yet merged):
-// the others' messages are missing, so replay would report false
-// divergences.
-var ErrPartialRun = errors.New("the store holds only part of the run; merge every machine's store first (lamport merge)")
-
 func run(r *record.Reader, opt Options) (Result, error) {
 	meta := r.Meta()
 	res := Result{RunID: meta.ID}
-	if len(meta.Machines) < len(meta.Config) {
-		return res, fmt.Errorf("run %s has %d of its %d machines: %w", meta.ID, len(meta.Machines), len(meta.Config), ErrPartialRun)
+	// A part of a run lacks the others' sends: replay would report false
+	// divergences.
+	if err := meta.CheckWhole(); err != nil {
+		return res, err
 	}
 	params := meta.Params
 	if opt.Params != nil {

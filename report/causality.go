@@ -62,7 +62,7 @@ var ErrTooManyMachines = fmt.Errorf("the run has more than %d machines, too many
 
 // CountCausality computes the Causality of the run r reads in one pass in
 // causal order (VectorClocks). It fails with VectorClocks' errors
-// (ErrPartialRun, ErrUnsentMessage) and ErrTooManyMachines.
+// (record.ErrPartialRun, ErrUnsentMessage) and ErrTooManyMachines.
 //
 // Memory: VectorClocks' (one event per machine, one vector per send still
 // in flight) plus, for the equal clocks, a count per Lamport clock value
@@ -255,7 +255,7 @@ func causalityOf(st *record.Store, runID string, maxMachines int) (*Causality, s
 			machines, maxMachines, CausalityMaxMachines)
 	case err == nil:
 		return &c, ""
-	case errors.Is(err, ErrPartialRun):
+	case errors.Is(err, record.ErrPartialRun):
 		return nil, "the store holds only part of the run (merge every machine's store first)"
 	case errors.Is(err, ErrUnsentMessage):
 		return nil, "the recording was cut before some message's send"

@@ -20,12 +20,6 @@ import (
 // two characters backslash and n, as ShiViz expects them.
 const ShiVizRegex = `(?<host>\S*) (?<clock>{.*})\n(?<event>.*)`
 
-// ErrPartialRun is returned by WriteShiViz and VectorClocks for a store
-// that holds only some of a run's machines (one 'lamport machine'
-// process's store, not yet merged): the other machines' sends are missing,
-// so the vector clocks of their receivers cannot be derived.
-var ErrPartialRun = errors.New("the store holds only part of the run; merge every machine's store first (lamport merge)")
-
 // ErrUnsentMessage is returned by WriteShiViz and VectorClocks when a
 // receive takes a message that no machine of the run sends before it in
 // causal order (a recording cut short, or a broken one), so the receive's
@@ -71,8 +65,10 @@ type VectorEvent struct {
 // messages sent and not yet received.
 func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 	meta := r.Meta()
-	if len(meta.Machines) < len(meta.Config) {
-		return fmt.Errorf("run %s has %d of its %d machines: %w", meta.ID, len(meta.Machines), len(meta.Config), ErrPartialRun)
+	// A part of a run lacks the others' sends, so the vector clocks of
+	// their receivers cannot be derived.
+	if err := meta.CheckWhole(); err != nil {
+		return err
 	}
 	ids := r.Machines()
 	type cursor struct {

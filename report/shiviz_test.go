@@ -332,7 +332,7 @@ func TestShiVizRefusesWhatItCannotDerive(t *testing.T) {
 
 	recordSim(t, st, "whole", 3, 1, 5*time.Second, "exp:5ms")
 	copyRun(t, st, "whole", "part", func(m *record.RunMeta) { m.Machines = m.Machines[:2] })
-	if err := report.WriteShiViz(&b, st, "part"); !errors.Is(err, report.ErrPartialRun) {
+	if err := report.WriteShiViz(&b, st, "part"); !errors.Is(err, record.ErrPartialRun) {
 		t.Fatalf("got %v, want ErrPartialRun", err)
 	}
 	if err := report.WriteShiViz(&b, st, "nosuchrun"); err == nil {

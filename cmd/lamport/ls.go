@@ -95,7 +95,7 @@ func lsCommand(e *env, args []string) error {
 			row.Machines = append(row.Machines, lsMachine{ID: mm.ID, Rate: mm.Rate})
 		}
 		row.machineCount = fmt.Sprint(len(m.Machines))
-		if len(m.Machines) < len(m.Config) {
+		if m.Partial() {
 			row.machineCount += "/" + fmt.Sprint(len(m.Config))
 		}
 		rows = append(rows, row)

@@ -252,7 +252,7 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 		}
 		return failure
 	}
-	if len(meta.Machines) < len(meta.Config) {
+	if meta.Partial() {
 		// Some machine process died before it recorded even the run's
 		// metadata (or gave up before its peers were all reachable). It is
 		// one of this run's machines all the same, started here: list it,

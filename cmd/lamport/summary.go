@@ -47,7 +47,7 @@ func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats [
 	if faults > 0 && meta.Mode != "sim" {
 		fmt.Fprintf(w, "faults: %d recorded (lost and duplicated messages, crashes, restarts); lamport report counts them\n", faults)
 	}
-	if len(meta.Machines) < len(meta.Config) {
+	if meta.Partial() {
 		fmt.Fprintf(w, "this store holds part of the run; merge every machine's store before replaying it:\n  lamport merge lamport.db %s <the other machines' stores> && lamport replay %s\n", storePath, meta.ID)
 		return
 	}
