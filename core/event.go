@@ -26,19 +26,6 @@ func (k Kind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// ParseKind is the inverse of Kind.String.
-func ParseKind(s string) (Kind, error) {
-	switch s {
-	case "recv":
-		return KindRecv, nil
-	case "send":
-		return KindSend, nil
-	case "internal":
-		return KindInternal, nil
-	}
-	return 0, fmt.Errorf("unknown event kind %q", s)
-}
-
 // Event is the output of one tick. Every tick yields exactly one event.
 type Event struct {
 	// Index is the event's 1-based position in its machine's history.

@@ -43,15 +43,7 @@ var shivizHost = regexp.MustCompile(`^m[1-9][0-9]*$`)
 // element-wise max of that and the host's previous vector, plus 1 in its
 // own entry; any other event is its host's previous vector plus 1. No
 // message is received twice, and no vector names a host it cannot know.
-func CheckShiViz(r io.Reader) (ShiVizSummary, error) { return checkShiViz(r, false) }
-
-// CheckShiVizOfFaultyRun is CheckShiViz for a run with duplicated
-// messages (sim --dup): a message may be received more than once, each
-// time merging the sender's vector at the send. The log alone cannot tell
-// an injected duplicate from a bug, so the strict check stays the default.
-func CheckShiVizOfFaultyRun(r io.Reader) (ShiVizSummary, error) { return checkShiViz(r, true) }
-
-func checkShiViz(r io.Reader, dupsAllowed bool) (ShiVizSummary, error) {
+func CheckShiViz(r io.Reader) (ShiVizSummary, error) {
 	sum := ShiVizSummary{Hosts: map[string]int{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
@@ -123,9 +115,7 @@ func checkShiViz(r io.Reader, dupsAllowed bool) (ShiVizSummary, error) {
 			if !ok {
 				return sum, bad("%s receives message %s before any send of it, or twice", host, id)
 			}
-			if !dupsAllowed {
-				delete(inFlight, id)
-			}
+			delete(inFlight, id)
 			for h, v := range sv {
 				if vec[h] < v {
 					return sum, bad("receive of %s: %s's entry %d is below the send's %d", id, h, vec[h], v)
