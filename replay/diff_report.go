@@ -3,7 +3,8 @@ package replay
 import (
 	"io"
 	"strconv"
-	"strings"
+
+	"lamport/internal/textfmt"
 )
 
 // WriteDiffReport writes a diff for people. The first line is the verdict:
@@ -14,64 +15,64 @@ import (
 // queue lengths. Nothing in it depends on when the runs were recorded, so
 // the same two runs always give the same report.
 func WriteDiffReport(w io.Writer, r DiffResult) error {
-	pw := &errWriter{w: w}
+	pw := &textfmt.Writer{W: w}
 	switch {
 	case r.Identical():
-		pw.printf("identical: %d machines, %s events\n", len(r.Machines), Thousands(r.A.Events))
+		pw.Printf("identical: %d machines, %s events\n", len(r.Machines), textfmt.Thousands(r.A.Events))
 	case r.First != nil:
 		f := r.First
-		pw.printf("different: first at machine %d, event %d\n", f.Machine, f.Index)
-		pw.printf("  %s\n", f.Reason)
-		pw.printf("  A: %s\n", diffEventText(f.A))
-		pw.printf("  B: %s\n", diffEventText(f.B))
+		pw.Printf("different: first at machine %d, event %d\n", f.Machine, f.Index)
+		pw.Printf("  %s\n", f.Reason)
+		pw.Printf("  A: %s\n", diffEventText(f.A))
+		pw.Printf("  B: %s\n", diffEventText(f.B))
 		if len(f.Before) > 0 {
-			pw.printf("  before it on machine %d, the same in A and B:\n", f.Machine)
+			pw.Printf("  before it on machine %d, the same in A and B:\n", f.Machine)
 			for _, ev := range f.Before {
-				pw.printf("    #%-6d %s\n", ev.Index, ev.Details)
+				pw.Printf("    #%-6d %s\n", ev.Index, ev.Details)
 			}
 		}
 	default:
 		// Only a machine without events that one run lacks differs.
 		for _, m := range r.Machines {
 			if !m.InA || !m.InB {
-				pw.printf("different: machine %d is %s\n", m.ID, onlyIn(m))
+				pw.Printf("different: machine %d is %s\n", m.ID, onlyIn(m))
 				break
 			}
 		}
 	}
-	pw.printf("run A: %s\n", runLine(r.A))
-	pw.printf("run B: %s\n", runLine(r.B))
+	pw.Printf("run A: %s\n", runLine(r.A))
+	pw.Printf("run B: %s\n", runLine(r.B))
 
 	rows := [][]string{{"machine", "events A", "events B", "differing", "final clock A", "final clock B", "max |diff|"}}
 	for _, m := range r.Machines {
-		row := []string{strconv.FormatUint(uint64(m.ID), 10), "-", "-", Thousands(m.Differing), "-", "-", "-"}
+		row := []string{strconv.FormatUint(uint64(m.ID), 10), "-", "-", textfmt.Thousands(m.Differing), "-", "-", "-"}
 		if m.InA {
-			row[1], row[4] = Thousands(m.EventsA), Thousands(m.FinalClockA)
+			row[1], row[4] = textfmt.Thousands(m.EventsA), textfmt.Thousands(m.FinalClockA)
 		}
 		if m.InB {
-			row[2], row[5] = Thousands(m.EventsB), Thousands(m.FinalClockB)
+			row[2], row[5] = textfmt.Thousands(m.EventsB), textfmt.Thousands(m.FinalClockB)
 		}
 		if m.InA && m.InB {
-			row[6] = Thousands(m.MaxClockDiff)
+			row[6] = textfmt.Thousands(m.MaxClockDiff)
 		}
 		rows = append(rows, row)
 	}
-	rows = append(rows, []string{"all", Thousands(r.A.Events), Thousands(r.B.Events), Thousands(r.Differing), "", "", Thousands(r.MaxClockDiff)})
-	writeTable(pw, rows)
+	rows = append(rows, []string{"all", textfmt.Thousands(r.A.Events), textfmt.Thousands(r.B.Events), textfmt.Thousands(r.Differing), "", "", textfmt.Thousands(r.MaxClockDiff)})
+	pw.Table(rows)
 	for _, m := range r.Machines {
 		switch {
 		case !m.InA || !m.InB:
-			pw.printf("  machine %d: %s\n", m.ID, onlyIn(m))
+			pw.Printf("  machine %d: %s\n", m.ID, onlyIn(m))
 		case m.EventsA > m.EventsB:
-			pw.printf("  machine %d: A has %s more events\n", m.ID, Thousands(m.EventsA-m.EventsB))
+			pw.Printf("  machine %d: A has %s more events\n", m.ID, textfmt.Thousands(m.EventsA-m.EventsB))
 		case m.EventsB > m.EventsA:
-			pw.printf("  machine %d: B has %s more events\n", m.ID, Thousands(m.EventsB-m.EventsA))
+			pw.Printf("  machine %d: B has %s more events\n", m.ID, textfmt.Thousands(m.EventsB-m.EventsA))
 		}
 	}
-	pw.printf("clock jumps and queue lengths:\n")
-	pw.printf("  A: %s\n", jumpsLine(r.A))
-	pw.printf("  B: %s\n", jumpsLine(r.B))
-	return pw.err
+	pw.Printf("clock jumps and queue lengths:\n")
+	pw.Printf("  A: %s\n", jumpsLine(r.A))
+	pw.Printf("  B: %s\n", jumpsLine(r.B))
+	return pw.Err
 }
 
 func diffEventText(ev *DiffEvent) string {
@@ -86,7 +87,7 @@ func onlyIn(m MachineDiff) string {
 	if m.InB {
 		side, events = "B", m.EventsB
 	}
-	return "only in " + side + " (" + Thousands(events) + " events)"
+	return "only in " + side + " (" + textfmt.Thousands(events) + " events)"
 }
 
 func runLine(s RunSummary) string {
@@ -95,31 +96,7 @@ func runLine(s RunSummary) string {
 }
 
 func jumpsLine(s RunSummary) string {
-	return "jumps > 1: " + Thousands(s.JumpsOverOne) + " of " + Thousands(s.Events) + " events, mean jump " +
-		strconv.FormatFloat(s.MeanJump, 'f', 2, 64) + ", max " + Thousands(s.MaxJump) +
+	return "jumps > 1: " + textfmt.Thousands(s.JumpsOverOne) + " of " + textfmt.Thousands(s.Events) + " events, mean jump " +
+		strconv.FormatFloat(s.MeanJump, 'f', 2, 64) + ", max " + textfmt.Thousands(s.MaxJump) +
 		"; queue at tick mean " + strconv.FormatFloat(s.MeanQueueAtTick, 'f', 2, 64) + ", max " + strconv.Itoa(s.MaxQueueAtTick)
-}
-
-// writeTable writes rows with every column right-aligned to its widest
-// cell, two spaces apart and indented by two.
-func writeTable(pw *errWriter, rows [][]string) {
-	var widths []int
-	for _, row := range rows {
-		for i, cell := range row {
-			if i == len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], len(cell))
-		}
-	}
-	var b strings.Builder
-	for _, row := range rows {
-		b.Reset()
-		for i, cell := range row {
-			b.WriteString("  ")
-			b.WriteString(strings.Repeat(" ", widths[i]-len(cell)))
-			b.WriteString(cell)
-		}
-		pw.printf("%s\n", strings.TrimRight(b.String(), " "))
-	}
 }

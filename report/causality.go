@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"lamport/core"
+	"lamport/internal/textfmt"
 	"lamport/record"
 )
 
@@ -279,8 +280,8 @@ func causalityLine(a *Analysis) string {
 		return causalityTitle + ": not computed: " + a.CausalityNote
 	}
 	return fmt.Sprintf("%s: %s pairs of events on different machines; %s ordered by happened-before%s, %s concurrent%s; %s %s a Lamport clock",
-		causalityTitle, thousands(c.CrossPairs), thousands(c.Ordered), percentOf(c.Ordered, c.CrossPairs),
-		thousands(c.Concurrent), percentOf(c.Concurrent, c.CrossPairs), thousands(c.EqualClockPairs), pluralVerb(c.EqualClockPairs, "pair shares", "pairs share"))
+		causalityTitle, textfmt.Thousands(c.CrossPairs), textfmt.Thousands(c.Ordered), percentOf(c.Ordered, c.CrossPairs),
+		textfmt.Thousands(c.Concurrent), percentOf(c.Concurrent, c.CrossPairs), textfmt.Thousands(c.EqualClockPairs), pluralVerb(c.EqualClockPairs, "pair shares", "pairs share"))
 }
 
 // causalityRows are the page's table of the causality figures, header
@@ -288,10 +289,10 @@ func causalityLine(a *Analysis) string {
 func causalityRows(c *Causality) [][]string {
 	return [][]string{
 		{"pairs of events on different machines", "count", "share"},
-		{"all", thousands(c.CrossPairs), ""},
-		{"ordered by happened-before", thousands(c.Ordered), strings.Trim(percentOf(c.Ordered, c.CrossPairs), " ()")},
-		{"concurrent", thousands(c.Concurrent), strings.Trim(percentOf(c.Concurrent, c.CrossPairs), " ()")},
-		{"with equal Lamport clocks", thousands(c.EqualClockPairs), strings.Trim(percentOf(c.EqualClockPairs, c.CrossPairs), " ()")},
+		{"all", textfmt.Thousands(c.CrossPairs), ""},
+		{"ordered by happened-before", textfmt.Thousands(c.Ordered), strings.Trim(percentOf(c.Ordered, c.CrossPairs), " ()")},
+		{"concurrent", textfmt.Thousands(c.Concurrent), strings.Trim(percentOf(c.Concurrent, c.CrossPairs), " ()")},
+		{"with equal Lamport clocks", textfmt.Thousands(c.EqualClockPairs), strings.Trim(percentOf(c.EqualClockPairs, c.CrossPairs), " ()")},
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/textfmt"
 	"lamport/record"
 )
 
@@ -163,14 +164,14 @@ func faultLine(a Analysis) string {
 		crashes = "crash"
 	}
 	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s %s losing %s queued messages",
-		thousands(a.Lost), thousands(a.Duplicated), thousands(a.Crashes), crashes, thousands(a.QueueLost))
+		textfmt.Thousands(a.Lost), textfmt.Thousands(a.Duplicated), textfmt.Thousands(a.Crashes), crashes, textfmt.Thousands(a.QueueLost))
 }
 
 // textHeader is WriteText's first line.
 func textHeader(a Analysis) string {
 	return fmt.Sprintf("run %s  %s  seed %d  %s  %d machines  %s  %s events  %s messages sent  %s still queued  %s in flight",
 		a.Run, a.Mode, a.Seed, a.Status, len(a.Machines), a.Duration.Round(time.Millisecond),
-		thousands(a.Events), thousands(a.Sent), thousands(a.Queued), thousands(a.InFlight))
+		textfmt.Thousands(a.Events), textfmt.Thousands(a.Sent), textfmt.Thousands(a.Queued), textfmt.Thousands(a.InFlight))
 }
 
 func (p *page) metaTable() {
@@ -297,12 +298,12 @@ func (p *page) windowCaption(sp spaceTime) string {
 	var b strings.Builder
 	if win.Window.ByTime() {
 		fmt.Fprintf(&b, "The events between %v and %v after the run's start (the end excluded): %s of the run's %s events",
-			win.Window.From, win.Window.To, thousands(win.Selected), thousands(win.Total))
+			win.Window.From, win.Window.To, textfmt.Thousands(win.Selected), textfmt.Thousands(win.Total))
 	} else {
 		fmt.Fprintf(&b, "Events %d to %d of the run's %s, numbered in time order across all machines as 'lamport show' lists them",
-			win.Window.First, win.Window.Last, thousands(win.Total))
+			win.Window.First, win.Window.Last, textfmt.Thousands(win.Total))
 		if win.Window.Last > win.Total {
-			fmt.Fprintf(&b, " (the run has only %s)", thousands(win.Total))
+			fmt.Fprintf(&b, " (the run has only %s)", textfmt.Thousands(win.Total))
 		}
 	}
 	if n := uint64(len(win.Events)); n < win.Selected {

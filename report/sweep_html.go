@@ -5,6 +5,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"lamport/internal/textfmt"
 )
 
 // WriteSweepHTML writes a sweep as one self-contained page: the table of
@@ -13,7 +15,7 @@ import (
 // the highest seed. Like the run report it needs no network and no
 // JavaScript, and it is well-formed XML.
 func WriteSweepHTML(w io.Writer, s Sweep) error {
-	pw := &textWriter{w: w}
+	pw := &textfmt.Writer{W: w}
 	if err := WriteHTMLHead(w, "lamport sweep "+s.ID); err != nil {
 		return fmt.Errorf("write sweep html: %w", err)
 	}
@@ -27,43 +29,43 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 			seeds = append(seeds, textUint(r.Seed))
 		}
 	}
-	pw.printf("<h1>Sweep %s</h1>\n<p class=\"note\">%d variants, %d runs of %s each, mode %s, seeds %s (the same for every variant). "+
+	pw.Printf("<h1>Sweep %s</h1>\n<p class=\"note\">%d variants, %d runs of %s each, mode %s, seeds %s (the same for every variant). "+
 		"Each figure is the mean across the variant's seeds, with [min, max]. lamport ls --sweep %s lists the runs.</p>\n",
 		Esc(s.ID), len(s.Variants), runs, s.Duration, Esc(s.Mode), Esc(strings.Join(seeds, ", ")), Esc(s.ID))
 
 	labels := sweepLabels(s.Variants)
-	pw.printf("<table id=\"sweep-table\">\n<tr><th style=\"text-align: left\">label</th><th style=\"text-align: left\">variant</th><th>runs</th>")
+	pw.Printf("<table id=\"sweep-table\">\n<tr><th style=\"text-align: left\">label</th><th style=\"text-align: left\">variant</th><th>runs</th>")
 	for _, fig := range sweepFigures {
-		pw.printf("<th>%s</th>", Esc(fig.title))
+		pw.Printf("<th>%s</th>", Esc(fig.title))
 	}
-	pw.printf("</tr>\n")
+	pw.Printf("</tr>\n")
 	for i := range s.Variants {
 		v := &s.Variants[i]
 		// The name keeps to one line and takes the width it needs; each
 		// figure puts its [min, max] under the mean in a smaller font, so
 		// the table fits a 1280-pixel window.
-		pw.printf("<tr><td style=\"text-align: left\">%s</td><td style=\"text-align: left; white-space: nowrap\">%s</td><td>%d</td>", Esc(labels[i]), Esc(v.Name), len(v.Runs))
+		pw.Printf("<tr><td style=\"text-align: left\">%s</td><td style=\"text-align: left; white-space: nowrap\">%s</td><td>%d</td>", Esc(labels[i]), Esc(v.Name), len(v.Runs))
 		for _, fig := range sweepFigures {
 			mean, spread, ranged := strings.Cut(fig.spread(v).format(fig.digits), " [")
 			if !ranged {
-				pw.printf("<td style=\"white-space: nowrap\">%s</td>", Esc(mean))
+				pw.Printf("<td style=\"white-space: nowrap\">%s</td>", Esc(mean))
 				continue
 			}
-			pw.printf("<td style=\"white-space: nowrap\">%s<br/><span style=\"font-size: 11px; color: #555\">[%s</span></td>", Esc(mean), Esc(spread))
+			pw.Printf("<td style=\"white-space: nowrap\">%s<br/><span style=\"font-size: 11px; color: #555\">[%s</span></td>", Esc(mean), Esc(spread))
 		}
-		pw.printf("</tr>\n")
+		pw.Printf("</tr>\n")
 	}
-	pw.printf("</table>\n")
+	pw.Printf("</table>\n")
 	for _, note := range sweepNotes(s) {
-		pw.printf("<p class=\"note\">%s.</p>\n", Esc(note))
+		pw.Printf("<p class=\"note\">%s.</p>\n", Esc(note))
 	}
-	if pw.err != nil {
-		return fmt.Errorf("write sweep html: %w", pw.err)
+	if pw.Err != nil {
+		return fmt.Errorf("write sweep html: %w", pw.Err)
 	}
 
 	// Two charts to a row on a wide screen: the variants side by side in
 	// each, the figures side by side across.
-	pw.printf("<div style=\"display: flex; flex-wrap: wrap; gap: 8px 24px\">\n")
+	pw.Printf("<div style=\"display: flex; flex-wrap: wrap; gap: 8px 24px\">\n")
 	for _, fig := range sweepFigures {
 		chart := BarChart{
 			ID:     "sweep-" + strings.ReplaceAll(fig.column, "_", "-"),
@@ -78,18 +80,18 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 			sp := fig.spread(&s.Variants[i])
 			chart.Groups = append(chart.Groups, BarGroup{Label: labels[i], Bars: []Bar{{Value: sp.Mean, Lo: sp.Min, Hi: sp.Max, HasRange: true}}})
 		}
-		pw.printf("<figure>\n")
-		if pw.err == nil {
-			pw.err = chart.WriteSVG(w)
+		pw.Printf("<figure>\n")
+		if pw.Err == nil {
+			pw.Err = chart.WriteSVG(w)
 		}
-		pw.printf("</figure>\n")
+		pw.Printf("</figure>\n")
 	}
-	pw.printf("</div>\n")
-	if pw.err == nil {
-		pw.err = WriteHTMLFoot(w)
+	pw.Printf("</div>\n")
+	if pw.Err == nil {
+		pw.Err = WriteHTMLFoot(w)
 	}
-	if pw.err != nil {
-		return fmt.Errorf("write sweep html: %w", pw.err)
+	if pw.Err != nil {
+		return fmt.Errorf("write sweep html: %w", pw.Err)
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"lamport/internal/textfmt"
 )
 
 // WriteSweepMarkdown writes one markdown table row per variant, each
@@ -14,27 +16,27 @@ import (
 // when every seed gave the same value), then, after a blank line, a list
 // of what the figures that are easy to misread mean.
 func WriteSweepMarkdown(w io.Writer, s Sweep) error {
-	pw := &textWriter{w: w}
+	pw := &textfmt.Writer{W: w}
 	header := []string{"variant", "runs"}
 	align := []string{"---", "---:"}
 	for _, fig := range sweepFigures {
 		header = append(header, fig.title)
 		align = append(align, "---:")
 	}
-	pw.printf("| %s |\n| %s |\n", strings.Join(header, " | "), strings.Join(align, " | "))
+	pw.Printf("| %s |\n| %s |\n", strings.Join(header, " | "), strings.Join(align, " | "))
 	for i := range s.Variants {
 		v := &s.Variants[i]
 		row := []string{strings.ReplaceAll(v.Name, "|", `\|`), strconv.Itoa(len(v.Runs))}
 		for _, fig := range sweepFigures {
 			row = append(row, fig.spread(v).format(fig.digits))
 		}
-		pw.printf("| %s |\n", strings.Join(row, " | "))
+		pw.Printf("| %s |\n", strings.Join(row, " | "))
 	}
-	pw.printf("\n")
+	pw.Printf("\n")
 	for _, note := range sweepNotes(s) {
-		pw.printf("- %s\n", note)
+		pw.Printf("- %s\n", note)
 	}
-	return pw.err
+	return pw.Err
 }
 
 func (s Spread) format(digits int) string {

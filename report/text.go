@@ -1,10 +1,11 @@
 package report
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
+
+	"lamport/internal/textfmt"
 )
 
 // WriteText writes a as compact text for people: a header line with the
@@ -13,26 +14,26 @@ import (
 // misread, one line per machine with its histogram of jumps, and the
 // messages per pair.
 func WriteText(w io.Writer, a Analysis) error {
-	pw := &textWriter{w: w}
-	pw.printf("%s\n", textHeader(a))
+	pw := &textfmt.Writer{W: w}
+	pw.Printf("%s\n", textHeader(a))
 	if line := faultLine(a); line != "" {
-		pw.printf("%s\n", line)
+		pw.Printf("%s\n", line)
 	}
 	if len(a.Machines) == 0 {
-		return pw.err
+		return pw.Err
 	}
 	if note := perSecondNote(a.Speed); note != "" {
-		pw.printf("%s\n", note)
+		pw.Printf("%s\n", note)
 	}
 
-	pw.printf("events and queues (%s):\n", queueAtTickNote)
-	pw.table(machineRows(&a))
+	pw.Printf("events and queues (%s):\n", queueAtTickNote)
+	pw.Table(machineRows(&a))
 
-	pw.printf("clock jumps, gaps and drift (clock units; fastest machine %d):\n", a.Fastest)
-	pw.table(jumpRows(&a))
-	pw.printf("  %s\n", vsFastestNote)
+	pw.Printf("clock jumps, gaps and drift (clock units; fastest machine %d):\n", a.Fastest)
+	pw.Table(jumpRows(&a))
+	pw.Printf("  %s\n", vsFastestNote)
 
-	pw.printf("jump histogram per machine (jump size: events):\n")
+	pw.Printf("jump histogram per machine (jump size: events):\n")
 	for _, m := range a.Machines {
 		var b strings.Builder
 		for _, h := range m.Jumps.Histogram {
@@ -41,17 +42,17 @@ func WriteText(w io.Writer, a Analysis) error {
 			b.WriteString(": ")
 			b.WriteString(textUint(h.Count))
 		}
-		pw.printf("  machine %d:%s\n", m.ID, b.String())
+		pw.Printf("  machine %d:%s\n", m.ID, b.String())
 	}
 
 	if len(a.Pairs) > 0 {
-		pw.printf("messages per pair:\n")
-		pw.table(pairRows(&a))
+		pw.Printf("messages per pair:\n")
+		pw.Table(pairRows(&a))
 	}
 	if line := causalityLine(&a); line != "" {
-		pw.printf("%s\n", line)
+		pw.Printf("%s\n", line)
 	}
-	return pw.err
+	return pw.Err
 }
 
 // machineRows, jumpRows and pairRows are the cells of the report's tables,
@@ -126,53 +127,4 @@ func textRate(r int, speed float64) string {
 		return strconv.Itoa(r)
 	}
 	return strconv.Itoa(r) + "x" + strconv.FormatFloat(speed, 'g', -1, 64)
-}
-
-// thousands writes n with a space between groups of three digits: 82 800.
-func thousands(n uint64) string {
-	s := textUint(n)
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ' ')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
-
-// textWriter keeps the first write error so formatting stays linear.
-type textWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (p *textWriter) printf(format string, args ...any) {
-	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, format, args...)
-	}
-}
-
-// table writes rows with every column right-aligned to its widest cell,
-// two spaces apart and indented by two.
-func (p *textWriter) table(rows [][]string) {
-	var widths []int
-	for _, row := range rows {
-		for i, cell := range row {
-			if i == len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], len(cell))
-		}
-	}
-	var b strings.Builder
-	for _, row := range rows {
-		b.Reset()
-		for i, cell := range row {
-			b.WriteString("  ")
-			b.WriteString(strings.Repeat(" ", widths[i]-len(cell)))
-			b.WriteString(cell)
-		}
-		p.printf("%s\n", strings.TrimRight(b.String(), " "))
-	}
 }

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"syscall"
 
-	"lamport/replay"
+	"lamport/internal/textfmt"
 )
 
 const isDarwin = runtime.GOOS == "darwin"
@@ -504,7 +504,7 @@ func writeBenchTable(w io.Writer, r benchReport) error {
 			targets = append(targets, c.Target)
 			verdicts = append(verdicts, passText(c.Pass))
 		}
-		tw.row(row.Name, strconv.Itoa(len(row.Runs)), replay.Thousands(row.Events), strconv.FormatFloat(row.Seconds, 'f', 3, 64),
+		tw.row(row.Name, strconv.Itoa(len(row.Runs)), textfmt.Thousands(row.Events), strconv.FormatFloat(row.Seconds, 'f', 3, 64),
 			strconv.FormatFloat(row.CPUSeconds, 'f', 2, 64), millions(row.EventsPerSecond), optFloat(row.BytesPerEvent, 1), megabytes(row.PeakRSS), megabytes(row.PeakAnon),
 			optRatio(row.RatioToRaw), strings.Join(targets, "; "), strings.Join(verdicts, " "))
 	}

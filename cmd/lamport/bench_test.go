@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"lamport/replay"
+	"lamport/internal/textfmt"
 )
 
 // simEvents is the event count 'lamport sim --no-record' reports for a
@@ -149,7 +149,7 @@ func TestBenchTableAndPreparedStore(t *testing.T) {
 	if len(lines) != 4 || !strings.HasPrefix(lines[1], "measurement ") {
 		t.Fatalf("want a title, a header and two rows:\n%s", stdout.String())
 	}
-	events := replay.Thousands(simEvents(t, 7, benchQuickSizes.main))
+	events := textfmt.Thousands(simEvents(t, 7, benchQuickSizes.main))
 	for i, name := range []string{"sim", "replay"} {
 		f := strings.Fields(lines[2+i])
 		if f[0] != name || f[1] != "2" || !strings.Contains(lines[2+i], " "+events+" ") {

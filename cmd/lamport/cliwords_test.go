@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"lamport/internal/textfmt"
 	"lamport/record"
-	"lamport/replay"
 )
 
 // TestUsageLinesNameOnlyRealFlags: every --flag that a command's Usage
@@ -72,7 +72,7 @@ func TestMergeSaysWhatItMerged(t *testing.T) {
 		for _, s := range stats {
 			events += s.Events
 		}
-		want = append(want, fmt.Sprintf("run %s, %d machines, %s events", metas[0].ID, len(stats), replay.Thousands(events)))
+		want = append(want, fmt.Sprintf("run %s, %d machines, %s events", metas[0].ID, len(stats), textfmt.Thousands(events)))
 		st.Close()
 	}
 	code, stdout, errOut := lamport(t, "merge", out, a, b)

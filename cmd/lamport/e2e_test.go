@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/textfmt"
 	"lamport/live"
 	"lamport/record"
 	"lamport/replay"
@@ -254,7 +255,7 @@ func TestRunThenReadItBack(t *testing.T) {
 	}
 
 	code, out, errOut = lamport(t, "replay", "latest", "--store", store)
-	if code != 0 || !strings.HasPrefix(out, fmt.Sprintf("identical: 3 machines, %s events", replay.Thousands(runs[0].Events))) {
+	if code != 0 || !strings.HasPrefix(out, fmt.Sprintf("identical: 3 machines, %s events", textfmt.Thousands(runs[0].Events))) {
 		t.Fatalf("replay of the live run: exit %d\n%s%s", code, out, errOut)
 	}
 

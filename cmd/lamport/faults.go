@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"lamport/core"
+	"lamport/internal/textfmt"
 	"lamport/replay"
 )
 
@@ -114,7 +115,7 @@ func faultSummary(res replay.SimResult) string {
 		crashes = "crash"
 	}
 	return fmt.Sprintf("faults: %s messages lost, %s duplicated, %s %s",
-		replay.Thousands(res.Lost), replay.Thousands(res.Duplicated), replay.Thousands(res.Crashes), crashes)
+		textfmt.Thousands(res.Lost), textfmt.Thousands(res.Duplicated), textfmt.Thousands(res.Crashes), crashes)
 }
 
 // liveFaultFlags are the faults run and machine inject at the sending

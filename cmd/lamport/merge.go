@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"lamport/internal/textfmt"
 	"lamport/record"
-	"lamport/replay"
 )
 
 func mergeCommand(e *env, args []string) error {
@@ -115,5 +115,5 @@ func plural64(n uint64, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
-	return replay.Thousands(n) + " " + noun + "s"
+	return textfmt.Thousands(n) + " " + noun + "s"
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"lamport/internal/textfmt"
 	"lamport/record"
 	"lamport/replay"
 )
@@ -185,7 +186,7 @@ func printSimSummary(e *env, store string, seed uint64, meta record.RunMeta, res
 	if meta.ID != "" {
 		printRunSummary(e.stdout, store, meta, res.Stats)
 	} else {
-		fmt.Fprintf(e.stdout, "sim (not recorded)  seed %d  %d machines  %s events  %s arrivals\n", seed, len(res.Stats), replay.Thousands(res.Events), replay.Thousands(res.Arrivals))
+		fmt.Fprintf(e.stdout, "sim (not recorded)  seed %d  %d machines  %s events  %s arrivals\n", seed, len(res.Stats), textfmt.Thousands(res.Events), textfmt.Thousands(res.Arrivals))
 	}
 	speedup := virtual.Seconds() / max(wall.Seconds(), 1e-9)
 	fmt.Fprintf(e.stdout, "virtual %s in %s wall (%sx real time)\n", virtual, wall.Round(time.Millisecond), speedupText(speedup))
