@@ -1,31 +1,5 @@
 package core
 
-import "fmt"
-
-// Kind is what a machine did on a tick.
-type Kind uint8
-
-const (
-	// KindRecv: the machine took one message off its queue.
-	KindRecv Kind = iota + 1
-	// KindSend: the machine sent one message to each machine in Event.To.
-	KindSend
-	// KindInternal: the machine did an internal event.
-	KindInternal
-)
-
-func (k Kind) String() string {
-	switch k {
-	case KindRecv:
-		return "recv"
-	case KindSend:
-		return "send"
-	case KindInternal:
-		return "internal"
-	}
-	return fmt.Sprintf("kind(%d)", uint8(k))
-}
-
 // Event is the output of one tick. Every tick yields exactly one event.
 type Event struct {
 	// Index is the event's 1-based position in its machine's history.

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/record"
 	"lamport/wire"
 )
 
@@ -42,19 +41,19 @@ func (n *node) decideFates(ev core.Event, sent []core.Message, at time.Duration,
 	fates = fates[:0]
 	for i, msg := range sent {
 		to := ev.To[i]
-		reason := record.LostReason(0)
+		reason := core.LostReason(0)
 		switch {
 		case n.faults.Cut(n.self, to, at):
-			reason = record.LostPartition
+			reason = core.LostPartition
 		case n.faults.Drop > 0 && n.faultRNG.Float64() < n.faults.Drop:
-			reason = record.LostDrop
+			reason = core.LostDrop
 		}
 		if reason == 0 {
 			fates = append(fates, fateSend)
 			continue
 		}
 		fates = append(fates, fateLost)
-		n.rec.Append(n.self, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: reason}})
+		n.rec.Append(n.self, core.Entry{At: at, Msg: msg, Fault: core.Fault{Kind: core.FaultLost, To: to, Reason: reason}})
 	}
 	return fates
 }
@@ -74,13 +73,13 @@ func (n *node) recordUndelivered(shared []wire.Envelope) int {
 			continue
 		}
 		for _, msg := range l.Undelivered() {
-			n.rec.Append(n.self, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: peer, Reason: record.LostDown}})
+			n.rec.Append(n.self, core.Entry{At: at, Msg: msg, Fault: core.Fault{Kind: core.FaultLost, To: peer, Reason: core.LostDown}})
 			lost++
 		}
 	}
 	for _, e := range shared {
 		if e.Msg.From == n.self {
-			n.rec.Append(n.self, record.Entry{At: at, Msg: e.Msg, Fault: record.Fault{Kind: record.FaultLost, To: e.To, Reason: record.LostDown}})
+			n.rec.Append(n.self, core.Entry{At: at, Msg: e.Msg, Fault: core.Fault{Kind: core.FaultLost, To: e.To, Reason: core.LostDown}})
 			lost++
 		}
 	}

@@ -48,7 +48,7 @@ func TestSendSideFaultsAreRecordedAndReplay(t *testing.T) {
 		seq  uint64
 	}
 	sentAt := map[key]time.Duration{}
-	lost := map[key]record.LostReason{}
+	lost := map[key]core.LostReason{}
 	arrivedAt := map[key]time.Duration{}
 	err = st.View("faulty", func(r *record.Reader) error {
 		for _, id := range r.Machines() {
@@ -61,13 +61,13 @@ func TestSendSideFaultsAreRecordedAndReplay(t *testing.T) {
 					for _, m := range e.Event.Sent(id) {
 						sentAt[key{m.From, m.Seq}] = e.At
 					}
-				case e.Fault.Kind == record.FaultLost:
+				case e.Fault.Kind == core.FaultLost:
 					if e.Msg.From != id || e.At != lastSend {
 						t.Errorf("machine %d logs the loss of %s at %v, not right after its send at %v", id, e.Msg.ID(), e.At, lastSend)
 					}
 					lost[key{e.Msg.From, e.Msg.Seq}] = e.Fault.Reason
 					cutNow := part.From <= e.At && e.At < part.To && (id == 1 && e.Fault.To == 2 || id == 2 && e.Fault.To == 1)
-					if cutNow != (e.Fault.Reason == record.LostPartition) || e.Fault.Reason == record.LostDown {
+					if cutNow != (e.Fault.Reason == core.LostPartition) || e.Fault.Reason == core.LostDown {
 						t.Errorf("message %s to %d at %v lost for %v", e.Msg.ID(), e.Fault.To, e.At, e.Fault.Reason)
 					}
 				case e.Arrival:
@@ -80,14 +80,14 @@ func TestSendSideFaultsAreRecordedAndReplay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reasons := map[record.LostReason]int{}
+	reasons := map[core.LostReason]int{}
 	for k, why := range lost {
 		reasons[why]++
 		if _, ok := arrivedAt[k]; ok {
 			t.Errorf("lost message %d:%d arrived", k.from, k.seq)
 		}
 	}
-	if reasons[record.LostDrop] == 0 || reasons[record.LostPartition] == 0 {
+	if reasons[core.LostDrop] == 0 || reasons[core.LostPartition] == 0 {
 		t.Errorf("losses by reason %v; want drops and partition losses", reasons)
 	}
 	// Every machine's offsets share one origin in a one-process run, so a

@@ -93,7 +93,7 @@ func TestLiveRunOverLoopbackObeysTheModel(t *testing.T) {
 func checkPacing(t *testing.T, st *record.Store, id core.MachineID, events uint64, d time.Duration) {
 	t.Helper()
 	var mid, last time.Duration
-	err := st.Scan("loopback", id, func(e record.Entry) error {
+	err := st.Scan("loopback", id, func(e core.Entry) error {
 		if e.Arrival {
 			return nil
 		}
@@ -116,7 +116,7 @@ func checkPacing(t *testing.T, st *record.Store, id core.MachineID, events uint6
 
 // checkLogFile checks machine s's log file of the run: its header names
 // the run, seed, machine and rate, then one timed line per event.
-func checkLogFile(t *testing.T, dir string, spec live.Spec, s record.MachineStats) {
+func checkLogFile(t *testing.T, dir string, spec live.Spec, s core.MachineStats) {
 	t.Helper()
 	path := filepath.Join(dir, spec.RunID, fmt.Sprintf("log_%d.txt", s.ID))
 	f, err := os.Open(path)

@@ -64,7 +64,7 @@ type node struct {
 	// restart holds the crash and restart entries of a rejoin until the
 	// machine's first input, under mu, so they precede everything it sees
 	// after coming back, and a rejoin that sees nothing records nothing.
-	restart []record.Entry
+	restart []core.Entry
 
 	// maxLate is the worst tick lateness seen; tick goroutine only.
 	maxLate time.Duration
@@ -160,7 +160,7 @@ func (n *node) arrive(_ core.MachineID, msg core.Message) {
 	}
 	n.recordRestart()
 	n.machine.Deliver(msg)
-	n.rec.Append(n.self, record.Entry{At: n.clock.Now().Sub(n.start), Arrival: true, Msg: msg})
+	n.rec.Append(n.self, core.Entry{At: n.clock.Now().Sub(n.start), Arrival: true, Msg: msg})
 }
 
 // tick is the tick input. The event is recorded before its messages go on
@@ -170,7 +170,7 @@ func (n *node) tick() {
 	n.recordRestart()
 	ev := n.machine.Tick()
 	at := n.clock.Now().Sub(n.start)
-	n.rec.Append(n.self, record.Entry{At: at, Event: ev})
+	n.rec.Append(n.self, core.Entry{At: at, Event: ev})
 	sent := ev.Sent(n.self)
 	n.fates = n.decideFates(ev, sent, at, n.fates)
 	n.mu.Unlock()

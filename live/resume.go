@@ -32,7 +32,7 @@ func OptionRestarts(id core.MachineID) string {
 // the model, which rebuilds its clock, queue, random stream and message
 // numbers exactly, checking every recorded event on the way, and returns
 // the entries that record the crash and the restart.
-func resumeNode(spec Spec, n *node) ([]record.Entry, error) {
+func resumeNode(spec Spec, n *node) ([]core.Entry, error) {
 	meta, err := spec.Store.Run(spec.RunID)
 	if err != nil {
 		return nil, fmt.Errorf("rejoin run %s: %w", spec.RunID, err)
@@ -55,9 +55,9 @@ func resumeNode(spec Spec, n *node) ([]record.Entry, error) {
 			switch {
 			case e.Arrival:
 				n.machine.Deliver(e.Msg)
-			case e.Fault.Kind == record.FaultCrash:
+			case e.Fault.Kind == core.FaultCrash:
 				n.machine.Crash()
-			case e.Fault.Kind == record.FaultRestart:
+			case e.Fault.Kind == core.FaultRestart:
 				n.machine.Restart(e.Fault.Missed, e.Fault.ResetClock, e.Fault.SeqSkip)
 			case e.Fault.Kind != 0:
 			default:
@@ -84,12 +84,12 @@ func resumeNode(spec Spec, n *node) ([]record.Entry, error) {
 	if spec.Duration > 0 && at >= spec.Duration {
 		return nil, fmt.Errorf("rejoin run %s: its schedule ended %v after its start (--duration %v); there is nothing left to run", spec.RunID, spec.Duration, spec.Duration)
 	}
-	crash := record.Entry{At: lastAt, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: n.machine.Crash()}}
+	crash := core.Entry{At: lastAt, Fault: core.Fault{Kind: core.FaultCrash, QueueLost: n.machine.Crash()}}
 	n.machine.Restart(missed, false, RestartSeqSkip)
-	restart := record.Entry{At: at, Fault: record.Fault{Kind: record.FaultRestart, Missed: missed, SeqSkip: RestartSeqSkip}}
+	restart := core.Entry{At: at, Fault: core.Fault{Kind: core.FaultRestart, Missed: missed, SeqSkip: RestartSeqSkip}}
 	n.resumeBegin = n.start
 	n.firstTick = int64(n.machine.Ticks()) + 1
-	return []record.Entry{crash, restart}, nil
+	return []core.Entry{crash, restart}, nil
 }
 
 // markRejoined records, once the rejoined machine has reached its peers,

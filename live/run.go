@@ -73,7 +73,7 @@ type Spec struct {
 // Result is what a finished run reports.
 type Result struct {
 	Meta  record.RunMeta
-	Stats []record.MachineStats
+	Stats []core.MachineStats
 	// MaxLateness is the worst delay of a tick behind its due time, per
 	// local machine.
 	MaxLateness map[core.MachineID]time.Duration
@@ -182,7 +182,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		nodes = append(nodes, n)
 		meta.Machines = append(meta.Machines, mm)
 	}
-	var restart []record.Entry
+	var restart []core.Entry
 	if spec.Resume {
 		restart, err = resumeNode(spec, nodes[0])
 	} else {

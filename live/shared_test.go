@@ -24,7 +24,7 @@ func messagesSent(t *testing.T, st *record.Store, runID string) (sent, lost uint
 			it := r.Entries(id)
 			for e, ok := it.Next(); ok; e, ok = it.Next() {
 				switch {
-				case e.Fault.Kind == record.FaultLost:
+				case e.Fault.Kind == core.FaultLost:
 					lost++
 				case e.IsTick() && e.Event.Kind == core.KindSend:
 					sent += uint64(len(e.Event.To))

@@ -72,7 +72,7 @@ finished:
 		t.Fatalf("rate %d at speed %v over 10s: %d ticks, want %d", n.machine.Rate(), speed, n.machine.Ticks(), want)
 	}
 	var k int64
-	err = st.Scan("fake", 1, func(e record.Entry) error {
+	err = st.Scan("fake", 1, func(e core.Entry) error {
 		k++
 		if e.At != time.Duration(k)*interval {
 			t.Fatalf("tick %d recorded at %v, due at %v", k, e.At, time.Duration(k)*interval)

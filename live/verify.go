@@ -85,13 +85,13 @@ func verifyMachine(r *record.Reader, id core.MachineID, sent map[core.Message]se
 			continue
 		}
 		switch e.Fault.Kind {
-		case record.FaultCrash:
+		case core.FaultCrash:
 			if e.Fault.QueueLost != len(queue) {
 				return fmt.Errorf("crash at %v lost %d queued messages, arrivals and receives leave %d", e.At, e.Fault.QueueLost, len(queue))
 			}
 			queue = nil
 			continue
-		case record.FaultRestart:
+		case core.FaultRestart:
 			if e.Fault.ResetClock {
 				clock = 0
 			}

@@ -165,7 +165,7 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 		return s.corruptf("%s: stats: %v", where, err)
 	}
 
-	count := MachineStats{ID: id}
+	count := core.MachineStats{ID: id}
 	var want uint64 = 1
 	var ticks, missed uint64
 	var it chunkIter
@@ -183,7 +183,7 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 		}
 		for it.left > 0 {
 			pos := it.pos
-			var e Entry
+			var e core.Entry
 			if err := it.next(&e); err != nil {
 				return s.corruptf("%s chunk %d: %v", where, n, err)
 			}
@@ -193,10 +193,10 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 			if count.Entries > 0 && e.At < count.LastAt {
 				return at("at %v is before the previous entry's %v", e.At, count.LastAt)
 			}
-			if e.Fault.Kind == FaultRestart {
+			if e.Fault.Kind == core.FaultRestart {
 				missed += e.Fault.Missed
 			}
-			if e.Fault.Kind > FaultRestart || (e.Fault.Kind == FaultLost && (e.Fault.Reason == 0 || e.Fault.Reason > LostDown)) {
+			if f := e.Fault; f.Kind != 0 && (!f.Kind.Valid() || (f.Kind == core.FaultLost && !f.Reason.Valid())) {
 				return at("fault entry %v (%v) of unknown kind", e.Fault.Kind, e.Fault.Reason)
 			}
 			if e.IsTick() {
@@ -207,7 +207,7 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 					return at("event index %d, want %d", ev.Index, ticks)
 				case ev.Tick != ticks+missed:
 					return at("event tick %d, want %d (%d events and %d ticks missed while down)", ev.Tick, ticks+missed, ticks, missed)
-				case ev.Kind != core.KindRecv && ev.Kind != core.KindSend && ev.Kind != core.KindInternal:
+				case !ev.Kind.Valid():
 					return at("event of unknown %v", ev.Kind)
 				}
 			}

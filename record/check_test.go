@@ -13,6 +13,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 	bolt "go.etcd.io/bbolt"
 
+	"lamport/core"
 	"lamport/record"
 )
 
@@ -38,7 +39,7 @@ func TestCheckDetectsCorruption(t *testing.T) {
 	chunks := func(tx *bolt.Tx, id uint32) *bolt.Bucket { return machine(tx, id).Bucket([]byte("chunks")) }
 	// editLog decodes a machine's whole log, lets edit change its entries,
 	// and writes them back as one chunk.
-	editLog := func(tx *bolt.Tx, id uint32, edit func([]record.Entry)) error {
+	editLog := func(tx *bolt.Tx, id uint32, edit func([]core.Entry)) error {
 		b := chunks(tx, id)
 		var raw [][]byte
 		if err := b.ForEach(func(_, v []byte) error { raw = append(raw, append([]byte(nil), v...)); return nil }); err != nil {
@@ -57,7 +58,7 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		return b.Put(ckey(1), record.EncodeLog(es))
 	}
 	// firstTick finds the first tick entry at or after entry i.
-	firstTick := func(es []record.Entry, i int) int {
+	firstTick := func(es []core.Entry, i int) int {
 		for ; i < len(es); i++ {
 			if es[i].IsTick() {
 				return i
@@ -112,18 +113,18 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		}, "stored stats"},
 		{"undecodable stats", func(tx *bolt.Tx) error { return machine(tx, 2).Put([]byte("stats"), []byte("{}")) }, "machine 2: stats:"},
 		{"at goes back", func(tx *bolt.Tx) error {
-			return editLog(tx, 1, func(es []record.Entry) {
+			return editLog(tx, 1, func(es []core.Entry) {
 				es[14].At = es[13].At - 1
 			})
 		}, "before the previous entry"},
 		{"event index gap", func(tx *bolt.Tx) error {
-			return editLog(tx, 2, func(es []record.Entry) {
+			return editLog(tx, 2, func(es []core.Entry) {
 				i := firstTick(es, 12)
 				es[i].Event.Index++
 			})
 		}, "event index"},
 		{"event tick gap", func(tx *bolt.Tx) error {
-			return editLog(tx, 3, func(es []record.Entry) {
+			return editLog(tx, 3, func(es []core.Entry) {
 				i := firstTick(es, 0)
 				es[i].Event.Tick += 2
 			})

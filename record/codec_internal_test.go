@@ -14,7 +14,7 @@ import (
 
 // appendChunk returns a new chunk holding old's entries (old may be nil)
 // followed by es, as a Recorder's flush builds it.
-func appendChunk(old []byte, es []Entry) ([]byte, error) {
+func appendChunk(old []byte, es []core.Entry) ([]byte, error) {
 	var body []byte
 	for i := range es {
 		body = appendEntry(body, &es[i])
@@ -26,36 +26,36 @@ func appendChunk(old []byte, es []Entry) ([]byte, error) {
 // exactly, next to ordinary ones of every form.
 var oddEntries = []struct {
 	name string
-	e    Entry
+	e    core.Entry
 	form int
 }{
-	{"arrival", Entry{At: 5 * time.Second, Arrival: true, Msg: core.Message{From: 2, Seq: 9, Clock: 40}}, formArrival},
-	{"recv", Entry{At: 1, Event: core.Event{Index: 3, Tick: 3, Kind: core.KindRecv, Clock: 41, Queue: 2, Msg: core.Message{From: 3, Seq: 1, Clock: 40}}}, formRecv},
-	{"send one", Entry{At: 2, Event: core.Event{Index: 4, Tick: 4, Kind: core.KindSend, Die: 1, Clock: 42, To: []core.MachineID{2}, FirstSeq: 7}}, formSend},
-	{"send all", Entry{At: 2, Event: core.Event{Index: 5, Tick: 5, Kind: core.KindSend, Die: 3, Clock: 43, To: []core.MachineID{2, 3, 4}, FirstSeq: 8}}, formSend},
-	{"send nil to", Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindSend, Die: 1, Clock: 1}}, formSend},
-	{"send empty to", Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindSend, Die: 1, Clock: 1, To: []core.MachineID{}}}, formSend},
-	{"internal", Entry{At: 3, Event: core.Event{Index: 6, Tick: 6, Kind: core.KindInternal, Die: 7, Clock: 44}}, formInternal},
-	{"recv with die", Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindRecv, Die: 2, Clock: 1}}, formTick},
-	{"internal with empty to", Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, To: []core.MachineID{}}}, formTick},
-	{"internal with queue", Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, Queue: 3}}, formTick},
-	{"send with msg", Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindSend, Msg: core.Message{From: 1}}}, formTick},
-	{"unknown kind", Entry{Event: core.Event{Index: 1, Tick: 2, Kind: 9, Die: -1, Queue: -70000, To: []core.MachineID{math.MaxUint32}}}, formTick},
-	{"zero kind", Entry{}, formTick},
-	{"negative at", Entry{At: -3 * time.Hour, Arrival: true}, formArrival},
-	{"extremes", Entry{At: math.MaxInt64, Event: core.Event{Index: math.MaxUint64, Tick: math.MaxUint64, Kind: core.KindRecv,
+	{"arrival", core.Entry{At: 5 * time.Second, Arrival: true, Msg: core.Message{From: 2, Seq: 9, Clock: 40}}, formArrival},
+	{"recv", core.Entry{At: 1, Event: core.Event{Index: 3, Tick: 3, Kind: core.KindRecv, Clock: 41, Queue: 2, Msg: core.Message{From: 3, Seq: 1, Clock: 40}}}, formRecv},
+	{"send one", core.Entry{At: 2, Event: core.Event{Index: 4, Tick: 4, Kind: core.KindSend, Die: 1, Clock: 42, To: []core.MachineID{2}, FirstSeq: 7}}, formSend},
+	{"send all", core.Entry{At: 2, Event: core.Event{Index: 5, Tick: 5, Kind: core.KindSend, Die: 3, Clock: 43, To: []core.MachineID{2, 3, 4}, FirstSeq: 8}}, formSend},
+	{"send nil to", core.Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindSend, Die: 1, Clock: 1}}, formSend},
+	{"send empty to", core.Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindSend, Die: 1, Clock: 1, To: []core.MachineID{}}}, formSend},
+	{"internal", core.Entry{At: 3, Event: core.Event{Index: 6, Tick: 6, Kind: core.KindInternal, Die: 7, Clock: 44}}, formInternal},
+	{"recv with die", core.Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindRecv, Die: 2, Clock: 1}}, formTick},
+	{"internal with empty to", core.Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, To: []core.MachineID{}}}, formTick},
+	{"internal with queue", core.Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, Queue: 3}}, formTick},
+	{"send with msg", core.Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindSend, Msg: core.Message{From: 1}}}, formTick},
+	{"unknown kind", core.Entry{Event: core.Event{Index: 1, Tick: 2, Kind: 9, Die: -1, Queue: -70000, To: []core.MachineID{math.MaxUint32}}}, formTick},
+	{"zero kind", core.Entry{}, formTick},
+	{"negative at", core.Entry{At: -3 * time.Hour, Arrival: true}, formArrival},
+	{"extremes", core.Entry{At: math.MaxInt64, Event: core.Event{Index: math.MaxUint64, Tick: math.MaxUint64, Kind: core.KindRecv,
 		Clock: math.MaxUint64, Queue: math.MaxInt, Msg: core.Message{From: math.MaxUint32, Seq: math.MaxUint64, Clock: math.MaxUint64}}}, formRecv},
-	{"min at", Entry{At: math.MinInt64, Event: core.Event{Kind: core.KindInternal, Die: math.MinInt}}, formInternal},
-	{"lost", Entry{At: 7, Msg: core.Message{From: 1, Seq: 4, Clock: 9}, Fault: Fault{Kind: FaultLost, To: 3, Reason: LostPartition}}, formLost},
-	{"lost unknown reason", Entry{Msg: core.Message{From: 1, Seq: 1}, Fault: Fault{Kind: FaultLost, Reason: 200}}, formLost},
-	{"dup", Entry{At: 8, Msg: core.Message{From: 2, Seq: math.MaxUint64, Clock: 1}, Fault: Fault{Kind: FaultDup, To: math.MaxUint32}}, formDup},
-	{"crash", Entry{At: 9, Fault: Fault{Kind: FaultCrash, QueueLost: 17}}, formCrash},
-	{"restart keep", Entry{At: 10, Fault: Fault{Kind: FaultRestart, Missed: 41}}, formRestart},
-	{"restart reset", Entry{At: 11, Fault: Fault{Kind: FaultRestart, Missed: math.MaxUint64, ResetClock: true, SeqSkip: 1 << 32}}, formRestart},
+	{"min at", core.Entry{At: math.MinInt64, Event: core.Event{Kind: core.KindInternal, Die: math.MinInt}}, formInternal},
+	{"lost", core.Entry{At: 7, Msg: core.Message{From: 1, Seq: 4, Clock: 9}, Fault: core.Fault{Kind: core.FaultLost, To: 3, Reason: core.LostPartition}}, formLost},
+	{"lost unknown reason", core.Entry{Msg: core.Message{From: 1, Seq: 1}, Fault: core.Fault{Kind: core.FaultLost, Reason: 200}}, formLost},
+	{"dup", core.Entry{At: 8, Msg: core.Message{From: 2, Seq: math.MaxUint64, Clock: 1}, Fault: core.Fault{Kind: core.FaultDup, To: math.MaxUint32}}, formDup},
+	{"crash", core.Entry{At: 9, Fault: core.Fault{Kind: core.FaultCrash, QueueLost: 17}}, formCrash},
+	{"restart keep", core.Entry{At: 10, Fault: core.Fault{Kind: core.FaultRestart, Missed: 41}}, formRestart},
+	{"restart reset", core.Entry{At: 11, Fault: core.Fault{Kind: core.FaultRestart, Missed: math.MaxUint64, ResetClock: true, SeqSkip: 1 << 32}}, formRestart},
 }
 
 func TestEntryRoundTrip(t *testing.T) {
-	var all []Entry
+	var all []core.Entry
 	for _, tc := range oddEntries {
 		if got := formOf(&tc.e); got != tc.form {
 			t.Errorf("%s: form %d, want %d", tc.name, got, tc.form)
@@ -89,10 +89,10 @@ func TestEntryRoundTrip(t *testing.T) {
 // Growing a chunk rewrites its header, including across the 15 and 65535
 // entry boundaries where the header changes size.
 func TestAppendChunkHeaders(t *testing.T) {
-	e := Entry{Arrival: true, Msg: core.Message{From: 1, Seq: 1, Clock: 1}}
+	e := core.Entry{Arrival: true, Msg: core.Message{From: 1, Seq: 1, Clock: 1}}
 	for _, split := range [][2]int{{15, 1}, {10, 10}, {65535, 1}, {65530, 10}, {1, 0}} {
-		first := make([]Entry, split[0])
-		second := make([]Entry, split[1])
+		first := make([]core.Entry, split[0])
+		second := make([]core.Entry, split[1])
 		for i := range first {
 			first[i] = e
 			first[i].At = time.Duration(i)
@@ -121,7 +121,7 @@ func TestAppendChunkHeaders(t *testing.T) {
 }
 
 func TestDecodeRejects(t *testing.T) {
-	valid, _ := appendChunk(nil, []Entry{oddEntries[3].e})
+	valid, _ := appendChunk(nil, []core.Entry{oddEntries[3].e})
 	for _, tc := range []struct {
 		name string
 		b    []byte
@@ -152,7 +152,7 @@ func TestDecodeRejects(t *testing.T) {
 // and whatever decodes re-encodes, in both formats, to the same entries
 // (and, in msgpack, then to canonical bytes).
 func FuzzDecodeChunk(f *testing.F) {
-	var es []Entry
+	var es []core.Entry
 	for _, tc := range oddEntries {
 		es = append(es, tc.e)
 	}
@@ -207,14 +207,14 @@ func TestDecodeStatsOfSchemaOne(t *testing.T) {
 	}
 	b = appendInt(b, int64(time.Second))
 	st, err := decodeStats(4, b)
-	want := MachineStats{ID: 4, Entries: 5, Arrivals: 2, Events: 3, Sends: 1, Recvs: 1, Internals: 1, LastClock: 9, LastAt: time.Second}
+	want := core.MachineStats{ID: 4, Entries: 5, Arrivals: 2, Events: 3, Sends: 1, Recvs: 1, Internals: 1, LastClock: 9, LastAt: time.Second}
 	if err != nil || st != want {
 		t.Fatalf("decodeStats of version 1 = %+v, %v; want %+v", st, err, want)
 	}
 }
 
 func FuzzDecodeStats(f *testing.F) {
-	f.Add(encodeStats(MachineStats{Entries: 3, Arrivals: 1, Events: 2, Sends: 1, Internals: 1, LastClock: 5, LastAt: time.Second}))
+	f.Add(encodeStats(core.MachineStats{Entries: 3, Arrivals: 1, Events: 2, Sends: 1, Internals: 1, LastClock: 5, LastAt: time.Second}))
 	f.Add([]byte{0x98, 0, 0, 0, 0, 0, 0, 0, 0xff})
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -233,7 +233,7 @@ func FuzzDecodeStats(f *testing.F) {
 // smallest entry (4 bytes), decodes; the bound on claimed entries once
 // refused it (found by FuzzDecodeChunk).
 func TestSmallestEntryChunk(t *testing.T) {
-	es := []Entry{{At: 9, Fault: Fault{Kind: FaultCrash, QueueLost: 17}}}
+	es := []core.Entry{{At: 9, Fault: core.Fault{Kind: core.FaultCrash, QueueLost: 17}}}
 	c, err := appendChunk(nil, es)
 	if err != nil {
 		t.Fatal(err)

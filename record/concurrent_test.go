@@ -47,7 +47,7 @@ func TestConcurrentAppend(t *testing.T) {
 		if k%3 == 0 {
 			ev.Kind, ev.Die, ev.To, ev.FirstSeq = core.KindSend, 3, to, k
 		}
-		rec.Append(id, record.Entry{At: time.Duration(k), Event: ev})
+		rec.Append(id, core.Entry{At: time.Duration(k), Event: ev})
 		return true
 	}
 

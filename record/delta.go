@@ -37,6 +37,59 @@ const (
 	dForms    = 6
 )
 
+// deltaFormOf picks the form e is written in. The compact tick forms leave
+// out the fields core guarantees to be zero for the event's kind; a tick
+// that breaks those guarantees, or has a kind this version does not know,
+// is written whole (dFullTick), so any Entry round-trips exactly.
+func deltaFormOf(e *core.Entry) int {
+	if e.Arrival {
+		return dArrival
+	}
+	if e.Fault.Kind.Valid() {
+		return dFault
+	}
+	ev := &e.Event
+	noMsg := ev.Msg == core.Message{}
+	switch ev.Kind {
+	case core.KindRecv:
+		if ev.Die == 0 && ev.FirstSeq == 0 && ev.To == nil {
+			return dRecv
+		}
+	case core.KindSend:
+		if ev.Queue == 0 && noMsg {
+			return dSend
+		}
+	case core.KindInternal:
+		if ev.Queue == 0 && ev.FirstSeq == 0 && ev.To == nil && noMsg {
+			return dInternal
+		}
+	}
+	return dFullTick
+}
+
+// storedKinds are the event kinds' stored numbers, fixed by the schema: a
+// full tick writes 1 for recv, 2 for send and 3 for internal, whatever core
+// numbers them. A number this table does not hold is kept as it is, so
+// nothing is lost; the store's check and replay object to it. Fault kinds
+// and lost reasons are stored as core numbers them (a test pins them).
+var storedKinds = [...]core.Kind{1: core.KindRecv, 2: core.KindSend, 3: core.KindInternal}
+
+func storedKindCode(k core.Kind) uint64 {
+	for code, known := range storedKinds {
+		if code > 0 && known == k {
+			return uint64(code)
+		}
+	}
+	return uint64(k)
+}
+
+func storedKind(code uint8) core.Kind {
+	if int(code) < len(storedKinds) && code > 0 {
+		return storedKinds[code]
+	}
+	return core.Kind(code)
+}
+
 // Tag flags: bits 3-6, so a tag is one varint byte.
 const (
 	// arrival: the sender is in the state's cache; seq and clock are
@@ -134,7 +187,7 @@ func (s *deltaState) sender(from core.MachineID) *senderLast {
 func (s *deltaState) predictedTickAt() time.Duration { return s.tickAt + s.tickGap }
 
 // advance moves s past e.
-func (s *deltaState) advance(e *Entry) {
+func (s *deltaState) advance(e *core.Entry) {
 	s.at = e.At
 	switch {
 	case e.Arrival:
@@ -144,11 +197,11 @@ func (s *deltaState) advance(e *Entry) {
 		}
 		*s.sender(e.Msg.From) = senderLast{from: e.Msg.From, valid: true, seq: e.Msg.Seq, clock: e.Msg.Clock}
 		return
-	case e.Fault.Kind == FaultCrash:
+	case e.Fault.Kind == core.FaultCrash:
 		s.queue = 0
 		s.heads.clear()
 		return
-	case e.Fault.Kind == FaultRestart:
+	case e.Fault.Kind == core.FaultRestart:
 		s.tick += e.Fault.Missed
 		s.nextSeq += e.Fault.SeqSkip
 		if e.Fault.ResetClock {
@@ -187,31 +240,31 @@ func appendZ(b []byte, v int64) []byte { return binary.AppendUvarint(b, zigzag(v
 func appendDiff(b []byte, a, c uint64) []byte { return appendZ(b, int64(a-c)) }
 
 // compactTick reports whether tick e fits a compact form after s: the
-// fields core guarantees are as it guarantees them (formOf), the index and
+// fields core guarantees are as it guarantees them (deltaFormOf), the index and
 // tick count on by one, and a send has at least one target.
-func (s *deltaState) compactTick(e *Entry, form int) bool {
+func (s *deltaState) compactTick(e *core.Entry, form int) bool {
 	ev := &e.Event
 	if ev.Index != s.index+1 || ev.Tick != s.tick+1 {
 		return false
 	}
 	switch form {
-	case formRecv, formInternal:
+	case dRecv, dInternal:
 		return true
-	case formSend:
+	case dSend:
 		return len(ev.To) > 0
 	}
 	return false
 }
 
 // appendDeltaEntry appends e's encoding after state s, and advances s.
-func appendDeltaEntry(b []byte, s *deltaState, e *Entry) []byte {
-	form := formOf(e)
+func appendDeltaEntry(b []byte, s *deltaState, e *core.Entry) []byte {
+	form := deltaFormOf(e)
 	switch form {
-	case formArrival:
+	case dArrival:
 		b = appendArrival(b, s, e)
-	case formLost, formDup, formCrash, formRestart:
-		b = appendDeltaFault(b, s, e, form)
-	case formRecv, formSend, formInternal:
+	case dFault:
+		b = appendDeltaFault(b, s, e)
+	case dRecv, dSend, dInternal:
 		if s.compactTick(e, form) {
 			b = appendCompactTick(b, s, e, form)
 			break
@@ -224,7 +277,7 @@ func appendDeltaEntry(b []byte, s *deltaState, e *Entry) []byte {
 	return b
 }
 
-func appendArrival(b []byte, s *deltaState, e *Entry) []byte {
+func appendArrival(b []byte, s *deltaState, e *core.Entry) []byte {
 	m := e.Msg
 	c := s.sender(m.From)
 	known := c.valid && c.from == m.From
@@ -297,11 +350,11 @@ func (r *varintReader) gap(code byte) (uint64, error) {
 	return v, nil
 }
 
-func appendCompactTick(b []byte, s *deltaState, e *Entry, form int) []byte {
+func appendCompactTick(b []byte, s *deltaState, e *core.Entry, form int) []byte {
 	ev := &e.Event
 	at := int64(e.At - s.predictedTickAt())
 	switch form {
-	case formRecv:
+	case dRecv:
 		tag := byte(dRecv)
 		h, ok := s.head()
 		explicitMsg := !ok || h != ev.Msg
@@ -327,7 +380,7 @@ func appendCompactTick(b []byte, s *deltaState, e *Entry, form int) []byte {
 			b = appendDiff(b, ev.Clock, s.recvClock(ev.Msg))
 		}
 		return b
-	case formInternal:
+	case dInternal:
 		tag := byte(dInternal)
 		if ev.Clock != s.clock+1 {
 			tag |= flagClock
@@ -433,13 +486,13 @@ func idStep(ids []core.MachineID, i int) int64 {
 // a list written as runs may claim any length in a few bytes.
 const maxIDList = 1 << 20
 
-func appendFullTick(b []byte, s *deltaState, e *Entry) []byte {
+func appendFullTick(b []byte, s *deltaState, e *core.Entry) []byte {
 	ev := &e.Event
 	b = append(b, dFullTick)
 	b = appendZ(b, int64(e.At-s.at))
 	b = binary.AppendUvarint(b, ev.Index)
 	b = binary.AppendUvarint(b, ev.Tick)
-	b = binary.AppendUvarint(b, kindCode(ev.Kind))
+	b = binary.AppendUvarint(b, storedKindCode(ev.Kind))
 	b = appendZ(b, int64(ev.Die))
 	b = binary.AppendUvarint(b, ev.Clock)
 	b = appendZ(b, int64(ev.Queue))
@@ -454,20 +507,20 @@ func appendMsgVarints(b []byte, m core.Message) []byte {
 	return binary.AppendUvarint(b, m.Clock)
 }
 
-func appendDeltaFault(b []byte, s *deltaState, e *Entry, form int) []byte {
+func appendDeltaFault(b []byte, s *deltaState, e *core.Entry) []byte {
 	f := &e.Fault
 	b = append(b, dFault)
 	b = binary.AppendUvarint(b, uint64(f.Kind))
 	b = appendZ(b, int64(e.At-s.at))
-	switch form {
-	case formLost:
+	switch f.Kind {
+	case core.FaultLost:
 		b = binary.AppendUvarint(b, uint64(f.Reason))
 		b = binary.AppendUvarint(b, uint64(f.To))
 		return appendMsgVarints(b, e.Msg)
-	case formDup:
+	case core.FaultDup:
 		b = binary.AppendUvarint(b, uint64(f.To))
 		return appendMsgVarints(b, e.Msg)
-	case formCrash:
+	case core.FaultCrash:
 		return appendZ(b, int64(f.QueueLost))
 	}
 	b = binary.AppendUvarint(b, f.Missed)
@@ -632,8 +685,8 @@ func (d *deltaDecoder) takeIDs(n int) []core.MachineID {
 }
 
 // next decodes one entry into e, which it overwrites whole.
-func (d *deltaDecoder) next(e *Entry) error {
-	*e = Entry{}
+func (d *deltaDecoder) next(e *core.Entry) error {
+	*e = core.Entry{}
 	tag, err := d.r.uvarintMax(math.MaxUint8)
 	if err != nil {
 		return fmt.Errorf("tag: %w", err)
@@ -663,7 +716,7 @@ func (d *deltaDecoder) next(e *Entry) error {
 	return nil
 }
 
-func (d *deltaDecoder) arrival(e *Entry, tag byte) error {
+func (d *deltaDecoder) arrival(e *core.Entry, tag byte) error {
 	if tag&^(flagKnownSender|flagAtBack|atMask) != dArrival {
 		return fmt.Errorf("arrival tag %#x has unknown flags", tag)
 	}
@@ -702,7 +755,7 @@ func (d *deltaDecoder) arrival(e *Entry, tag byte) error {
 	return nil
 }
 
-func (d *deltaDecoder) compactTick(e *Entry, form int, tag byte) error {
+func (d *deltaDecoder) compactTick(e *core.Entry, form int, tag byte) error {
 	ev := &e.Event
 	allowed := byte(flagClock)
 	switch form {
@@ -846,7 +899,7 @@ func (d *deltaDecoder) idList(nilable bool) ([]core.MachineID, error) {
 	return ids, nil
 }
 
-func (d *deltaDecoder) fullTick(e *Entry) error {
+func (d *deltaDecoder) fullTick(e *core.Entry) error {
 	ev := &e.Event
 	dat, err := d.r.varint()
 	if err != nil {
@@ -863,7 +916,7 @@ func (d *deltaDecoder) fullTick(e *Entry) error {
 	if err != nil {
 		return fmt.Errorf("kind: %w", err)
 	}
-	ev.Kind = kindOfCode(uint8(kind))
+	ev.Kind = storedKind(uint8(kind))
 	if ev.Die, err = d.r.intNative(); err != nil {
 		return fmt.Errorf("die: %w", err)
 	}
@@ -899,38 +952,38 @@ func (d *deltaDecoder) msg() (core.Message, error) {
 	return core.Message{From: from, Seq: seq, Clock: clock}, nil
 }
 
-func (d *deltaDecoder) fault(e *Entry) error {
+func (d *deltaDecoder) fault(e *core.Entry) error {
 	f := &e.Fault
 	kind, err := d.r.uvarintMax(math.MaxUint8)
 	if err != nil {
 		return fmt.Errorf("fault kind: %w", err)
 	}
-	f.Kind = FaultKind(kind)
+	f.Kind = core.FaultKind(kind)
 	dat, err := d.r.varint()
 	if err != nil {
 		return fmt.Errorf("at: %w", err)
 	}
 	e.At = d.s.at + time.Duration(dat)
 	switch f.Kind {
-	case FaultLost:
+	case core.FaultLost:
 		reason, err := d.r.uvarintMax(math.MaxUint8)
 		if err != nil {
 			return fmt.Errorf("reason: %w", err)
 		}
-		f.Reason = LostReason(reason)
+		f.Reason = core.LostReason(reason)
 		fallthrough
-	case FaultDup:
+	case core.FaultDup:
 		if f.To, err = d.r.id(); err != nil {
 			return fmt.Errorf("to: %w", err)
 		}
 		e.Msg, err = d.msg()
 		return err
-	case FaultCrash:
+	case core.FaultCrash:
 		if f.QueueLost, err = d.r.intNative(); err != nil {
 			return fmt.Errorf("queue lost: %w", err)
 		}
 		return nil
-	case FaultRestart:
+	case core.FaultRestart:
 		if f.Missed, err = d.r.uvarint(); err != nil {
 			return fmt.Errorf("missed: %w", err)
 		}

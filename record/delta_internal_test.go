@@ -15,11 +15,11 @@ import (
 // at its own fixed interval, messages arrive after a random delay, FIFO per
 // link, and now and then a machine crashes and restarts, or a message is
 // lost or duplicated. It returns each machine's log.
-func modelLogs(t testing.TB, seed uint64, n int, until time.Duration) map[core.MachineID][]Entry {
+func modelLogs(t testing.TB, seed uint64, n int, until time.Duration) map[core.MachineID][]core.Entry {
 	return modelLogsFaults(t, seed, n, until, true)
 }
 
-func modelLogsFaults(t testing.TB, seed uint64, n int, until time.Duration, faults bool) map[core.MachineID][]Entry {
+func modelLogsFaults(t testing.TB, seed uint64, n int, until time.Duration, faults bool) map[core.MachineID][]core.Entry {
 	t.Helper()
 	p := core.DefaultParams(seed)
 	ring, err := core.NewRing(core.RingConfig(n, "h", 0).IDs())
@@ -37,7 +37,7 @@ func modelLogsFaults(t testing.TB, seed uint64, n int, until time.Duration, faul
 		iv := time.Second / time.Duration(m.Rate())
 		ms[id] = &modelMachine{m: m, interval: iv, next: iv}
 	}
-	logs := map[core.MachineID][]Entry{}
+	logs := map[core.MachineID][]core.Entry{}
 	for step := 0; ; step++ {
 		// The machine whose tick or arrival comes first.
 		var id core.MachineID
@@ -60,7 +60,7 @@ func modelLogsFaults(t testing.TB, seed uint64, n int, until time.Duration, faul
 			e := mm.inbox[0]
 			mm.inbox = mm.inbox[1:]
 			if mm.down {
-				logs[id] = append(logs[id], Entry{At: e.At, Msg: e.Msg, Fault: Fault{Kind: FaultLost, To: id, Reason: LostDown}})
+				logs[id] = append(logs[id], core.Entry{At: e.At, Msg: e.Msg, Fault: core.Fault{Kind: core.FaultLost, To: id, Reason: core.LostDown}})
 				continue
 			}
 			mm.m.Deliver(e.Msg)
@@ -73,7 +73,7 @@ func modelLogsFaults(t testing.TB, seed uint64, n int, until time.Duration, faul
 			mm.down = false
 			reset := rng.Below(2) == 0
 			mm.m.Restart(mm.missed, reset, 0)
-			logs[id] = append(logs[id], Entry{At: best, Fault: Fault{Kind: FaultRestart, Missed: mm.missed, ResetClock: reset}})
+			logs[id] = append(logs[id], core.Entry{At: best, Fault: core.Fault{Kind: core.FaultRestart, Missed: mm.missed, ResetClock: reset}})
 			mm.missed = 0
 			continue
 		case mm.down:
@@ -81,19 +81,19 @@ func modelLogsFaults(t testing.TB, seed uint64, n int, until time.Duration, faul
 			continue
 		case faults && rng.Below(300) == 0:
 			mm.down = true
-			logs[id] = append(logs[id], Entry{At: best, Fault: Fault{Kind: FaultCrash, QueueLost: mm.m.Crash()}})
+			logs[id] = append(logs[id], core.Entry{At: best, Fault: core.Fault{Kind: core.FaultCrash, QueueLost: mm.m.Crash()}})
 			continue
 		}
 		ev := mm.m.Tick()
-		logs[id] = append(logs[id], Entry{At: best, Event: ev})
+		logs[id] = append(logs[id], core.Entry{At: best, Event: ev})
 		for i, to := range ev.To {
 			msg := ev.Message(id, i)
 			switch rng.Below(50) + 2*boolInt(!faults) {
 			case 0:
-				logs[id] = append(logs[id], Entry{At: best, Msg: msg, Fault: Fault{Kind: FaultLost, To: to, Reason: LostDrop}})
+				logs[id] = append(logs[id], core.Entry{At: best, Msg: msg, Fault: core.Fault{Kind: core.FaultLost, To: to, Reason: core.LostDrop}})
 				continue
 			case 1:
-				logs[id] = append(logs[id], Entry{At: best, Msg: msg, Fault: Fault{Kind: FaultDup, To: to}})
+				logs[id] = append(logs[id], core.Entry{At: best, Msg: msg, Fault: core.Fault{Kind: core.FaultDup, To: to}})
 				ms[to].deliver(best, msg, &rng)
 			}
 			ms[to].deliver(best, msg, &rng)
@@ -107,18 +107,18 @@ type modelMachine struct {
 	next     time.Duration
 	down     bool
 	missed   uint64
-	inbox    []Entry // arrivals due, in time order
+	inbox    []core.Entry // arrivals due, in time order
 }
 
 // deliver queues msg for m after a random delay of up to 3 ms, in time
 // order (FIFO per link follows: a later send never arrives first).
 func (m *modelMachine) deliver(at time.Duration, msg core.Message, rng *core.RNG) {
-	e := Entry{At: at + time.Duration(rng.Below(uint64(3*time.Millisecond))), Arrival: true, Msg: msg}
+	e := core.Entry{At: at + time.Duration(rng.Below(uint64(3*time.Millisecond))), Arrival: true, Msg: msg}
 	i := len(m.inbox)
 	for i > 0 && m.inbox[i-1].At > e.At {
 		i--
 	}
-	m.inbox = append(m.inbox, Entry{})
+	m.inbox = append(m.inbox, core.Entry{})
 	copy(m.inbox[i+1:], m.inbox[i:])
 	m.inbox[i] = e
 }
@@ -126,7 +126,7 @@ func (m *modelMachine) deliver(at time.Duration, msg core.Message, rng *core.RNG
 // encodeLog encodes es as delta chunks the way a Recorder does: state
 // carries on, a chunk ends after cut(i) says so, and a chunk starts from
 // zero where reset(i) says so (a new Recorder).
-func encodeLog(es []Entry, cut, reset func(i int) bool) [][]byte {
+func encodeLog(es []core.Entry, cut, reset func(i int) bool) [][]byte {
 	var (
 		s      deltaState
 		chunks [][]byte
@@ -157,15 +157,15 @@ func encodeLog(es []Entry, cut, reset func(i int) bool) [][]byte {
 	return chunks
 }
 
-func decodeLogChunks(chunks [][]byte) ([]Entry, error) {
+func decodeLogChunks(chunks [][]byte) ([]core.Entry, error) {
 	var it chunkIter
-	var out []Entry
+	var out []core.Entry
 	for k, c := range chunks {
 		if err := it.reset(c); err != nil {
 			return nil, fmt.Errorf("chunk %d: %w", k+1, err)
 		}
 		for it.left > 0 {
-			var e Entry
+			var e core.Entry
 			if err := it.next(&e); err != nil {
 				return nil, fmt.Errorf("chunk %d: %w", k+1, err)
 			}
@@ -176,17 +176,17 @@ func decodeLogChunks(chunks [][]byte) ([]Entry, error) {
 }
 
 func TestDeltaRoundTripOddEntries(t *testing.T) {
-	var all []Entry
+	var all []core.Entry
 	for _, tc := range oddEntries {
 		all = append(all, tc.e)
-		got, err := decodeLogChunks(encodeLog([]Entry{tc.e}, never, never))
-		if err != nil || !reflect.DeepEqual(got, []Entry{tc.e}) {
+		got, err := decodeLogChunks(encodeLog([]core.Entry{tc.e}, never, never))
+		if err != nil || !reflect.DeepEqual(got, []core.Entry{tc.e}) {
 			t.Errorf("%s: round trip = %+v, %v; want %+v", tc.name, got, err, tc.e)
 		}
 	}
 	// Together, in both orders, so that each is encoded against the
 	// state the others leave.
-	for _, es := range [][]Entry{all, reversed(all)} {
+	for _, es := range [][]core.Entry{all, reversed(all)} {
 		got, err := decodeLogChunks(encodeLog(es, never, never))
 		if err != nil || !reflect.DeepEqual(got, es) {
 			t.Fatalf("round trip of all odd entries: %v\n got %+v\nwant %+v", err, got, es)
@@ -196,8 +196,8 @@ func TestDeltaRoundTripOddEntries(t *testing.T) {
 
 func never(int) bool { return false }
 
-func reversed(es []Entry) []Entry {
-	out := make([]Entry, len(es))
+func reversed(es []core.Entry) []core.Entry {
+	out := make([]core.Entry, len(es))
 	for i := range es {
 		out[len(es)-1-i] = es[i]
 	}
@@ -240,7 +240,7 @@ func TestDeltaRoundTripModelLogs(t *testing.T) {
 	}
 }
 
-func firstDiff(want, got []Entry) string {
+func firstDiff(want, got []core.Entry) string {
 	for i := range min(len(want), len(got)) {
 		if !reflect.DeepEqual(want[i], got[i]) {
 			return fmt.Sprintf("entry %d: got %+v, want %+v", i, got[i], want[i])
@@ -253,22 +253,22 @@ func firstDiff(want, got []Entry) string {
 // at a time, still reads back exactly.
 func TestDeltaMispredictions(t *testing.T) {
 	base := modelLogs(t, 3, 3, 2*time.Minute)[1]
-	breaks := map[string]func(e *Entry){
-		"clock":     func(e *Entry) { e.Event.Clock += 5 },
-		"clock0":    func(e *Entry) { e.Event.Clock = 0 },
-		"queue":     func(e *Entry) { e.Event.Queue += 3 },
-		"index":     func(e *Entry) { e.Event.Index += 2 },
-		"tick":      func(e *Entry) { e.Event.Tick-- },
-		"first seq": func(e *Entry) { e.Event.FirstSeq += 9 },
-		"msg":       func(e *Entry) { e.Event.Msg.Seq += 1 },
-		"at back":   func(e *Entry) { e.At -= time.Hour },
-		"to":        func(e *Entry) { e.Event.To = []core.MachineID{9, 1 << 31, 0} },
-		"to empty":  func(e *Entry) { e.Event.To = []core.MachineID{} },
-		"die":       func(e *Entry) { e.Event.Die = -7 },
+	breaks := map[string]func(e *core.Entry){
+		"clock":     func(e *core.Entry) { e.Event.Clock += 5 },
+		"clock0":    func(e *core.Entry) { e.Event.Clock = 0 },
+		"queue":     func(e *core.Entry) { e.Event.Queue += 3 },
+		"index":     func(e *core.Entry) { e.Event.Index += 2 },
+		"tick":      func(e *core.Entry) { e.Event.Tick-- },
+		"first seq": func(e *core.Entry) { e.Event.FirstSeq += 9 },
+		"msg":       func(e *core.Entry) { e.Event.Msg.Seq += 1 },
+		"at back":   func(e *core.Entry) { e.At -= time.Hour },
+		"to":        func(e *core.Entry) { e.Event.To = []core.MachineID{9, 1 << 31, 0} },
+		"to empty":  func(e *core.Entry) { e.Event.To = []core.MachineID{} },
+		"die":       func(e *core.Entry) { e.Event.Die = -7 },
 	}
 	for name, brk := range breaks {
 		for every := 1; every <= 7; every += 3 {
-			es := append([]Entry(nil), base...)
+			es := append([]core.Entry(nil), base...)
 			for i := range es {
 				if i%every == 0 && !es[i].Arrival && es[i].Fault.Kind == 0 {
 					brk(&es[i])
@@ -324,7 +324,7 @@ func TestDeltaPredictionsHoldForTheModel(t *testing.T) {
 			}
 			firstSeqs := 0
 			for i := 0; it.left > 0; i++ {
-				var e Entry
+				var e core.Entry
 				if err := it.next(&e); err != nil {
 					t.Fatal(err)
 				}

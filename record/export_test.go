@@ -1,5 +1,7 @@
 package record
 
+import "lamport/core"
+
 // Internals for the external tests, which damage and inspect stores with
 // raw bbolt writes.
 
@@ -10,10 +12,10 @@ var ChunkBodyLimit = chunkBodyLimit
 var DecodeLog = decodeLogChunks
 
 // EncodeLog encodes es as one delta chunk that starts from a zero state.
-func EncodeLog(es []Entry) []byte { return encodeLog(es, never, never)[0] }
+func EncodeLog(es []core.Entry) []byte { return encodeLog(es, never, never)[0] }
 
 // EncodeSchema2Chunk encodes es as one chunk of schemas 1 and 2.
-func EncodeSchema2Chunk(es []Entry) []byte {
+func EncodeSchema2Chunk(es []core.Entry) []byte {
 	c, err := appendChunk(nil, es)
 	if err != nil {
 		panic(err)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"lamport/core"
 	"lamport/internal/boltdamage"
 	"lamport/record"
 )
@@ -44,7 +45,7 @@ func TestCallerPanicsInsideTransactionsPropagate(t *testing.T) {
 		})
 	})
 	wantPlanted(t, "scan", func() error {
-		return st.Scan("r1", ids3[1], func(record.Entry) error { panic(plantedPanic{"scan"}) })
+		return st.Scan("r1", ids3[1], func(core.Entry) error { panic(plantedPanic{"scan"}) })
 	})
 	wantPlanted(t, "nested view", func() error {
 		return st.View("r1", func(*record.Reader) error {

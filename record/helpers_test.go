@@ -15,7 +15,7 @@ import (
 // step is one input of the schedule, for one machine, in global order.
 type step struct {
 	m core.MachineID
-	e record.Entry
+	e core.Entry
 }
 
 // schedule drives real core machines with a seeded pattern: at each step a
@@ -58,11 +58,11 @@ func schedule(t testing.TB, seed uint64, ids []core.MachineID, n int) []step {
 			msg := inflight[i].msg
 			inflight = append(inflight[:i], inflight[i+1:]...)
 			ms[id].Deliver(msg)
-			steps = append(steps, step{id, record.Entry{At: at[id], Arrival: true, Msg: msg}})
+			steps = append(steps, step{id, core.Entry{At: at[id], Arrival: true, Msg: msg}})
 			continue
 		}
 		ev := ms[id].Tick()
-		steps = append(steps, step{id, record.Entry{At: at[id], Event: ev}})
+		steps = append(steps, step{id, core.Entry{At: at[id], Event: ev}})
 		for i, msg := range ev.Sent(id) {
 			inflight = append(inflight, flight{ev.To[i], msg})
 		}
@@ -71,8 +71,8 @@ func schedule(t testing.TB, seed uint64, ids []core.MachineID, n int) []step {
 }
 
 // perMachine splits a schedule into each machine's log.
-func perMachine(steps []step) map[core.MachineID][]record.Entry {
-	out := map[core.MachineID][]record.Entry{}
+func perMachine(steps []step) map[core.MachineID][]core.Entry {
+	out := map[core.MachineID][]core.Entry{}
 	for _, s := range steps {
 		out[s.m] = append(out[s.m], s.e)
 	}
@@ -80,8 +80,8 @@ func perMachine(steps []step) map[core.MachineID][]record.Entry {
 }
 
 // wantStats counts a log independently of the package's own counting.
-func wantStats(id core.MachineID, es []record.Entry) record.MachineStats {
-	st := record.MachineStats{ID: id, Entries: uint64(len(es))}
+func wantStats(id core.MachineID, es []core.Entry) core.MachineStats {
+	st := core.MachineStats{ID: id, Entries: uint64(len(es))}
 	for _, e := range es {
 		st.LastAt = e.At
 		if e.Arrival {
@@ -158,9 +158,9 @@ func recordRun(t testing.TB, st *record.Store, meta record.RunMeta, steps []step
 }
 
 // readAll reads every machine's log of a run.
-func readAll(t testing.TB, st *record.Store, runID string) map[core.MachineID][]record.Entry {
+func readAll(t testing.TB, st *record.Store, runID string) map[core.MachineID][]core.Entry {
 	t.Helper()
-	out := map[core.MachineID][]record.Entry{}
+	out := map[core.MachineID][]core.Entry{}
 	err := st.View(runID, func(r *record.Reader) error {
 		for _, m := range r.Machines() {
 			it := r.Entries(m)
@@ -180,7 +180,7 @@ func readAll(t testing.TB, st *record.Store, runID string) map[core.MachineID][]
 }
 
 // diffLogs reports the first difference between two sets of logs.
-func diffLogs(want, got map[core.MachineID][]record.Entry) error {
+func diffLogs(want, got map[core.MachineID][]core.Entry) error {
 	for id := range got {
 		if _, ok := want[id]; !ok {
 			return fmt.Errorf("unexpected log of machine %d", id)

@@ -16,7 +16,7 @@ import (
 
 // machineStore records one machine's part of a run, as one `lamport
 // machine` process does, and returns the store (left open for Merge).
-func machineStore(t *testing.T, dir string, id core.MachineID, meta record.RunMeta, log []record.Entry, status record.Status, ended time.Time) *record.Store {
+func machineStore(t *testing.T, dir string, id core.MachineID, meta record.RunMeta, log []core.Entry, status record.Status, ended time.Time) *record.Store {
 	t.Helper()
 	st := openStore(t, filepath.Join(dir, fmt.Sprintf("machine-%d.db", id)), record.Options{})
 	m, _ := meta.Machine(id)

@@ -38,7 +38,7 @@ func TestBatchingMetamorphic(t *testing.T) {
 		{name: "chunk64-four-recorders", chunk: 64, flushEvery: 33, recorders: 4},
 		{name: "chunk100000-one-flush", chunk: 100000},
 	}
-	var refStats []record.MachineStats
+	var refStats []core.MachineStats
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "m.db")

@@ -85,22 +85,22 @@ func (r *Reader) Machines() []core.MachineID {
 }
 
 // Stats returns machine m's stats, and false if m has no log.
-func (r *Reader) Stats(m core.MachineID) (_ MachineStats, _ bool, err error) {
+func (r *Reader) Stats(m core.MachineID) (_ core.MachineStats, _ bool, err error) {
 	defer r.s.recoverDamage(&err)
 	if r.run == nil {
-		return MachineStats{}, false, nil
+		return core.MachineStats{}, false, nil
 	}
 	mb := r.run.Bucket(machineKey(m))
 	if mb == nil {
-		return MachineStats{}, false, nil
+		return core.MachineStats{}, false, nil
 	}
 	v := mb.Get(keyStats)
 	if v == nil {
-		return MachineStats{}, false, r.s.corruptf("run %s machine %d: no stats", r.meta.ID, m)
+		return core.MachineStats{}, false, r.s.corruptf("run %s machine %d: no stats", r.meta.ID, m)
 	}
 	st, err := decodeStats(m, v)
 	if err != nil {
-		return MachineStats{}, false, r.s.corruptf("run %s machine %d: stats: %v", r.meta.ID, m, err)
+		return core.MachineStats{}, false, r.s.corruptf("run %s machine %d: stats: %v", r.meta.ID, m, err)
 	}
 	return st, true, nil
 }
@@ -137,15 +137,15 @@ type EntryIter struct {
 }
 
 // Next returns the log's next entry, or false at the end or on an error.
-func (it *EntryIter) Next() (Entry, bool) {
-	var e Entry
+func (it *EntryIter) Next() (core.Entry, bool) {
+	var e core.Entry
 	ok := it.Read(&e)
 	return e, ok
 }
 
 // Read is Next into e, which it overwrites whole: a reader of millions
 // of entries saves a copy of each.
-func (it *EntryIter) Read(e *Entry) (ok bool) {
+func (it *EntryIter) Read(e *core.Entry) (ok bool) {
 	// A panic here leaves ok false and the damage in it.err.
 	defer it.r.s.recoverDamage(&it.err)
 	if it.err != nil || it.c == nil {
@@ -198,7 +198,7 @@ func (it *EntryIter) Err() error { return it.err }
 
 // Scan calls fn with each entry of machine m's log in order, stopping at
 // fn's first error, which it returns.
-func (s *Store) Scan(runID string, m core.MachineID, fn func(Entry) error) error {
+func (s *Store) Scan(runID string, m core.MachineID, fn func(core.Entry) error) error {
 	return s.View(runID, func(r *Reader) error {
 		it := r.Entries(m)
 		for e, ok := it.Next(); ok; e, ok = it.Next() {
@@ -212,8 +212,8 @@ func (s *Store) Scan(runID string, m core.MachineID, fn func(Entry) error) error
 
 // Stats returns the stats of every machine of the run that has a log,
 // sorted by ID. They are read, not recounted: every flush keeps them.
-func (s *Store) Stats(runID string) ([]MachineStats, error) {
-	var out []MachineStats
+func (s *Store) Stats(runID string) ([]core.MachineStats, error) {
+	var out []core.MachineStats
 	err := s.View(runID, func(r *Reader) error {
 		for _, m := range r.machines {
 			st, _, err := r.Stats(m)

@@ -121,7 +121,7 @@ type pendingLog struct {
 	segs []pendingSeg
 	n    int // entries in buf
 	// delta counts these entries; the flush adds it to the stored stats.
-	delta MachineStats
+	delta core.MachineStats
 	tail  *logTail
 }
 
@@ -226,11 +226,11 @@ func (r *Recorder) loop() {
 // kind are stored: Msg of a tick, Event of an arrival or a fault, and Fault
 // of an arrival read back as zero. After Close the entry is dropped and
 // Err reports ErrClosed.
-func (r *Recorder) Append(m core.MachineID, e Entry) { r.Add(m, &e) }
+func (r *Recorder) Append(m core.MachineID, e core.Entry) { r.Add(m, &e) }
 
 // Add is Append that reads *e, during the call only, instead of taking a
 // copy: a simulator appending millions of entries saves the copies.
-func (r *Recorder) Add(m core.MachineID, e *Entry) {
+func (r *Recorder) Add(m core.MachineID, e *core.Entry) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.addLocked(m, e)
@@ -239,7 +239,7 @@ func (r *Recorder) Add(m core.MachineID, e *Entry) {
 // MachineEntry is an entry and the machine whose log it goes to.
 type MachineEntry struct {
 	M core.MachineID
-	E Entry
+	E core.Entry
 }
 
 // AddBatch is Add for each of b in order, under one lock: a driver that
@@ -253,7 +253,7 @@ func (r *Recorder) AddBatch(b []MachineEntry) {
 	}
 }
 
-func (r *Recorder) addLocked(m core.MachineID, e *Entry) {
+func (r *Recorder) addLocked(m core.MachineID, e *core.Entry) {
 	if r.closed {
 		if r.err == nil {
 			r.err = fmt.Errorf("record run %s: machine %d: entry appended after Close: %w", r.runID, m, ErrClosed)
@@ -268,7 +268,7 @@ func (r *Recorder) addLocked(m core.MachineID, e *Entry) {
 			t.enc.reset(r.heads)
 			r.tails[m] = t
 		}
-		p = &pendingLog{delta: MachineStats{ID: m}, tail: t}
+		p = &pendingLog{delta: core.MachineStats{ID: m}, tail: t}
 		r.pending[m] = p
 	}
 	p.add(e, r.opt.ChunkEntries, r.maxBody)
@@ -381,7 +381,7 @@ func (r *Recorder) recycle(b batch) {
 			delete(b, id)
 			continue
 		}
-		p.buf, p.segs, p.n, p.delta = p.buf[:0], p.segs[:0], 0, MachineStats{ID: id}
+		p.buf, p.segs, p.n, p.delta = p.buf[:0], p.segs[:0], 0, core.MachineStats{ID: id}
 	}
 	r.spare = b
 }
@@ -476,13 +476,13 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 	}
 	chunks.FillPercent = appendFillPercent
 
-	st := MachineStats{ID: id}
+	st := core.MachineStats{ID: id}
 	if v := mb.Get(keyStats); v != nil {
 		if st, err = decodeStats(id, v); err != nil {
 			return s.corruptf("%s: stats: %v", where, err)
 		}
 	}
-	st.addStats(p.delta)
+	st.AddStats(p.delta)
 
 	last := uint64(0)
 	if k, v := chunks.Cursor().Last(); k != nil {
@@ -525,7 +525,7 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 
 // add encodes e as the log's next entry, in the chunk being filled or, when
 // e would take it past perChunk entries or maxBody bytes, in a new one.
-func (p *pendingLog) add(e *Entry, perChunk, maxBody int) {
+func (p *pendingLog) add(e *core.Entry, perChunk, maxBody int) {
 	t := p.tail
 	pos := len(p.buf)
 	p.buf = appendDeltaEntry(p.buf, &t.enc, e)

@@ -232,7 +232,7 @@ func TestFailedIsClosedByAFailedCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Close()
-	rec.Append(1, record.Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, Clock: 1}})
+	rec.Append(1, core.Entry{Event: core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, Clock: 1}})
 	if err := rec.Flush(); err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestFailedIsClosedByAFailedCommit(t *testing.T) {
 	if err := st.DeleteRun("f"); err != nil {
 		t.Fatal(err)
 	}
-	rec.Append(1, record.Entry{Event: core.Event{Index: 2, Tick: 2, Kind: core.KindInternal, Clock: 2}})
+	rec.Append(1, core.Entry{Event: core.Event{Index: 2, Tick: 2, Kind: core.KindInternal, Clock: 2}})
 	if err := rec.Flush(); !errors.Is(err, record.ErrNotFound) {
 		t.Fatalf("flush into a deleted run: %v", err)
 	}

@@ -83,7 +83,7 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wantSt []record.MachineStats
+	var wantSt []core.MachineStats
 	for _, id := range ids3 {
 		wantSt = append(wantSt, wantStats(id, want[id]))
 	}
@@ -94,7 +94,7 @@ func TestRoundTrip(t *testing.T) {
 	// Scan stops at fn's error and returns it.
 	stop := errors.New("stop")
 	n := 0
-	err = st.Scan(meta.ID, 2, func(e record.Entry) error {
+	err = st.Scan(meta.ID, 2, func(e core.Entry) error {
 		n++
 		if n == 5 {
 			return stop
@@ -280,11 +280,11 @@ func TestAppendAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, Die: 5, Clock: 1}
-	rec.Append(1, record.Entry{At: 1, Event: ev})
+	rec.Append(1, core.Entry{At: 1, Event: ev})
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rec.Append(1, record.Entry{At: 2, Event: ev})
+	rec.Append(1, core.Entry{At: 2, Event: ev})
 	wantErrIs(t, rec.Err(), record.ErrClosed)
 	wantErrIs(t, rec.Close(), record.ErrClosed)
 	got := readAll(t, st, "r")
@@ -328,9 +328,9 @@ func TestReadingWhileReleasingMappedPages(t *testing.T) {
 }
 
 // readPrefix reads each machine's first len(want[m]) entries.
-func readPrefix(t *testing.T, st *record.Store, runID string, want map[core.MachineID][]record.Entry) map[core.MachineID][]record.Entry {
+func readPrefix(t *testing.T, st *record.Store, runID string, want map[core.MachineID][]core.Entry) map[core.MachineID][]core.Entry {
 	t.Helper()
-	got := map[core.MachineID][]record.Entry{}
+	got := map[core.MachineID][]core.Entry{}
 	err := st.View(runID, func(r *record.Reader) error {
 		for m, es := range want {
 			it := r.Entries(m)

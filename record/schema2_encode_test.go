@@ -7,7 +7,7 @@ import "lamport/core"
 // reads them.
 
 // appendEntry appends e's encoding to b.
-func appendEntry(b []byte, e *Entry) []byte {
+func appendEntry(b []byte, e *core.Entry) []byte {
 	form := formOf(e)
 	b = appendArrayHeader(b, formLen[form])
 	b = append(b, byte(form)) // positive fixint
@@ -51,7 +51,7 @@ func appendEntry(b []byte, e *Entry) []byte {
 		b = appendInt(b, int64(ev.Die))
 		return appendUint(b, ev.Clock)
 	}
-	b = appendUint(b, kindCode(ev.Kind))
+	b = appendUint(b, storedKindCode(ev.Kind))
 	b = appendInt(b, int64(ev.Die))
 	b = appendUint(b, ev.Clock)
 	b = appendInt(b, int64(ev.Queue))
@@ -95,4 +95,38 @@ func appendChunkBody(old, body []byte, n int) ([]byte, error) {
 	out = appendArrayHeader(out, have+n)
 	out = append(out, oldBody...)
 	return append(out, body...), nil
+}
+
+// formOf picks the schema 1-2 form an entry was written in.
+func formOf(e *core.Entry) int {
+	if e.Arrival {
+		return formArrival
+	}
+	switch e.Fault.Kind {
+	case core.FaultLost:
+		return formLost
+	case core.FaultDup:
+		return formDup
+	case core.FaultCrash:
+		return formCrash
+	case core.FaultRestart:
+		return formRestart
+	}
+	ev := &e.Event
+	noMsg := ev.Msg == core.Message{}
+	switch ev.Kind {
+	case core.KindRecv:
+		if ev.Die == 0 && ev.FirstSeq == 0 && ev.To == nil {
+			return formRecv
+		}
+	case core.KindSend:
+		if ev.Queue == 0 && noMsg {
+			return formSend
+		}
+	case core.KindInternal:
+		if ev.Queue == 0 && ev.FirstSeq == 0 && ev.To == nil && noMsg {
+			return formInternal
+		}
+	}
+	return formTick
 }

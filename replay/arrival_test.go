@@ -29,7 +29,7 @@ func TestArrivalDeliversTheReplayedSendersMessage(t *testing.T) {
 	recordSim(t, st, "clean", 3, core.DefaultParams(5), time.Minute, "constant:1ms")
 	// Tamper with machine 2's first arrival: its recorded clock + 1000.
 	var tampered core.Message
-	copyRun(t, st, "clean", "tampered", record.StatusComplete, func(id core.MachineID, e *record.Entry) bool {
+	copyRun(t, st, "clean", "tampered", record.StatusComplete, func(id core.MachineID, e *core.Entry) bool {
 		if id == 2 && e.Arrival && tampered.Seq == 0 {
 			tampered = e.Msg
 			e.Msg.Clock += 1000
@@ -87,12 +87,12 @@ func TestLostAndDuplicatedMessagesCarryTheSendersClock(t *testing.T) {
 		t.Fatalf("untampered faulty run: %v %+v", err, res.First)
 	}
 	for _, c := range []struct {
-		kind record.FaultKind
+		kind core.FaultKind
 		verb string
-	}{{record.FaultLost, "lost"}, {record.FaultDup, "duplicated"}} {
+	}{{core.FaultLost, "lost"}, {core.FaultDup, "duplicated"}} {
 		var tampered core.Message
 		id := "tampered-" + c.verb
-		copyRun(t, st, "faulty", id, record.StatusComplete, func(_ core.MachineID, e *record.Entry) bool {
+		copyRun(t, st, "faulty", id, record.StatusComplete, func(_ core.MachineID, e *core.Entry) bool {
 			if e.Fault.Kind == c.kind && tampered.Seq == 0 {
 				tampered = e.Msg
 				e.Msg.Clock += 7

@@ -159,7 +159,7 @@ func BenchmarkSim10000Machines1Second(b *testing.B) {
 func BenchmarkRecorder100Machines1Hour(b *testing.B) {
 	spec := spec100(b)
 	var entries []record.MachineEntry
-	res, err := replay.Simulate(spec, func(m core.MachineID, e *record.Entry) {
+	res, err := replay.Simulate(spec, func(m core.MachineID, e *core.Entry) {
 		entries = append(entries, record.MachineEntry{M: m, E: *e})
 	})
 	if err != nil {

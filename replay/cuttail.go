@@ -74,7 +74,7 @@ func newCutTail(ms []*machineReplay, meta record.RunMeta) *cutTail {
 // status.
 func (t *cutTail) judge(m *machineReplay) (fromTail bool, problem string) {
 	e := &m.next
-	if !e.Arrival && e.Fault.Kind != record.FaultLost {
+	if !e.Arrival && e.Fault.Kind != core.FaultLost {
 		return false, ""
 	}
 	sender, ok := t.byID[e.Msg.From]

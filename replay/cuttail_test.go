@@ -18,7 +18,7 @@ import (
 func TestMachineWithNoLogReplaysAsAnEmptyCutLog(t *testing.T) {
 	st := tempStore(t)
 	recordSim(t, st, "whole", 3, core.DefaultParams(11), 20*time.Second, "exp:1ms")
-	noMachine2 := func(id core.MachineID, _ *record.Entry) bool { return id != 2 }
+	noMachine2 := func(id core.MachineID, _ *core.Entry) bool { return id != 2 }
 	copyRun(t, st, "whole", "early", record.StatusInterrupted, noMachine2)
 	copyRun(t, st, "whole", "hole", record.StatusComplete, noMachine2)
 
@@ -124,7 +124,7 @@ func TestForgedTailMessagesDiverge(t *testing.T) {
 	// message replaced by m, in its arrival and in its receive event,
 	// as a receiver that took a forged message would have recorded it.
 	forge := func(name string, i int, m core.Message) {
-		copyRun(t, st, "whole", name, record.StatusInterrupted, func(id core.MachineID, e *record.Entry) bool {
+		copyRun(t, st, "whole", name, record.StatusInterrupted, func(id core.MachineID, e *core.Entry) bool {
 			if id == 2 {
 				return e.At <= cut
 			}

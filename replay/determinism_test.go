@@ -84,7 +84,7 @@ func TestRecordedSimulationsMatchAndReplay(t *testing.T) {
 func TestBatchingAndChunkingDoNotChangeTheRecording(t *testing.T) {
 	st := tempStore(t)
 	p := core.DefaultParams(31)
-	var want map[core.MachineID][]record.Entry
+	var want map[core.MachineID][]core.Entry
 	var wantHash string
 	for i, opt := range []record.RecorderOptions{
 		{},

@@ -166,7 +166,7 @@ func TestDiffFindsOneChangedClock(t *testing.T) {
 		delta := uint64(1 + rng.IntN(5))
 		id := "changed-" + string(rune('a'+trial))
 		changed := false
-		copyRun(t, st, "orig", id, record.StatusComplete, func(m core.MachineID, e *record.Entry) bool {
+		copyRun(t, st, "orig", id, record.StatusComplete, func(m core.MachineID, e *core.Entry) bool {
 			if m == target && !e.Arrival && e.Event.Index == index {
 				e.Event.Clock += delta
 				changed = true
@@ -213,7 +213,7 @@ func u(v uint64) string { return strconv.FormatUint(v, 10) }
 
 // copyAs records run src of from again as run dst of to, with meta
 // changed by editMeta and every entry passed through edit.
-func copyAs(t testing.TB, from, to *record.Store, src, dst string, editMeta func(*record.RunMeta), edit func(core.MachineID, *record.Entry)) {
+func copyAs(t testing.TB, from, to *record.Store, src, dst string, editMeta func(*record.RunMeta), edit func(core.MachineID, *core.Entry)) {
 	t.Helper()
 	meta, err := from.Run(src)
 	if err != nil {
@@ -263,7 +263,7 @@ func TestDiffAcrossModesAndStores(t *testing.T) {
 		for i := range m.Machines {
 			m.Machines[i].StartWall = m.Started.Add(time.Duration(i) * time.Millisecond)
 		}
-	}, func(_ core.MachineID, e *record.Entry) {
+	}, func(_ core.MachineID, e *core.Entry) {
 		e.At = e.At/20 + 37*time.Microsecond
 	})
 	res := mustDiff(t, simStore, liveStore, "sim-run", "live-run", replay.DiffOptions{})
@@ -272,7 +272,7 @@ func TestDiffAcrossModesAndStores(t *testing.T) {
 	}
 	// The control: the same copy with one receive's message clock changed
 	// is not identical, so the comparison above looked at the events.
-	copyAs(t, simStore, liveStore, "sim-run", "live-bad", func(m *record.RunMeta) { m.Mode = "live" }, func(id core.MachineID, e *record.Entry) {
+	copyAs(t, simStore, liveStore, "sim-run", "live-bad", func(m *record.RunMeta) { m.Mode = "live" }, func(id core.MachineID, e *core.Entry) {
 		if id == 3 && !e.Arrival && e.Event.Index == 40 {
 			e.Event.Msg.Clock++
 		}
@@ -306,7 +306,7 @@ func TestDiffMachineWithoutEventsOnlyInOneRun(t *testing.T) {
 	recordSim(t, st, "three", 3, core.DefaultParams(5), 10*time.Second, "constant:1ms")
 	copyAs(t, st, st, "three", "three-plus", func(m *record.RunMeta) {
 		m.Machines = append(m.Machines, record.MachineMeta{ID: 9, Rate: 1, StartWall: m.Started})
-	}, func(core.MachineID, *record.Entry) {})
+	}, func(core.MachineID, *core.Entry) {})
 	res := mustDiff(t, st, st, "three", "three-plus", replay.DiffOptions{})
 	if res.Identical() || res.First != nil || res.Differing != 0 || len(res.Machines) != 4 || res.Machines[3].InA || !res.Machines[3].InB {
 		t.Fatalf("identical=%v first=%+v machines %+v", res.Identical(), res.First, res.Machines)

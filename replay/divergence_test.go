@@ -15,7 +15,7 @@ func TestRecordingWithAnArrivalRemovedDiverges(t *testing.T) {
 	st := tempStore(t)
 	recordSim(t, st, "whole", 3, core.DefaultParams(5), time.Minute, "exp:5ms")
 	var dropped core.Message
-	copyRun(t, st, "whole", "holed", record.StatusComplete, func(id core.MachineID, e *record.Entry) bool {
+	copyRun(t, st, "whole", "holed", record.StatusComplete, func(id core.MachineID, e *core.Entry) bool {
 		if id == 2 && e.Arrival && dropped.Seq == 0 && e.At > 10*time.Second {
 			dropped = e.Msg
 			return false
@@ -39,7 +39,7 @@ func TestRecordingWithAnUnsentArrivalStallsAndReports(t *testing.T) {
 	recordSim(t, st, "whole", 3, core.DefaultParams(6), time.Minute, "exp:5ms")
 	// Drop machine 1's send events after 20s: their messages still arrive
 	// in the recording, but the replay can never produce them.
-	copyRun(t, st, "whole", "ghost", record.StatusComplete, func(id core.MachineID, e *record.Entry) bool {
+	copyRun(t, st, "whole", "ghost", record.StatusComplete, func(id core.MachineID, e *core.Entry) bool {
 		return !(id == 1 && !e.Arrival && e.At > 20*time.Second)
 	})
 	res, err := replay.Run(st, "ghost", replay.Options{})
@@ -57,7 +57,7 @@ func TestInterruptedPrefixReplaysCleanly(t *testing.T) {
 	st := tempStore(t)
 	recordSim(t, st, "full", 4, core.DefaultParams(9), 2*time.Minute, "exp:30ms")
 	cut := 47*time.Second + 123*time.Millisecond
-	copyRun(t, st, "full", "cut", record.StatusInterrupted, func(_ core.MachineID, e *record.Entry) bool { return e.At <= cut })
+	copyRun(t, st, "full", "cut", record.StatusInterrupted, func(_ core.MachineID, e *core.Entry) bool { return e.At <= cut })
 	res, err := replay.Run(st, "cut", replay.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestReplayReportGolden(t *testing.T) {
 func TestPartOfARunIsRefusedNotReportedAsDivergence(t *testing.T) {
 	st := tempStore(t)
 	recordSim(t, st, "whole", 3, core.DefaultParams(5), 10*time.Second, "exp:5ms")
-	copyRun(t, st, "whole", "part", record.StatusComplete, func(id core.MachineID, _ *record.Entry) bool { return id == 1 })
+	copyRun(t, st, "whole", "part", record.StatusComplete, func(id core.MachineID, _ *core.Entry) bool { return id == 1 })
 	if err := st.UpdateRun("part", func(m *record.RunMeta) { m.Machines = m.Machines[:1] }); err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ type machineReplay struct {
 	// have sent after its log was cut.
 	rate int
 
-	next    record.Entry
+	next    core.Entry
 	hasNext bool
 
 	// recent holds the last Context recorded events.
@@ -280,7 +280,7 @@ func (m *machineReplay) step(out *produced, h *TraceHasher, res *Result, opt Opt
 				Reason:  fmt.Sprintf("message %s arrived carrying clock %d in the recording, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock),
 				Message: &msg, Recent: m.recent.all()})
 		}
-		replayed := record.Entry{At: e.At, Arrival: true, Msg: sent.msg}
+		replayed := core.Entry{At: e.At, Arrival: true, Msg: sent.msg}
 		h.Add(m.id, &replayed)
 		m.model.Deliver(sent.msg)
 		res.Arrivals++
@@ -295,7 +295,7 @@ func (m *machineReplay) step(out *produced, h *TraceHasher, res *Result, opt Opt
 	if opt.Progress != nil && res.Events%ProgressEvery == 0 {
 		opt.Progress(res.Events)
 	}
-	replayed := record.Entry{At: e.At, Event: ev}
+	replayed := core.Entry{At: e.At, Event: ev}
 	h.Add(m.id, &replayed)
 	for i, to := range ev.To {
 		msg := ev.Message(m.id, i)
@@ -333,7 +333,7 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 			Reason: reason, Message: msg, Recent: m.recent.all()})
 	}
 	switch f.Kind {
-	case record.FaultLost:
+	case core.FaultLost:
 		sent, ok := out.take(e.Msg)
 		if !ok {
 			return false, nil
@@ -346,7 +346,7 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 			diverge(fmt.Sprintf("the recording lost message %s carrying clock %d, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock), &msg)
 		}
 		e.Msg = sent.msg
-	case record.FaultDup:
+	case core.FaultDup:
 		sent := out.find(e.Msg)
 		if sent == nil {
 			return false, nil
@@ -357,13 +357,13 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 			diverge(fmt.Sprintf("the recording duplicated message %s carrying clock %d, the replayed sender's carries %d", e.Msg.ID(), e.Msg.Clock, sent.msg.Clock), &msg)
 		}
 		e.Msg = sent.msg
-	case record.FaultCrash:
+	case core.FaultCrash:
 		lost := m.model.Crash()
 		if lost != f.QueueLost {
 			diverge(fmt.Sprintf("the crash lost %d queued messages in the recording, %d replayed", f.QueueLost, lost), nil)
 		}
 		e.Fault.QueueLost = lost
-	case record.FaultRestart:
+	case core.FaultRestart:
 		m.model.Restart(f.Missed, f.ResetClock, f.SeqSkip)
 		if f.SeqSkip > 0 {
 			m.skipped = append(m.skipped, seqRange{after: m.lastSeq, last: m.lastSeq + f.SeqSkip, minClock: m.lastClock, at: m.lastAt})

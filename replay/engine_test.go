@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/record"
 	"lamport/replay"
 )
 
@@ -86,7 +85,7 @@ func TestPlantedModelChangeIsFoundAtTheExactEvent(t *testing.T) {
 	// Where the change must first show: machine 2's 5th receive.
 	var wantIndex uint64
 	recvs := 0
-	err := st.Scan("clean", victim, func(e record.Entry) error {
+	err := st.Scan("clean", victim, func(e core.Entry) error {
 		if !e.Arrival && e.Event.Kind == core.KindRecv {
 			recvs++
 			if recvs == nth && wantIndex == 0 {

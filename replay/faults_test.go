@@ -131,8 +131,8 @@ func TestDropLosesItsShare(t *testing.T) {
 			switch {
 			case e.IsTick() && e.Event.Kind == core.KindSend:
 				sent += uint64(len(e.Event.To))
-			case e.Fault.Kind == record.FaultLost:
-				if e.Fault.Reason != record.LostDrop {
+			case e.Fault.Kind == core.FaultLost:
+				if e.Fault.Reason != core.LostDrop {
 					t.Fatalf("lost for %v with only drops on", e.Fault.Reason)
 				}
 				lost[core.Message{From: e.Msg.From, Seq: e.Msg.Seq}] = true
@@ -157,7 +157,7 @@ func TestDropLosesItsShare(t *testing.T) {
 }
 
 // sendTimes maps every message to the time it was sent.
-func sendTimes(logs map[core.MachineID][]record.Entry) map[core.Message]time.Duration {
+func sendTimes(logs map[core.MachineID][]core.Entry) map[core.Message]time.Duration {
 	out := map[core.Message]time.Duration{}
 	for id, log := range logs {
 		for _, e := range log {
@@ -199,8 +199,8 @@ func TestPartitionCutsItsLinksForItsWindow(t *testing.T) {
 				if e.Msg.From == 1 && id == 3 && at < oneWay.To {
 					arrivedAcrossOneWayBack++
 				}
-			case e.Fault.Kind == record.FaultLost:
-				if e.Fault.Reason != record.LostPartition || !cut(e.Msg.From, e.Fault.To, sent[key]) {
+			case e.Fault.Kind == core.FaultLost:
+				if e.Fault.Reason != core.LostPartition || !cut(e.Msg.From, e.Fault.To, sent[key]) {
 					t.Fatalf("message %s to %d sent at %v lost (%v) outside any cut", e.Msg.ID(), e.Fault.To, sent[key], e.Fault.Reason)
 				}
 			}
@@ -264,21 +264,21 @@ func TestCrashStopsTheMachineAndEmptiesItsQueue(t *testing.T) {
 						t.Fatalf("an arrival at %v while down", e.At)
 					}
 					queue++
-				case e.Fault.Kind == record.FaultCrash:
+				case e.Fault.Kind == core.FaultCrash:
 					sawCrash = true
 					if e.At != crash.From || e.Fault.QueueLost != queue {
 						t.Fatalf("crash at %v lost %d, want at %v losing the %d queued", e.At, e.Fault.QueueLost, crash.From, queue)
 					}
 					queue = 0
-				case e.Fault.Kind == record.FaultRestart:
+				case e.Fault.Kind == core.FaultRestart:
 					sawRestart = true
 					// Ticks fall at k/rate; those in [From, To) are missed.
 					want := uint64(math.Ceil(crash.To.Seconds()*float64(rate))) - uint64(math.Ceil(crash.From.Seconds()*float64(rate)))
 					if e.At != crash.To || e.Fault.Missed != want || e.Fault.ResetClock != reset {
 						t.Fatalf("restart %+v at %v; want at %v, %d missed, reset %v", e.Fault, e.At, crash.To, want, reset)
 					}
-				case e.Fault.Kind == record.FaultLost:
-					if !down || e.Fault.Reason != record.LostDown || e.Fault.To != 2 {
+				case e.Fault.Kind == core.FaultLost:
+					if !down || e.Fault.Reason != core.LostDown || e.Fault.To != 2 {
 						t.Fatalf("lost entry %+v at %v", e.Fault, e.At)
 					}
 					sawLostDown = true
@@ -326,7 +326,7 @@ func TestDuplicatesArriveTwice(t *testing.T) {
 		for _, e := range log {
 			key := core.Message{From: e.Msg.From, Seq: e.Msg.Seq}
 			switch {
-			case e.Fault.Kind == record.FaultDup:
+			case e.Fault.Kind == core.FaultDup:
 				if e.Msg.From != id {
 					t.Fatalf("dup of %s logged by machine %d, not its sender", e.Msg.ID(), id)
 				}
@@ -362,9 +362,9 @@ func TestReplayCatchesAWrongCrash(t *testing.T) {
 	for seed := uint64(1); seed <= 50 && queued == 0; seed++ {
 		recordFaultySim(t, st, fmt.Sprint("crash", seed), 3, seed, 20*time.Second, "constant:400ms", f)
 		for _, e := range entriesOf(t, st, fmt.Sprint("crash", seed))[3] {
-			if e.Fault.Kind == record.FaultCrash && e.Fault.QueueLost > 0 {
+			if e.Fault.Kind == core.FaultCrash && e.Fault.QueueLost > 0 {
 				queued = e.Fault.QueueLost
-				copyRun(t, st, fmt.Sprint("crash", seed), "crash", record.StatusComplete, func(core.MachineID, *record.Entry) bool { return true })
+				copyRun(t, st, fmt.Sprint("crash", seed), "crash", record.StatusComplete, func(core.MachineID, *core.Entry) bool { return true })
 			}
 		}
 	}
@@ -464,7 +464,7 @@ func TestCutTailOfAKilledMachine(t *testing.T) {
 	st := tempStore(t)
 	recordSim(t, st, "whole", 3, core.DefaultParams(5), time.Minute, "exp:1ms")
 	const cut = 30 * time.Second
-	dropTail := func(id core.MachineID, e *record.Entry) bool { return id != 2 || e.At <= cut }
+	dropTail := func(id core.MachineID, e *core.Entry) bool { return id != 2 || e.At <= cut }
 	copyRun(t, st, "whole", "killed", record.StatusInterrupted, dropTail)
 	copyRun(t, st, "whole", "complete", record.StatusComplete, dropTail)
 

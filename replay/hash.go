@@ -50,7 +50,7 @@ func NewTraceHasher() *TraceHasher {
 }
 
 // Add hashes machine m's next entry.
-func (h *TraceHasher) Add(m core.MachineID, e *record.Entry) {
+func (h *TraceHasher) Add(m core.MachineID, e *core.Entry) {
 	d := h.last
 	if d == nil || h.lastID != m {
 		d = h.machines[m]
@@ -141,7 +141,7 @@ func (d *machineDigest) tick(at time.Duration, ev *core.Event, toDigest uint64) 
 		fold(toDigest, uint64(ev.Msg.From), 10) + fold(ev.Msg.Seq, ev.Msg.Clock, 12))
 }
 
-func (d *machineDigest) fault(at time.Duration, f *record.Fault, msg core.Message) {
+func (d *machineDigest) fault(at time.Duration, f *core.Fault, msg core.Message) {
 	reset := uint64(0)
 	if f.ResetClock {
 		reset = 1
@@ -150,7 +150,7 @@ func (d *machineDigest) fault(at time.Duration, f *record.Fault, msg core.Messag
 		fold(f.Missed, reset, 6) + fold(f.SeqSkip, uint64(msg.From), 8) + fold(msg.Seq, msg.Clock, 10))
 }
 
-func (d *machineDigest) add(e *record.Entry) {
+func (d *machineDigest) add(e *core.Entry) {
 	switch {
 	case e.Arrival:
 		d.arrival(e.At, e.Msg)

@@ -46,7 +46,7 @@ func recordSim(t testing.TB, st *record.Store, id string, machines int, p core.P
 
 // copyRun records run src again as dst, passing every entry through edit,
 // which may change it or drop it (false). The copy ends with status.
-func copyRun(t testing.TB, st *record.Store, src, dst string, status record.Status, edit func(core.MachineID, *record.Entry) bool) {
+func copyRun(t testing.TB, st *record.Store, src, dst string, status record.Status, edit func(core.MachineID, *core.Entry) bool) {
 	t.Helper()
 	meta, err := st.Run(src)
 	if err != nil {
@@ -86,9 +86,9 @@ func copyRun(t testing.TB, st *record.Store, src, dst string, status record.Stat
 }
 
 // entriesOf reads every machine's log of a run.
-func entriesOf(t testing.TB, st *record.Store, runID string) map[core.MachineID][]record.Entry {
+func entriesOf(t testing.TB, st *record.Store, runID string) map[core.MachineID][]core.Entry {
 	t.Helper()
-	out := map[core.MachineID][]record.Entry{}
+	out := map[core.MachineID][]core.Entry{}
 	err := st.View(runID, func(r *record.Reader) error {
 		for _, id := range r.Machines() {
 			it := r.Entries(id)

@@ -47,7 +47,7 @@ func (p *recordPipe) appendLoop() {
 }
 
 // add is the simulation's sink.
-func (p *recordPipe) add(m core.MachineID, e *record.Entry) {
+func (p *recordPipe) add(m core.MachineID, e *core.Entry) {
 	p.batch = append(p.batch, record.MachineEntry{M: m, E: *e})
 	if len(p.batch) == pipeBatch {
 		p.full <- p.batch

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/record"
 )
 
 // SimSpec describes a simulated run.
@@ -55,7 +54,7 @@ type SimResult struct {
 	Events uint64
 	// Arrivals counts messages that arrived within Duration.
 	Arrivals uint64
-	Stats    []record.MachineStats
+	Stats    []core.MachineStats
 	Rates    map[core.MachineID]int
 	// Lost, Duplicated and Crashes count the injected faults: messages
 	// lost (any reason), messages delivered twice, machine crashes.
@@ -83,7 +82,7 @@ const NetworkStream core.MachineID = 0
 // core.StreamRNG(seed, FaultStream); each link's clogs and each machine's
 // random crashes from their own streams (clogStream, crashStream), so
 // turning one fault on does not move the draws of another.
-func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult, error) {
+func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, error) {
 	ids := slices.Sorted(slices.Values(spec.Machines))
 	res := SimResult{Rates: map[core.MachineID]int{}}
 	if spec.Duration < 0 {
@@ -154,8 +153,8 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 	cuts := len(f.Partitions) > 0
 	// One entry is reused for every emit to the sink, so that the
 	// millions of them cost no allocation; a sink must copy what it keeps.
-	var entry record.Entry
-	emit := func(m *simMachine, e record.Entry) {
+	var entry core.Entry
+	emit := func(m *simMachine, e core.Entry) {
 		entry = e
 		m.digest.add(&entry)
 		m.stats.Add(&entry)
@@ -163,9 +162,9 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			sink(m.id, &entry)
 		}
 	}
-	lose := func(m *simMachine, at time.Duration, msg core.Message, to core.MachineID, why record.LostReason) {
+	lose := func(m *simMachine, at time.Duration, msg core.Message, to core.MachineID, why core.LostReason) {
 		res.Lost++
-		emit(m, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: why}})
+		emit(m, core.Entry{At: at, Msg: msg, Fault: core.Fault{Kind: core.FaultLost, To: to, Reason: why}})
 	}
 
 	var stopped error
@@ -188,7 +187,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			m := &machines[to]
 			msg := core.Message{From: ids[from], Seq: seq, Clock: clock}
 			if m.down > 0 {
-				lose(m, at, msg, m.id, record.LostDown)
+				lose(m, at, msg, m.id, core.LostDown)
 				continue
 			}
 			m.Deliver(msg)
@@ -199,7 +198,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			st.LastAt = at
 			st.Arrivals++
 			if sink != nil {
-				entry = record.Entry{At: at, Arrival: true, Msg: msg}
+				entry = core.Entry{At: at, Arrival: true, Msg: msg}
 				sink(m.id, &entry)
 			}
 			continue
@@ -212,7 +211,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			}
 			if m.down++; m.down == 1 {
 				res.Crashes++
-				emit(m, record.Entry{At: at, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: m.Crash()}})
+				emit(m, core.Entry{At: at, Fault: core.Fault{Kind: core.FaultCrash, QueueLost: m.Crash()}})
 			}
 			continue
 		case simRestart, simRandomRestart:
@@ -224,7 +223,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			}
 			if m.down--; m.down == 0 {
 				m.Restart(m.missed, f.ResetClock, 0)
-				emit(m, record.Entry{At: at, Fault: record.Fault{Kind: record.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
+				emit(m, core.Entry{At: at, Fault: core.Fault{Kind: core.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
 				m.missed = 0
 			}
 			continue
@@ -268,7 +267,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 			st.Internals++
 		}
 		if sink != nil {
-			entry = record.Entry{At: at, Event: ev}
+			entry = core.Entry{At: at, Event: ev}
 			sink(m.id, &entry)
 		}
 		if len(ev.To) == 0 {
@@ -293,18 +292,18 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult
 				toSlot = slotOf(to)
 			}
 			if cuts && f.Cut(m.id, to, at) {
-				lose(m, at, ev.Message(m.id, i), to, record.LostPartition)
+				lose(m, at, ev.Message(m.id, i), to, core.LostPartition)
 				continue
 			}
 			if f.Drop > 0 && faultRNG.Float64() < f.Drop {
-				lose(m, at, ev.Message(m.id, i), to, record.LostDrop)
+				lose(m, at, ev.Message(m.id, i), to, core.LostDrop)
 				continue
 			}
 			copies := 1
 			if f.Dup > 0 && faultRNG.Float64() < f.Dup {
 				copies = 2
 				res.Duplicated++
-				emit(m, record.Entry{At: at, Msg: ev.Message(m.id, i), Fault: record.Fault{Kind: record.FaultDup, To: to}})
+				emit(m, core.Entry{At: at, Msg: ev.Message(m.id, i), Fault: core.Fault{Kind: core.FaultDup, To: to}})
 			}
 			for range copies {
 				arrive := at + spec.Latency.Draw(&net)

@@ -11,17 +11,16 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/record"
 )
 
 // loggedEntry is one entry a sink saw, with its machine; To is copied.
 type loggedEntry struct {
 	id core.MachineID
-	e  record.Entry
+	e  core.Entry
 }
 
-func logSink(log *[]loggedEntry) func(core.MachineID, *record.Entry) {
-	return func(id core.MachineID, e *record.Entry) {
+func logSink(log *[]loggedEntry) func(core.MachineID, *core.Entry) {
+	return func(id core.MachineID, e *core.Entry) {
 		c := *e
 		if e.Event.To != nil {
 			c.Event.To = slices.Clone(e.Event.To)
@@ -32,10 +31,10 @@ func logSink(log *[]loggedEntry) func(core.MachineID, *record.Entry) {
 
 // digestSink folds every entry, every field and its machine, in the order
 // the sink saw them, into h: for runs too big to keep.
-func digestSink(h *[]byte) func(core.MachineID, *record.Entry) {
+func digestSink(h *[]byte) func(core.MachineID, *core.Entry) {
 	d := sha256.New()
 	var b []byte
-	return func(id core.MachineID, e *record.Entry) {
+	return func(id core.MachineID, e *core.Entry) {
 		u := func(v uint64) { b = binary.AppendUvarint(b, v) }
 		b = b[:0]
 		u(uint64(id))

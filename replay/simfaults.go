@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/record"
 )
 
 // Stream labels and seed salts of the simulator's fault draws (see
@@ -34,7 +33,7 @@ type simMachine struct {
 	// may overlap); it ticks only at 0.
 	down   int
 	digest machineDigest
-	stats  record.MachineStats
+	stats  core.MachineStats
 	// row is 1 + the index of its row of link times while it has sends
 	// in flight (inFlight of them), else 0; see linkTimes.
 	row      int32

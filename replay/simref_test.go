@@ -12,10 +12,9 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/record"
 )
 
-func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (SimResult, error) {
+func referenceSimulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, error) {
 	ids := slices.Sorted(slices.Values(spec.Machines))
 	res := SimResult{Rates: map[core.MachineID]int{}}
 	if spec.Duration < 0 {
@@ -25,7 +24,7 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 		return res, err
 	}
 	machines := make(map[core.MachineID]*refMachine, len(ids))
-	stats := make(map[core.MachineID]*record.MachineStats, len(ids))
+	stats := make(map[core.MachineID]*core.MachineStats, len(ids))
 	q := &refQueue{}
 	ring, err := core.NewRing(ids)
 	if err != nil {
@@ -42,7 +41,7 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 		sm := &refMachine{Machine: m, interval: time.Second / time.Duration(m.Rate())}
 		machines[id] = sm
 		res.Rates[id] = m.Rate()
-		stats[id] = &record.MachineStats{ID: id}
+		stats[id] = &core.MachineStats{ID: id}
 		q.schedule(refEvent{at: sm.interval, machine: id})
 	}
 	f := &spec.Faults
@@ -67,8 +66,8 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 	hasher := NewTraceHasher()
 	// One entry is reused for every emit, so that the millions of them
 	// cost no allocation; a sink must copy what it keeps.
-	var entry record.Entry
-	emit := func(id core.MachineID, e record.Entry) {
+	var entry core.Entry
+	emit := func(id core.MachineID, e core.Entry) {
 		entry = e
 		hasher.Add(id, &entry)
 		stats[id].Add(&entry)
@@ -76,9 +75,9 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 			sink(id, &entry)
 		}
 	}
-	lose := func(id core.MachineID, at time.Duration, msg core.Message, to core.MachineID, why record.LostReason) {
+	lose := func(id core.MachineID, at time.Duration, msg core.Message, to core.MachineID, why core.LostReason) {
 		res.Lost++
-		emit(id, record.Entry{At: at, Msg: msg, Fault: record.Fault{Kind: record.FaultLost, To: to, Reason: why}})
+		emit(id, core.Entry{At: at, Msg: msg, Fault: core.Fault{Kind: core.FaultLost, To: to, Reason: why}})
 	}
 
 	var stopped error
@@ -95,12 +94,12 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 		switch se.kind {
 		case simArrival:
 			if m.down > 0 {
-				lose(se.machine, se.at, se.msg, se.machine, record.LostDown)
+				lose(se.machine, se.at, se.msg, se.machine, core.LostDown)
 				continue
 			}
 			m.Deliver(se.msg)
 			res.Arrivals++
-			emit(se.machine, record.Entry{At: se.at, Arrival: true, Msg: se.msg})
+			emit(se.machine, core.Entry{At: se.at, Arrival: true, Msg: se.msg})
 			continue
 		case simCrash, simRandomCrash:
 			if se.kind == simRandomCrash {
@@ -108,7 +107,7 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 			}
 			if m.down++; m.down == 1 {
 				res.Crashes++
-				emit(se.machine, record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultCrash, QueueLost: m.Crash()}})
+				emit(se.machine, core.Entry{At: se.at, Fault: core.Fault{Kind: core.FaultCrash, QueueLost: m.Crash()}})
 			}
 			continue
 		case simRestart, simRandomRestart:
@@ -117,7 +116,7 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 			}
 			if m.down--; m.down == 0 {
 				m.Restart(m.missed, f.ResetClock, 0)
-				emit(se.machine, record.Entry{At: se.at, Fault: record.Fault{Kind: record.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
+				emit(se.machine, core.Entry{At: se.at, Fault: core.Fault{Kind: core.FaultRestart, Missed: m.missed, ResetClock: f.ResetClock}})
 				m.missed = 0
 			}
 			continue
@@ -139,15 +138,15 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 			default:
 			}
 		}
-		emit(se.machine, record.Entry{At: se.at, Event: ev})
+		emit(se.machine, core.Entry{At: se.at, Event: ev})
 		for i, to := range ev.To {
 			msg := ev.Message(se.machine, i)
 			if f.Cut(se.machine, to, se.at) {
-				lose(se.machine, se.at, msg, to, record.LostPartition)
+				lose(se.machine, se.at, msg, to, core.LostPartition)
 				continue
 			}
 			if f.Drop > 0 && faultRNG.Float64() < f.Drop {
-				lose(se.machine, se.at, msg, to, record.LostDrop)
+				lose(se.machine, se.at, msg, to, core.LostDrop)
 				continue
 			}
 			l := refLink{se.machine, to}
@@ -155,7 +154,7 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *record.Entry)) (
 			if f.Dup > 0 && faultRNG.Float64() < f.Dup {
 				copies = 2
 				res.Duplicated++
-				emit(se.machine, record.Entry{At: se.at, Msg: msg, Fault: record.Fault{Kind: record.FaultDup, To: to}})
+				emit(se.machine, core.Entry{At: se.at, Msg: msg, Fault: core.Fault{Kind: core.FaultDup, To: to}})
 			}
 			for range copies {
 				at := se.at + spec.Latency.Draw(&net)

@@ -208,7 +208,7 @@ type machineAcc struct {
 	m      *MachineAnalysis
 	it     *record.EntryIter
 	offset time.Duration // StartWall - Started: the machine's At 0 on the run's wall clock
-	head   record.Entry  // the next entry, when ok
+	head   core.Entry    // the next entry, when ok
 	wall   time.Duration // head's wall time since Started
 	ok     bool
 
@@ -343,15 +343,15 @@ func analyze(r *record.Reader) (Analysis, error) {
 			m.Arrivals++
 			next.q++
 			pair(e.Msg.From, m.ID).Arrived++
-		case e.Fault.Kind == record.FaultLost:
+		case e.Fault.Kind == core.FaultLost:
 			a.Lost++
-		case e.Fault.Kind == record.FaultDup:
+		case e.Fault.Kind == core.FaultDup:
 			a.Duplicated++
-		case e.Fault.Kind == record.FaultCrash:
+		case e.Fault.Kind == core.FaultCrash:
 			m.Crashes++
 			m.QueueLost += uint64(e.Fault.QueueLost)
 			next.q = 0
-		case e.Fault.Kind == record.FaultRestart:
+		case e.Fault.Kind == core.FaultRestart:
 			if e.Fault.ResetClock {
 				next.clock = 0
 			}

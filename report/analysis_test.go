@@ -34,20 +34,20 @@ func analysisStore(t testing.TB) *record.Store {
 
 func secs(s float64) time.Duration { return time.Duration(math.Round(s*1000)) * time.Millisecond }
 
-func evInternal(at float64, index, clock uint64) record.Entry {
-	return record.Entry{At: secs(at), Event: core.Event{Index: index, Tick: index, Kind: core.KindInternal, Die: 7, Clock: clock}}
+func evInternal(at float64, index, clock uint64) core.Entry {
+	return core.Entry{At: secs(at), Event: core.Event{Index: index, Tick: index, Kind: core.KindInternal, Die: 7, Clock: clock}}
 }
 
-func evSend(at float64, index, clock, seq uint64, to ...core.MachineID) record.Entry {
-	return record.Entry{At: secs(at), Event: core.Event{Index: index, Tick: index, Kind: core.KindSend, Die: 1, Clock: clock, To: to, FirstSeq: seq}}
+func evSend(at float64, index, clock, seq uint64, to ...core.MachineID) core.Entry {
+	return core.Entry{At: secs(at), Event: core.Event{Index: index, Tick: index, Kind: core.KindSend, Die: 1, Clock: clock, To: to, FirstSeq: seq}}
 }
 
-func evRecv(at float64, index, clock uint64, queue int, m core.Message) record.Entry {
-	return record.Entry{At: secs(at), Event: core.Event{Index: index, Tick: index, Kind: core.KindRecv, Clock: clock, Queue: queue, Msg: m}}
+func evRecv(at float64, index, clock uint64, queue int, m core.Message) core.Entry {
+	return core.Entry{At: secs(at), Event: core.Event{Index: index, Tick: index, Kind: core.KindRecv, Clock: clock, Queue: queue, Msg: m}}
 }
 
-func evArrival(at float64, m core.Message) record.Entry {
-	return record.Entry{At: secs(at), Arrival: true, Msg: m}
+func evArrival(at float64, m core.Message) core.Entry {
+	return core.Entry{At: secs(at), Arrival: true, Msg: m}
 }
 
 // The hand-built run: machine 1 ticks twice a second (the fastest),
@@ -71,14 +71,14 @@ func evArrival(at float64, m core.Message) record.Entry {
 //	5.1   arrival 2:2          q 1 (left)
 //	6.0                                      send 2:3 (c7) to 1 (in flight)
 var (
-	m1a, m1b                = core.Message{From: 1, Seq: 1, Clock: 2}, core.Message{From: 1, Seq: 2, Clock: 3}
-	m2a, m2b                = core.Message{From: 2, Seq: 1, Clock: 5}, core.Message{From: 2, Seq: 2, Clock: 6}
-	handLog1 []record.Entry = []record.Entry{
+	m1a, m1b              = core.Message{From: 1, Seq: 1, Clock: 2}, core.Message{From: 1, Seq: 2, Clock: 3}
+	m2a, m2b              = core.Message{From: 2, Seq: 1, Clock: 5}, core.Message{From: 2, Seq: 2, Clock: 6}
+	handLog1 []core.Entry = []core.Entry{
 		evInternal(0.5, 1, 1), evSend(1.0, 2, 2, 1, 2), evSend(1.5, 3, 3, 2, 2), evInternal(2.0, 4, 4), evInternal(2.5, 5, 5),
 		evInternal(3.0, 6, 6), evInternal(3.5, 7, 7), evInternal(4.0, 8, 8), evArrival(4.1, m2a), evRecv(4.5, 9, 9, 0, m2a),
 		evInternal(5.0, 10, 10), evArrival(5.1, m2b),
 	}
-	handLog2 = []record.Entry{ // offsets = wall - 1 s
+	handLog2 = []core.Entry{ // offsets = wall - 1 s
 		evInternal(0.0, 1, 1), evArrival(0.1, m1a), evArrival(0.6, m1b), evRecv(1.0, 2, 3, 1, m1a), evRecv(2.0, 3, 4, 0, m1b),
 		evSend(3.0, 4, 5, 1, 1), evSend(4.0, 5, 6, 2, 1), evSend(5.0, 6, 7, 3, 1),
 	}
@@ -86,13 +86,13 @@ var (
 
 // buildRun records a run of the given logs; finished runs end 6 s after
 // the start.
-func buildRun(t testing.TB, st *record.Store, id string, finished bool, rates map[core.MachineID]int, starts map[core.MachineID]time.Duration, logs map[core.MachineID][]record.Entry) {
+func buildRun(t testing.TB, st *record.Store, id string, finished bool, rates map[core.MachineID]int, starts map[core.MachineID]time.Duration, logs map[core.MachineID][]core.Entry) {
 	t.Helper()
 	buildRunAt(t, st, id, finished, 1, rates, starts, logs)
 }
 
 // buildRunAt is buildRun of a live run at speed.
-func buildRunAt(t testing.TB, st *record.Store, id string, finished bool, speed float64, rates map[core.MachineID]int, starts map[core.MachineID]time.Duration, logs map[core.MachineID][]record.Entry) {
+func buildRunAt(t testing.TB, st *record.Store, id string, finished bool, speed float64, rates map[core.MachineID]int, starts map[core.MachineID]time.Duration, logs map[core.MachineID][]core.Entry) {
 	t.Helper()
 	cfg := core.RingConfig(len(logs), "127.0.0.1", 0)
 	meta := record.RunMeta{ID: id, Seed: 42, Mode: "live", Params: core.DefaultParams(42), Speed: speed,
@@ -127,7 +127,7 @@ func buildRunAt(t testing.TB, st *record.Store, id string, finished bool, speed 
 
 func handBuiltRun(t testing.TB, st *record.Store, id string, finished bool) {
 	buildRun(t, st, id, finished, map[core.MachineID]int{1: 2, 2: 1}, map[core.MachineID]time.Duration{2: time.Second},
-		map[core.MachineID][]record.Entry{1: handLog1, 2: handLog2})
+		map[core.MachineID][]core.Entry{1: handLog1, 2: handLog2})
 }
 
 func mustAnalyze(t testing.TB, st *record.Store, id string) report.Analysis {
@@ -230,10 +230,10 @@ func TestAnalyzeRunningRunLastsUntilItsLastEntry(t *testing.T) {
 // fastest machine having the higher id, the slower one's event comes first.
 func TestLagTiesGoToTheLowerID(t *testing.T) {
 	st := analysisStore(t)
-	fast := []record.Entry{evInternal(1, 1, 1), evInternal(2, 2, 2)}
-	slow := []record.Entry{evInternal(1, 1, 1), evInternal(2, 2, 2)}
-	buildRun(t, st, "fast-first", true, map[core.MachineID]int{1: 2, 2: 1}, nil, map[core.MachineID][]record.Entry{1: fast, 2: slow})
-	buildRun(t, st, "slow-first", true, map[core.MachineID]int{1: 1, 2: 2}, nil, map[core.MachineID][]record.Entry{1: slow, 2: fast})
+	fast := []core.Entry{evInternal(1, 1, 1), evInternal(2, 2, 2)}
+	slow := []core.Entry{evInternal(1, 1, 1), evInternal(2, 2, 2)}
+	buildRun(t, st, "fast-first", true, map[core.MachineID]int{1: 2, 2: 1}, nil, map[core.MachineID][]core.Entry{1: fast, 2: slow})
+	buildRun(t, st, "slow-first", true, map[core.MachineID]int{1: 1, 2: 2}, nil, map[core.MachineID][]core.Entry{1: slow, 2: fast})
 	for id, want := range map[string]struct {
 		slow     int
 		max      int64
@@ -311,7 +311,7 @@ func TestPerSecondFiguresAreInTheModelsTime(t *testing.T) {
 	st := analysisStore(t)
 	handBuiltRun(t, st, "real", true)
 	buildRunAt(t, st, "fast", true, 2, map[core.MachineID]int{1: 2, 2: 1}, map[core.MachineID]time.Duration{2: time.Second},
-		map[core.MachineID][]record.Entry{1: handLog1, 2: handLog2})
+		map[core.MachineID][]core.Entry{1: handLog1, 2: handLog2})
 	real, fast := mustAnalyze(t, st, "real"), mustAnalyze(t, st, "fast")
 	for i, r := range real.Machines {
 		f := fast.Machines[i]
@@ -422,7 +422,7 @@ func TestAnalysisPropertiesOnSimRuns(t *testing.T) {
 			atTick := map[core.MachineID][]uint64{}
 			for _, s := range stats {
 				waiting := uint64(0)
-				if err := st.Scan(id, s.ID, func(e record.Entry) error {
+				if err := st.Scan(id, s.ID, func(e core.Entry) error {
 					switch {
 					case e.Arrival:
 						waiting++

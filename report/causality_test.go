@@ -303,7 +303,7 @@ func checkChain(t *testing.T, g *hbGraph, what string, w report.Why, u, v int) {
 
 func TestCausalityOfWhatCannotBeDerived(t *testing.T) {
 	st := tempStore(t)
-	lost := append([]record.Entry(nil), handM2...)
+	lost := append([]core.Entry(nil), handM2...)
 	lost[2].Event.Msg.Seq = 7 // m2 receives 1:7, which m1 never sends
 	handRun(t, st, "lost", lost)
 	recordSim(t, st, "whole", 3, 1, 5*time.Second, "exp:5ms")

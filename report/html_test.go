@@ -223,7 +223,7 @@ func timelineOf(t testing.TB, st *record.Store, runID string) []tlEvent {
 	var all []tlEvent
 	for _, mm := range meta.Machines {
 		off := mm.StartWall.Sub(meta.Started)
-		if err := st.Scan(runID, mm.ID, func(e record.Entry) error {
+		if err := st.Scan(runID, mm.ID, func(e core.Entry) error {
 			if !e.Arrival {
 				ev := e.Event
 				ev.To = slices.Clone(ev.To)
@@ -481,7 +481,7 @@ func TestWriteHTMLRefusesWhatItCannotDraw(t *testing.T) {
 // run id with markup in it stays text.
 func TestHTMLReportEscapesRunData(t *testing.T) {
 	st := analysisStore(t)
-	buildRun(t, st, `<b>&"x"`, true, map[core.MachineID]int{1: 2, 2: 1}, nil, map[core.MachineID][]record.Entry{1: handLog1, 2: handLog2})
+	buildRun(t, st, `<b>&"x"`, true, map[core.MachineID]int{1: 2, 2: 1}, nil, map[core.MachineID][]core.Entry{1: handLog1, 2: handLog2})
 	page := writeHTML(t, st, `<b>&"x"`, report.HTMLOptions{})
 	doc := parseXML(t, page)
 	if h1 := doc.all(func(n *node) bool { return n.name == "h1" }); len(h1) != 1 || h1[0].allText() != `Run <b>&"x"` {

@@ -75,7 +75,7 @@ type walkCursor struct {
 	id     core.MachineID
 	it     *record.EntryIter
 	offset time.Duration // StartWall - Started
-	head   record.Entry
+	head   core.Entry
 	wall   time.Duration // head's run time
 	ok     bool
 	clock  uint64
@@ -164,7 +164,7 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 			a.lagMax[b] = max(a.lagMax[b], lag)
 			a.lagSum[b] += float64(lag)
 			wc.add(pos, next.id, next.wall, ev)
-		} else if e.Fault.Kind == record.FaultLost {
+		} else if e.Fault.Kind == core.FaultLost {
 			wc.lost(e.Msg, e.Fault.Reason)
 		}
 		if err := next.advance(); err != nil {

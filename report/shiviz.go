@@ -78,7 +78,7 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 		wall  time.Time // next's wall time
 		vec   []uint64
 		past  uint64 // the sum of vec
-		next  record.Entry
+		next  core.Entry
 		ok    bool
 	}
 	// A message's key is its sender in the high 32 bits and its sequence
@@ -108,7 +108,7 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 				}
 				return nil
 			}
-			if c.next.Fault.Kind == record.FaultDup {
+			if c.next.Fault.Kind == core.FaultDup {
 				dups[key(c.next.Msg)]++
 			}
 			if c.next.IsTick() {

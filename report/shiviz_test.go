@@ -158,7 +158,7 @@ func wallOrder(t *testing.T, st *record.Store, runID string) string {
 	}
 	var evs []ev
 	for _, mm := range meta.Machines {
-		err := st.Scan(runID, mm.ID, func(e record.Entry) error {
+		err := st.Scan(runID, mm.ID, func(e core.Entry) error {
 			if !e.Arrival {
 				evs = append(evs, ev{mm.StartWall.Add(e.At), mm.ID})
 			}
@@ -207,7 +207,7 @@ func copyRun(t *testing.T, st *record.Store, src, dst string, edit func(*record.
 	edit(&meta)
 	var entries []struct {
 		m core.MachineID
-		e record.Entry
+		e core.Entry
 	}
 	err = st.View(src, func(r *record.Reader) error {
 		for _, id := range r.Machines() {
@@ -215,7 +215,7 @@ func copyRun(t *testing.T, st *record.Store, src, dst string, edit func(*record.
 			for e, ok := it.Next(); ok; e, ok = it.Next() {
 				entries = append(entries, struct {
 					m core.MachineID
-					e record.Entry
+					e core.Entry
 				}{id, e})
 			}
 			if err := it.Err(); err != nil {
@@ -256,7 +256,7 @@ func writeRun(t *testing.T, st *record.Store, meta record.RunMeta, fill func(*re
 // and sends 1:1 to m2; m2 does an internal event, receives 1:1 and sends
 // 2:1 back; m1 receives it. m2's wall clock is an hour behind, so by wall
 // time all of m2 comes first, and only a causal order is right.
-func handRun(t *testing.T, st *record.Store, id string, m2Entries []record.Entry) {
+func handRun(t *testing.T, st *record.Store, id string, m2Entries []core.Entry) {
 	t.Helper()
 	cfg := core.RingConfig(2, "hand", 0)
 	meta := record.RunMeta{
@@ -267,7 +267,7 @@ func handRun(t *testing.T, st *record.Store, id string, m2Entries []record.Entry
 			{ID: 2, Rate: 1, StartWall: epoch.Add(-time.Hour)},
 		},
 	}
-	m1 := []record.Entry{
+	m1 := []core.Entry{
 		{At: 1 * time.Second, Event: core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, Die: 5, Clock: 1}},
 		{At: 2 * time.Second, Event: core.Event{Index: 2, Tick: 2, Kind: core.KindSend, Die: 1, Clock: 2, To: []core.MachineID{2}, FirstSeq: 1}},
 		{At: 5 * time.Second, Arrival: true, Msg: core.Message{From: 2, Seq: 1, Clock: 4}},
@@ -283,7 +283,7 @@ func handRun(t *testing.T, st *record.Store, id string, m2Entries []record.Entry
 	})
 }
 
-var handM2 = []record.Entry{
+var handM2 = []core.Entry{
 	{At: 500 * time.Millisecond, Event: core.Event{Index: 1, Tick: 1, Kind: core.KindInternal, Die: 4, Clock: 1}},
 	{At: 2500 * time.Millisecond, Arrival: true, Msg: core.Message{From: 1, Seq: 1, Clock: 2}},
 	{At: 3 * time.Second, Event: core.Event{Index: 2, Tick: 2, Kind: core.KindRecv, Clock: 3, Msg: core.Message{From: 1, Seq: 1, Clock: 2}}},
@@ -321,7 +321,7 @@ func TestShiVizOfAHandBuiltRun(t *testing.T) {
 func TestShiVizRefusesWhatItCannotDerive(t *testing.T) {
 	st := tempStore(t)
 	// m2 receives 1:7, which m1 never sends.
-	lost := append([]record.Entry(nil), handM2...)
+	lost := append([]core.Entry(nil), handM2...)
 	lost[2].Event.Msg.Seq = 7
 	handRun(t, st, "lost", lost)
 	var b bytes.Buffer

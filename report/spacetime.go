@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/record"
 )
 
 // DefaultWindowEvents is how many events the space-time diagram shows when
@@ -172,7 +171,7 @@ type windowEvents struct {
 	Events []windowEvent
 	// Lost holds why each message sent in the window was lost (run faults),
 	// so the diagram does not show it as received later.
-	Lost map[msgKey]record.LostReason
+	Lost map[msgKey]core.LostReason
 	// Selected counts the events the window selects; more than
 	// len(Events) when a window by time held more than MaxWindowEvents.
 	Selected uint64
@@ -224,13 +223,13 @@ func (c *windowCollector) add(pos uint64, id core.MachineID, at time.Duration, e
 
 // lost notes that msg was lost, if it was sent in the window; the others
 // do not matter to the diagram, so the memory stays bounded by it.
-func (c *windowCollector) lost(msg core.Message, why record.LostReason) {
+func (c *windowCollector) lost(msg core.Message, why core.LostReason) {
 	k := msgKey{msg.From, msg.Seq}
 	if !c.sent[k] {
 		return
 	}
 	if c.w.Lost == nil {
-		c.w.Lost = map[msgKey]record.LostReason{}
+		c.w.Lost = map[msgKey]core.LostReason{}
 	}
 	c.w.Lost[k] = why
 }

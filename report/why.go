@@ -50,7 +50,7 @@ const (
 // Hop is one event of a chain and how the chain reached it.
 type Hop struct {
 	Machine core.MachineID
-	Entry   record.Entry
+	Entry   core.Entry
 	// Via is how the previous hop leads here: "" for the first, "program
 	// order" for a later event of the same machine, or "message" for the
 	// receive of a message the previous hop sent.
@@ -61,7 +61,7 @@ type Hop struct {
 type Why struct {
 	A, B EventRef
 	// EntryA and EntryB are the two events as recorded.
-	EntryA, EntryB record.Entry
+	EntryA, EntryB core.Entry
 	Verdict        Verdict
 	// Chain proves an order: from the earlier event to the later, each hop
 	// a later event on the same machine or the receive of a message the
@@ -204,7 +204,7 @@ func Explain(r *record.Reader, a, b EventRef) (Why, error) {
 	// Read the entries to show: a, b and the chain's.
 	want := []struct {
 		at
-		dst *record.Entry
+		dst *core.Entry
 	}{{at{pa, a.Index}, &w.EntryA}, {at{pb, b.Index}, &w.EntryB}}
 	w.Chain = make([]Hop, len(path))
 	for i, p := range path {
@@ -232,7 +232,7 @@ func Explain(r *record.Reader, a, b EventRef) (Why, error) {
 			continue
 		}
 		it := r.Entries(ids[pos])
-		var e record.Entry
+		var e core.Entry
 		for it.Read(&e) {
 			if !e.IsTick() {
 				continue

@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 
 // checkedLatest opens store read-only, checks it, and returns it (the
 // caller closes it) with its newest run and that run's stats.
-func checkedLatest(t *testing.T, store string) (*record.Store, record.RunMeta, []record.MachineStats) {
+func checkedLatest(t *testing.T, store string) (*record.Store, record.RunMeta, []core.MachineStats) {
 	t.Helper()
 	st, err := record.Open(store, record.Options{ReadOnly: true})
 	if err != nil {

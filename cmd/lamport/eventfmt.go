@@ -77,7 +77,7 @@ func appendJSONL(b []byte, it *timelineItem) []byte {
 }
 
 // appendJSONFault writes a fault entry's line after its machine: kind,
-// time, and the fields of that kind, as record.Fault names them.
+// time, and the fields of that kind, as core.Fault names them.
 func appendJSONFault(b []byte, it *timelineItem) []byte {
 	e := &it.entry
 	f := e.Fault
@@ -89,19 +89,19 @@ func appendJSONFault(b []byte, it *timelineItem) []byte {
 	b = appendLogTime(b, it.wall)
 	b = append(b, '"')
 	switch f.Kind {
-	case record.FaultLost, record.FaultDup:
+	case core.FaultLost, core.FaultDup:
 		b = append(b, `,"to":`...)
 		b = strconv.AppendUint(b, uint64(f.To), 10)
 		b = appendJSONMsg(b, e.Msg)
-		if f.Kind == record.FaultLost {
+		if f.Kind == core.FaultLost {
 			b = append(b, `,"reason":"`...)
 			b = append(b, f.Reason.String()...)
 			b = append(b, '"')
 		}
-	case record.FaultCrash:
+	case core.FaultCrash:
 		b = append(b, `,"queue_lost":`...)
 		b = strconv.AppendInt(b, int64(f.QueueLost), 10)
-	case record.FaultRestart:
+	case core.FaultRestart:
 		b = append(b, `,"missed":`...)
 		b = strconv.AppendUint(b, f.Missed, 10)
 		b = append(b, `,"reset_clock":`...)
@@ -160,7 +160,7 @@ func appendCSV(b []byte, it *timelineItem) []byte {
 		b = strconv.AppendInt(b, int64(ev.Die), 10)
 	}
 	b = append(b, ',')
-	if f := e.Fault; f.Kind == record.FaultLost || f.Kind == record.FaultDup {
+	if f := e.Fault; f.Kind == core.FaultLost || f.Kind == core.FaultDup {
 		b = strconv.AppendUint(b, uint64(f.To), 10)
 		b = append(b, ',')
 		b = appendMsgID(b, e.Msg)
@@ -196,7 +196,7 @@ func appendCSV(b []byte, it *timelineItem) []byte {
 	return append(b, '\n')
 }
 
-func receivedOrArrived(e record.Entry) (core.Message, bool) {
+func receivedOrArrived(e core.Entry) (core.Message, bool) {
 	switch {
 	case e.Arrival:
 		return e.Msg, true
@@ -231,7 +231,7 @@ func appendLog(b []byte, it *timelineItem, prefix bool) []byte {
 	if it.entry.Fault.Kind != 0 {
 		b = appendLogTime(b, it.wall)
 		b = append(b, ' ')
-		b = record.AppendFaultDetails(b, &it.entry)
+		b = it.entry.AppendFaultDetails(b)
 		return append(b, '\n')
 	}
 	return live.AppendLogLine(b, it.wall, it.machine, it.entry.Event)

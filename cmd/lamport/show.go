@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"lamport/core"
-	"lamport/record"
 )
 
 type viewFlags struct {
@@ -52,7 +51,7 @@ func showCommand(e *env, args []string) error {
 
 // appendShowLine appends entry e of machine m as one line of 'lamport
 // show'.
-func appendShowLine(b []byte, m core.MachineID, e *record.Entry) []byte {
+func appendShowLine(b []byte, m core.MachineID, e *core.Entry) []byte {
 	b = append(b, 'm')
 	b = strconv.AppendUint(b, uint64(m), 10)
 	if !e.IsTick() {
@@ -67,7 +66,7 @@ func appendShowLine(b []byte, m core.MachineID, e *record.Entry) []byte {
 		return fmt.Appendf(b, "arrival  from=%d msg=%s msg_clock=%d\n", msg.From, msg.ID(), msg.Clock)
 	}
 	if e.Fault.Kind != 0 {
-		b = record.AppendFaultDetails(b, e)
+		b = e.AppendFaultDetails(b)
 		return append(b, '\n')
 	}
 	b = e.Event.AppendDetails(b, m)

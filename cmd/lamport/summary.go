@@ -8,12 +8,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"lamport/core"
 	"lamport/record"
 )
 
 // printRunSummary is what run and machine print at the end: the run, its
 // seed, every machine's counts and final clock, and how to replay it.
-func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats []record.MachineStats) {
+func printRunSummary(w io.Writer, storePath string, meta record.RunMeta, stats []core.MachineStats) {
 	var events uint64
 	for _, s := range stats {
 		events += s.Events

@@ -20,7 +20,7 @@ type timelineFilter struct {
 type timelineItem struct {
 	machine core.MachineID
 	wall    time.Time
-	entry   record.Entry
+	entry   core.Entry
 }
 
 // eachTimeline streams a run's entries merged across machines by wall time
@@ -93,7 +93,7 @@ type timelineHead struct {
 	wallNs  int64 // item.wall as Unix nanoseconds, for ordering
 }
 
-func (f timelineFilter) keep(e *record.Entry) bool {
+func (f timelineFilter) keep(e *core.Entry) bool {
 	if e.Arrival {
 		return f.arrivals
 	}

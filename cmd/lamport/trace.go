@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"strconv"
 
-	"lamport/record"
+	"lamport/core"
 	"lamport/replay"
 )
 
 // recordedTick lets the trace reuse the timeline's index filter.
-func recordedTick(s replay.TraceStep) record.Entry {
-	return record.Entry{At: s.At, Event: s.Recorded}
+func recordedTick(s replay.TraceStep) core.Entry {
+	return core.Entry{At: s.At, Event: s.Recorded}
 }
 
 // appendTraceLine is one --trace line: machine, index, tick, seconds since

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"lamport/core"
 	"lamport/record"
 	"lamport/report"
 )
@@ -144,7 +145,7 @@ func whyText(w report.Why) string {
 	var b strings.Builder
 	a, bb := w.A.String(), w.B.String()
 	ca, cb := w.EntryA.Event.Clock, w.EntryB.Event.Clock
-	line := func(m report.EventRef, e *record.Entry) {
+	line := func(m report.EventRef, e *core.Entry) {
 		b.WriteString("  ")
 		b.Write(appendShowLine(nil, m.Machine, e))
 	}
