@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/internal/minheap"
 	"lamport/record"
 )
 
@@ -205,12 +204,7 @@ type Pair struct {
 
 // machineAcc accumulates one machine while the merged walk passes it.
 type machineAcc struct {
-	m      *MachineAnalysis
-	it     *record.EntryIter
-	offset time.Duration // StartWall - Started: the machine's At 0 on the run's wall clock
-	head   core.Entry    // the next entry, when ok
-	wall   time.Duration // head's wall time since Started
-	ok     bool
+	m *MachineAnalysis
 
 	clock    uint64
 	jumps    dist
@@ -278,24 +272,16 @@ func analyze(r *record.Reader) (Analysis, error) {
 	modelSeconds := modelTime(meta.Speed)
 	// Every machine of the metadata, and any with a log it does not list
 	// (which Check forbids, but a report should still show).
-	metas := slices.Clone(meta.Machines)
-	for _, id := range r.Machines() {
-		if _, ok := meta.Machine(id); !ok {
-			metas = append(metas, record.MachineMeta{ID: id})
-		}
-	}
-	slices.SortFunc(metas, func(x, y record.MachineMeta) int { return cmp.Compare(x.ID, y.ID) })
-	a.Machines = make([]MachineAnalysis, len(metas))
-	accs := make([]*machineAcc, len(metas))
+	walk := r.TimeWalk()
+	ids := walk.Machines()
+	a.Machines = make([]MachineAnalysis, len(ids))
+	accs := make([]*machineAcc, len(ids))
 	fastest := -1
-	for i, mm := range metas {
-		a.Machines[i] = MachineAnalysis{ID: mm.ID, Rate: mm.Rate}
-		acc := &machineAcc{m: &a.Machines[i], it: r.Entries(mm.ID)}
-		if !mm.StartWall.IsZero() && !meta.Started.IsZero() {
-			acc.offset = mm.StartWall.Sub(meta.Started)
-		}
-		accs[i] = acc
-		if fastest < 0 || mm.Rate > metas[fastest].Rate {
+	for i, id := range ids {
+		mm, _ := meta.Machine(id)
+		a.Machines[i] = MachineAnalysis{ID: id, Rate: mm.Rate}
+		accs[i] = &machineAcc{m: &a.Machines[i]}
+		if fastest < 0 || mm.Rate > a.Machines[fastest].Rate {
 			fastest = i
 		}
 	}
@@ -310,30 +296,16 @@ func analyze(r *record.Reader) (Analysis, error) {
 		return p
 	}
 
-	for _, acc := range accs {
-		if err := acc.advance(); err != nil {
-			return Analysis{}, err
-		}
-	}
 	var fast *machineAcc
 	if fastest >= 0 {
 		fast = accs[fastest]
 		a.Fastest = fast.m.ID
 	}
 	var end time.Duration
-	// The next entry in wall-time order; ties to the lower id.
-	heads := minheap.New(func(a, b *machineAcc) bool {
-		return a.wall < b.wall || (a.wall == b.wall && a.m.ID < b.m.ID)
-	})
-	for _, acc := range accs {
-		if acc.ok {
-			heads.Push(acc)
-		}
-	}
-	for heads.Len() > 0 {
-		next := heads.Top()
-		e, m := &next.head, next.m
-		end = max(end, next.wall)
+	for te, ok := walk.Next(); ok; te, ok = walk.Next() {
+		next := accs[te.Slot]
+		e, m := &te.Entry, next.m
+		end = max(end, te.RunAt)
 		if next.q > 0 {
 			next.nonEmpty += e.At - next.lastAt
 		}
@@ -384,21 +356,16 @@ func analyze(r *record.Reader) (Analysis, error) {
 			case core.KindInternal:
 				m.Internals++
 			}
-			next.real.add(modelSeconds(next.wall), float64(ev.Clock))
+			next.real.add(modelSeconds(te.RunAt), float64(ev.Clock))
 			lag := int64(fast.clock) - int64(ev.Clock)
 			if next.m.Events == 1 || lag > next.lagMax {
 				next.lagMax = lag
 			}
 			next.lagSum += float64(lag)
 		}
-		if err := next.advance(); err != nil {
-			return Analysis{}, err
-		}
-		if next.ok {
-			heads.FixTop()
-		} else {
-			heads.PopTop()
-		}
+	}
+	if err := walk.Err(); err != nil {
+		return Analysis{}, err
 	}
 
 	for _, acc := range accs {
@@ -463,17 +430,4 @@ func modelTime(speed float64) func(time.Duration) float64 {
 		speed = 1
 	}
 	return func(d time.Duration) float64 { return d.Seconds() * speed }
-}
-
-// advance loads the machine's next entry into head.
-func (acc *machineAcc) advance() error {
-	if !acc.it.Read(&acc.head) {
-		acc.ok = false
-		if err := acc.it.Err(); err != nil {
-			return fmt.Errorf("machine %d: %w", acc.m.ID, err)
-		}
-		return nil
-	}
-	acc.wall, acc.ok = acc.offset+acc.head.At, true
-	return nil
 }

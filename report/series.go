@@ -1,12 +1,9 @@
 package report
 
 import (
-	"fmt"
-	"slices"
 	"time"
 
 	"lamport/core"
-	"lamport/internal/minheap"
 	"lamport/record"
 )
 
@@ -70,28 +67,11 @@ type runSeries struct {
 	Window   windowEvents
 }
 
-// walkCursor is one machine during the merged walk.
+// walkCursor is one machine's state during the walk.
 type walkCursor struct {
-	id     core.MachineID
-	it     *record.EntryIter
-	offset time.Duration // StartWall - Started
-	head   core.Entry
-	wall   time.Duration // head's run time
-	ok     bool
-	clock  uint64
-	acc    bucketAcc
-}
-
-func (c *walkCursor) advance() error {
-	if !c.it.Read(&c.head) {
-		c.ok = false
-		if err := c.it.Err(); err != nil {
-			return fmt.Errorf("machine %d: %w", c.id, err)
-		}
-		return nil
-	}
-	c.wall, c.ok = c.offset+c.head.At, true
-	return nil
+	id    core.MachineID
+	clock uint64
+	acc   bucketAcc
 }
 
 // gatherSeries walks run r once, merging all machines' entries by run time
@@ -100,14 +80,8 @@ func (c *walkCursor) advance() error {
 // lag against machine fastest, and the events of window win. Memory is
 // O(machines * buckets + window), not O(run length).
 func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest core.MachineID, win Window) (runSeries, error) {
-	meta := r.Meta()
-	ids := slices.Clone(r.Machines())
-	for _, mm := range meta.Machines {
-		if _, found := slices.BinarySearch(ids, mm.ID); !found {
-			ids = append(ids, mm.ID)
-		}
-	}
-	slices.Sort(ids)
+	walk := r.TimeWalk()
+	ids := walk.Machines()
 	width := duration / time.Duration(buckets)
 	if width <= 0 {
 		width = 1
@@ -118,36 +92,22 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 	cs := make([]*walkCursor, len(ids))
 	var fast *walkCursor
 	for i, id := range ids {
-		c := &walkCursor{id: id, it: r.Entries(id)}
-		if mm, ok := meta.Machine(id); ok && !mm.StartWall.IsZero() && !meta.Started.IsZero() {
-			c.offset = mm.StartWall.Sub(meta.Started)
-		}
+		c := &walkCursor{id: id}
 		c.acc = bucketAcc{clockEnd: make([]uint64, buckets), n: make([]uint64, buckets), qMax: make([]int, buckets),
 			qSum: make([]float64, buckets), lagMax: make([]int64, buckets), lagSum: make([]float64, buckets)}
-		if err := c.advance(); err != nil {
-			return runSeries{}, err
-		}
 		cs[i] = c
 		if id == fastest {
 			fast = c
 		}
 	}
 	var pos uint64 // events so far, all machines, in walk order
-	heads := minheap.New(func(a, b *walkCursor) bool {
-		return a.wall < b.wall || (a.wall == b.wall && a.id < b.id)
-	})
-	for _, c := range cs {
-		if c.ok {
-			heads.Push(c)
-		}
-	}
-	for heads.Len() > 0 {
-		next := heads.Top()
-		if e := &next.head; e.IsTick() {
+	for te, ok := walk.Next(); ok; te, ok = walk.Next() {
+		next := cs[te.Slot]
+		if e := &te.Entry; e.IsTick() {
 			pos++
 			ev := &e.Event
 			next.clock = ev.Clock
-			b := min(max(int(next.wall/width), 0), buckets-1)
+			b := min(max(int(te.RunAt/width), 0), buckets-1)
 			var lag int64
 			if fast != nil {
 				lag = int64(fast.clock) - int64(ev.Clock)
@@ -163,18 +123,13 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 			a.qSum[b] += float64(q)
 			a.lagMax[b] = max(a.lagMax[b], lag)
 			a.lagSum[b] += float64(lag)
-			wc.add(pos, next.id, next.wall, ev)
+			wc.add(pos, next.id, te.RunAt, ev)
 		} else if e.Fault.Kind == core.FaultLost {
 			wc.lost(e.Msg, e.Fault.Reason)
 		}
-		if err := next.advance(); err != nil {
-			return runSeries{}, err
-		}
-		if next.ok {
-			heads.FixTop()
-		} else {
-			heads.PopTop()
-		}
+	}
+	if err := walk.Err(); err != nil {
+		return runSeries{}, err
 	}
 
 	bucketSecs := width.Seconds()

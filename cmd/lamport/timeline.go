@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/internal/minheap"
 	"lamport/record"
 )
 
@@ -23,74 +22,33 @@ type timelineItem struct {
 	entry   core.Entry
 }
 
-// eachTimeline streams a run's entries merged across machines by wall time
-// (ties: lower machine id first), holding one entry per machine in memory.
-// Within a machine, log order is kept. The machines' next entries sit in a
-// heap, so a run of many machines costs log(machines) per entry, not
-// machines. fn must not keep the item past its call.
+// eachTimeline streams a run's entries in the run's one time order
+// (record.TimeWalk: by time, ties to the lower machine id, log order within
+// a machine), holding one entry per machine in memory. fn must not keep
+// the item past its call.
 func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn func(*timelineItem) error) error {
-	starts := map[core.MachineID]time.Time{}
-	for _, m := range meta.Machines {
-		starts[m.ID] = m.StartWall
-	}
 	return st.View(meta.ID, func(r *record.Reader) error {
-		// advance loads h's next kept entry; false at the log's end.
-		advance := func(h *timelineHead) (bool, error) {
-			for h.it.Read(&h.item.entry) {
-				if f.keep(&h.item.entry) {
-					h.item.wall = h.start.Add(h.item.entry.At)
-					h.wallNs = h.startNs + int64(h.item.entry.At)
-					return true, nil
-				}
-			}
-			if err := h.it.Err(); err != nil {
-				return false, fmt.Errorf("run %s machine %d: %w", meta.ID, h.item.machine, err)
-			}
-			return false, nil
+		var walk *record.TimeWalk
+		if f.machine != 0 {
+			walk = r.TimeWalk(f.machine)
+		} else {
+			walk = r.TimeWalk()
 		}
-		heads := minheap.New(func(a, b *timelineHead) bool {
-			return a.wallNs < b.wallNs || (a.wallNs == b.wallNs && a.item.machine < b.item.machine)
-		})
-		for _, id := range r.Machines() {
-			if f.machine != 0 && id != f.machine {
+		var item timelineItem
+		for te, ok := walk.Next(); ok; te, ok = walk.Next() {
+			if !f.keep(&te.Entry) {
 				continue
 			}
-			start := starts[id]
-			h := &timelineHead{it: r.Entries(id), item: timelineItem{machine: id}, start: start, startNs: start.UnixNano()}
-			ok, err := advance(h)
-			if err != nil {
+			item.machine, item.wall, item.entry = te.Machine, te.Wall, te.Entry
+			if err := fn(&item); err != nil {
 				return err
-			}
-			if ok {
-				heads.Push(h)
 			}
 		}
-		for heads.Len() > 0 {
-			h := heads.Top()
-			if err := fn(&h.item); err != nil {
-				return err
-			}
-			ok, err := advance(h)
-			if err != nil {
-				return err
-			}
-			if ok {
-				heads.FixTop()
-			} else {
-				heads.PopTop()
-			}
+		if err := walk.Err(); err != nil {
+			return fmt.Errorf("run %s %w", meta.ID, err)
 		}
 		return nil
 	})
-}
-
-// timelineHead is one machine's next entry.
-type timelineHead struct {
-	it      *record.EntryIter
-	item    timelineItem
-	start   time.Time
-	startNs int64
-	wallNs  int64 // item.wall as Unix nanoseconds, for ordering
 }
 
 func (f timelineFilter) keep(e *core.Entry) bool {

@@ -1,0 +1,119 @@
+package record
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"lamport/core"
+	"lamport/internal/minheap"
+)
+
+// TimedEntry is one entry of a run's time-ordered walk.
+type TimedEntry struct {
+	Machine core.MachineID
+	// Slot is Machine's index in TimeWalk.Machines, for a caller that keeps
+	// per-machine state in a slice.
+	Slot int
+	// RunAt is when the entry happened on the run's time axis: the
+	// machine's start (StartWall) less the run's (Started), plus Entry.At.
+	// A machine or run without a start time counts from the run's start.
+	RunAt time.Duration
+	// Wall is the machine's StartWall plus Entry.At.
+	Wall  time.Time
+	Entry core.Entry
+}
+
+// TimeWalk streams a run's entries, every machine's merged into one order:
+// by RunAt, ties to the lower machine id, and log order within a machine.
+// It holds one entry per machine, and a step costs log(machines), so it
+// walks runs of any length and of thousands of machines. This is the one
+// order in which show, export and the report see a run.
+type TimeWalk struct {
+	r        *Reader
+	machines []core.MachineID
+	heads    *minheap.Heap[*walkHead]
+	started  bool
+	err      error
+}
+
+type walkHead struct {
+	it *EntryIter
+	e  TimedEntry
+	// start and offset are the machine's StartWall and its distance from
+	// the run's Started.
+	start  time.Time
+	offset time.Duration
+}
+
+// TimeWalk starts a walk over the machines the run's metadata lists and
+// those with a log, or, when only is given, over those of only that the
+// run has.
+func (r *Reader) TimeWalk(only ...core.MachineID) *TimeWalk {
+	ids := slices.Clone(r.machines)
+	for _, mm := range r.meta.Machines {
+		if !slices.Contains(ids, mm.ID) {
+			ids = append(ids, mm.ID)
+		}
+	}
+	if len(only) > 0 {
+		ids = slices.DeleteFunc(ids, func(id core.MachineID) bool { return !slices.Contains(only, id) })
+	}
+	slices.Sort(ids)
+	w := &TimeWalk{r: r, machines: ids, heads: minheap.New(func(a, b *walkHead) bool {
+		return a.e.RunAt < b.e.RunAt || (a.e.RunAt == b.e.RunAt && a.e.Machine < b.e.Machine)
+	})}
+	return w
+}
+
+// Machines lists the walk's machines, ascending; TimedEntry.Slot indexes it.
+func (w *TimeWalk) Machines() []core.MachineID { return w.machines }
+
+// Next returns the run's next entry in time order, or false at the end or
+// on an error (Err tells). The entry is valid until the next call.
+func (w *TimeWalk) Next() (*TimedEntry, bool) {
+	if w.err != nil {
+		return nil, false
+	}
+	if !w.started {
+		w.started = true
+		for slot, id := range w.machines {
+			h := &walkHead{it: w.r.Entries(id), e: TimedEntry{Machine: id, Slot: slot}}
+			if mm, ok := w.r.meta.Machine(id); ok {
+				h.start = mm.StartWall
+				if !mm.StartWall.IsZero() && !w.r.meta.Started.IsZero() {
+					h.offset = mm.StartWall.Sub(w.r.meta.Started)
+				}
+			}
+			if w.load(h) {
+				w.heads.Push(h)
+			}
+		}
+	} else if w.heads.Len() > 0 {
+		if w.load(w.heads.Top()) {
+			w.heads.FixTop()
+		} else {
+			w.heads.PopTop()
+		}
+	}
+	if w.err != nil || w.heads.Len() == 0 {
+		return nil, false
+	}
+	return &w.heads.Top().e, true
+}
+
+// load reads h's next entry; false at the end of its log or on an error.
+func (w *TimeWalk) load(h *walkHead) bool {
+	if !h.it.Read(&h.e.Entry) {
+		if err := h.it.Err(); err != nil && w.err == nil {
+			w.err = fmt.Errorf("machine %d: %w", h.e.Machine, err)
+		}
+		return false
+	}
+	h.e.RunAt = h.offset + h.e.Entry.At
+	h.e.Wall = h.start.Add(h.e.Entry.At)
+	return true
+}
+
+// Err is the error that ended the walk, if any.
+func (w *TimeWalk) Err() error { return w.err }
