@@ -311,9 +311,6 @@ func (f Faults) Options() [][2]string {
 	return out
 }
 
-// SwarmStream is the StreamRNG label from which Swarm draws.
-const SwarmStream = 1
-
 // Swarm draws a fault setting from the run's seed, in the spirit of swarm
 // testing (and TigerBeetle's VOPR): each kind of fault is switched on with
 // probability 1/2, and its strength is drawn too, so different seeds

@@ -10,11 +10,6 @@ import (
 	"lamport/wire"
 )
 
-// faultStream salts the seed of a machine's stream of live fault draws
-// (drops and delays), labelled by its id: the decisions are recorded, so
-// they need not be reproducible, but a seeded stream keeps global rand out.
-const faultStream = 0x6C697665 // "live"
-
 // checkLiveFaults refuses what a live run cannot inject: duplicates,
 // spikes, clogs and crashes are the simulator's (a live machine is crashed
 // for real, with kill -9).

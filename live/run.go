@@ -178,7 +178,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		}
 		n.server = servers[id]
 		n.faults, n.delay = spec.Faults, spec.Delay
-		n.faultRNG = core.StreamRNG(spec.Params.Seed^faultStream, uint64(id))
+		n.faultRNG = core.StreamRNG(spec.Params.Seed^core.LiveFaultSalt, uint64(id))
 		nodes = append(nodes, n)
 		meta.Machines = append(meta.Machines, mm)
 	}

@@ -61,10 +61,6 @@ type SimResult struct {
 	Lost, Duplicated, Crashes uint64
 }
 
-// NetworkStream is the machine id whose RNG stream draws the simulated
-// network's latencies; no machine may have id 0.
-const NetworkStream core.MachineID = 0
-
 // Simulate runs spec in virtual time, single-threaded, and hands every
 // machine's entries, in the order that machine saw them, to sink (nil: no
 // sink); the entry sink gets is valid only during the call. Machine m ticks at k/rate seconds for k = 1, 2, ...; a message
@@ -79,9 +75,10 @@ const NetworkStream core.MachineID = 0
 // is lost there (FaultLost, reason down, in the receiver's log). A crashed
 // machine logs FaultCrash, misses its ticks, and logs FaultRestart when it
 // comes back. Drops, duplicates and spikes draw from the stream
-// core.StreamRNG(seed, FaultStream); each link's clogs and each machine's
-// random crashes from their own streams (clogStream, crashStream), so
-// turning one fault on does not move the draws of another.
+// core.StreamRNG(seed, core.SimFaultStream); each link's clogs and each
+// machine's random crashes from their own streams (core/streams.go lists
+// every stream), so turning one fault on does not move the draws of
+// another.
 func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, error) {
 	ids := slices.Sorted(slices.Values(spec.Machines))
 	res := SimResult{Rates: map[core.MachineID]int{}}
@@ -103,7 +100,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, 
 	groupOf := map[time.Duration]int{}
 	var groups [][]pendingTick
 	for slot, id := range ids {
-		if id == NetworkStream {
+		if id == core.NetworkStream {
 			return res, fmt.Errorf("machine id 0 is reserved")
 		}
 		m, err := core.NewMachineOnRing(id, ring, spec.Params)
@@ -139,12 +136,12 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, 
 	if f.RandomCrashes.Every > 0 {
 		for slot := range machines {
 			sm := &machines[slot]
-			sm.crashRNG = core.StreamRNG(spec.Params.Seed^crashStream, uint64(sm.id))
+			sm.crashRNG = core.StreamRNG(spec.Params.Seed^core.SimCrashSalt, uint64(sm.id))
 			q.schedule(expDraw(&sm.crashRNG, f.RandomCrashes.Every), uint32(slot), simRandomCrash)
 		}
 	}
-	net := core.NewRNG(spec.Params.Seed, NetworkStream)
-	faultRNG := core.StreamRNG(spec.Params.Seed, FaultStream)
+	net := core.NewRNG(spec.Params.Seed, core.NetworkStream)
+	faultRNG := core.StreamRNG(spec.Params.Seed, core.SimFaultStream)
 	links := newLinkTimes(n)
 	var clogs clogTable
 	if f.Clog.Every > 0 {

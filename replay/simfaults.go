@@ -7,21 +7,6 @@ import (
 	"lamport/core"
 )
 
-// Stream labels and seed salts of the simulator's fault draws (see
-// Simulate). They are part of what a seed means: changing one changes
-// every faulty simulation.
-const (
-	// FaultStream is the core.StreamRNG label of drops, duplicates and
-	// spikes, drawn in the order messages are sent.
-	FaultStream = 2
-	// clogStream salts the seed of link (a, b)'s clog stream, labelled
-	// a<<32 | b.
-	clogStream = 0x636C6F67 // "clog"
-	// crashStream salts the seed of machine id's random-crash stream,
-	// labelled id.
-	crashStream = 0x6372617368 // "crash"
-)
-
 // simMachine is a machine with the simulator's state about it. The
 // simulator keeps them in a slice in ascending id order and names each by
 // its position there, its slot.
@@ -66,7 +51,7 @@ type clogTable map[simLink]*clogState
 func (t clogTable) until(l simLink, at time.Duration, seed uint64, c core.Clog) time.Duration {
 	st := t[l]
 	if st == nil {
-		st = &clogState{rng: core.StreamRNG(seed^clogStream, uint64(l.from)<<32|uint64(l.to))}
+		st = &clogState{rng: core.StreamRNG(seed^core.SimClogSalt, uint64(l.from)<<32|uint64(l.to))}
 		st.start = expDraw(&st.rng, c.Every)
 		st.end = st.start + expDraw(&st.rng, c.For)
 		t[l] = st

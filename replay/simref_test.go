@@ -31,7 +31,7 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (Si
 		return res, err
 	}
 	for _, id := range ids {
-		if id == NetworkStream {
+		if id == core.NetworkStream {
 			return res, fmt.Errorf("machine id 0 is reserved")
 		}
 		m, err := core.NewMachineOnRing(id, ring, spec.Params)
@@ -52,12 +52,12 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (Si
 	if f.RandomCrashes.Every > 0 {
 		for _, id := range ids {
 			sm := machines[id]
-			sm.crashRNG = core.StreamRNG(spec.Params.Seed^crashStream, uint64(id))
+			sm.crashRNG = core.StreamRNG(spec.Params.Seed^core.SimCrashSalt, uint64(id))
 			q.schedule(refEvent{at: refExpDraw(&sm.crashRNG, f.RandomCrashes.Every), machine: id, kind: simRandomCrash})
 		}
 	}
-	net := core.NewRNG(spec.Params.Seed, NetworkStream)
-	faultRNG := core.StreamRNG(spec.Params.Seed, FaultStream)
+	net := core.NewRNG(spec.Params.Seed, core.NetworkStream)
+	faultRNG := core.StreamRNG(spec.Params.Seed, core.SimFaultStream)
 	lastArrival := map[refLink]time.Duration{}
 	var clogs refClogTable
 	if f.Clog.Every > 0 {
@@ -272,7 +272,7 @@ type refClogTable map[refLink]*refClogState
 func (t refClogTable) until(l refLink, at time.Duration, seed uint64, c core.Clog) time.Duration {
 	st := t[l]
 	if st == nil {
-		st = &refClogState{rng: core.StreamRNG(seed^clogStream, uint64(l.from)<<32|uint64(l.to))}
+		st = &refClogState{rng: core.StreamRNG(seed^core.SimClogSalt, uint64(l.from)<<32|uint64(l.to))}
 		st.start = refExpDraw(&st.rng, c.Every)
 		st.end = st.start + refExpDraw(&st.rng, c.For)
 		t[l] = st
