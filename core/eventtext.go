@@ -12,27 +12,27 @@ import (
 // it, the queue length when the tick came (queue=, before a receive takes
 // its message; a receive adds left=, the messages left after it) and, for a
 // send or receive, the messages involved.
-func (ev Event) AppendDetails(dst []byte, self MachineID) []byte {
-	dst = append(dst, padRight(ev.Kind.String(), 8)...)
+func (e Event) AppendDetails(dst []byte, self MachineID) []byte {
+	dst = append(dst, padRight(e.Kind.String(), 8)...)
 	dst = append(dst, " clock="...)
-	dst = strconv.AppendUint(dst, ev.Clock, 10)
+	dst = strconv.AppendUint(dst, e.Clock, 10)
 	dst = append(dst, " queue="...)
-	dst = strconv.AppendInt(dst, int64(ev.QueueAtTick()), 10)
-	if ev.Kind == KindRecv {
+	dst = strconv.AppendInt(dst, int64(e.QueueAtTick()), 10)
+	if e.Kind == KindRecv {
 		dst = append(dst, " left="...)
-		dst = strconv.AppendInt(dst, int64(ev.Queue), 10)
+		dst = strconv.AppendInt(dst, int64(e.Queue), 10)
 	}
-	switch ev.Kind {
+	switch e.Kind {
 	case KindSend:
 		dst = append(dst, " to="...)
-		for i, to := range ev.To {
+		for i, to := range e.To {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
 			dst = strconv.AppendUint(dst, uint64(to), 10)
 		}
 		dst = append(dst, " msgs="...)
-		for i, m := range ev.Sent(self) {
+		for i, m := range e.Sent(self) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -40,11 +40,13 @@ func (ev Event) AppendDetails(dst []byte, self MachineID) []byte {
 		}
 	case KindRecv:
 		dst = append(dst, " from="...)
-		dst = strconv.AppendUint(dst, uint64(ev.Msg.From), 10)
+		dst = strconv.AppendUint(dst, uint64(e.Msg.From), 10)
 		dst = append(dst, " msg="...)
-		dst = append(dst, ev.Msg.ID()...)
+		dst = append(dst, e.Msg.ID()...)
 		dst = append(dst, " msg_clock="...)
-		dst = strconv.AppendUint(dst, ev.Msg.Clock, 10)
+		dst = strconv.AppendUint(dst, e.Msg.Clock, 10)
+	case KindInternal:
+		// An internal event involves no message.
 	}
 	return dst
 }

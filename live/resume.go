@@ -55,11 +55,15 @@ func resumeNode(spec Spec, n *node) ([]core.Entry, error) {
 			switch {
 			case e.Arrival:
 				n.machine.Deliver(e.Msg)
-			case e.Fault.Kind == core.FaultCrash:
-				n.machine.Crash()
-			case e.Fault.Kind == core.FaultRestart:
-				n.machine.Restart(e.Fault.Missed, e.Fault.ResetClock, e.Fault.SeqSkip)
 			case e.Fault.Kind != 0:
+				switch e.Fault.Kind {
+				case core.FaultCrash:
+					n.machine.Crash()
+				case core.FaultRestart:
+					n.machine.Restart(e.Fault.Missed, e.Fault.ResetClock, e.Fault.SeqSkip)
+				case core.FaultLost, core.FaultDup:
+					// The network's, not the machine's.
+				}
 			default:
 				if ev := n.machine.Tick(); ev.Clock != e.Event.Clock || ev.Kind != e.Event.Kind || ev.Index != e.Event.Index {
 					return fmt.Errorf("machine %d's recorded event %d does not follow from its seed and inputs (recorded %v clock %d, rebuilt %v clock %d)",

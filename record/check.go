@@ -37,7 +37,7 @@ func (s *Store) checkAll() error {
 	if err != nil {
 		return fmt.Errorf("check store %s: %w", s.path, err)
 	}
-	defer tx.Rollback()
+	defer func() { _ = tx.Rollback() }() // a read, or a check that commits nothing
 	var first error
 	for err := range tx.Check() {
 		if first == nil {

@@ -25,7 +25,9 @@ func damagedStoreBytes(t *testing.T) ([]byte, int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.View(func(tx *bolt.Tx) error { used = int(tx.Size()); return nil })
+	if err := db.View(func(tx *bolt.Tx) error { used = int(tx.Size()); return nil }); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // DeleteRun removes a run's metadata and logs. A driver uses it when a run
@@ -21,7 +22,7 @@ func (s *Store) DeleteRun(id string) error {
 			return err
 		}
 		err := tx.Bucket(bucketData).DeleteBucket([]byte(id))
-		if errors.Is(err, bolt.ErrBucketNotFound) {
+		if errors.Is(err, bolterrors.ErrBucketNotFound) {
 			return nil
 		}
 		return err

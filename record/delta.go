@@ -197,18 +197,20 @@ func (s *deltaState) advance(e *core.Entry) {
 		}
 		*s.sender(e.Msg.From) = senderLast{from: e.Msg.From, valid: true, seq: e.Msg.Seq, clock: e.Msg.Clock}
 		return
-	case e.Fault.Kind == core.FaultCrash:
-		s.queue = 0
-		s.heads.clear()
-		return
-	case e.Fault.Kind == core.FaultRestart:
-		s.tick += e.Fault.Missed
-		s.nextSeq += e.Fault.SeqSkip
-		if e.Fault.ResetClock {
-			s.clock = 0
-		}
-		return
 	case e.Fault.Kind != 0:
+		switch e.Fault.Kind {
+		case core.FaultCrash:
+			s.queue = 0
+			s.heads.clear()
+		case core.FaultRestart:
+			s.tick += e.Fault.Missed
+			s.nextSeq += e.Fault.SeqSkip
+			if e.Fault.ResetClock {
+				s.clock = 0
+			}
+		case core.FaultLost, core.FaultDup:
+			// The sender's side of a message: nothing the state predicts.
+		}
 		return
 	}
 	ev := &e.Event
@@ -224,6 +226,8 @@ func (s *deltaState) advance(e *core.Entry) {
 		if len(ev.To) > 1 {
 			s.lastTo = ev.To
 		}
+	case core.KindInternal:
+		// Changes nothing the state predicts beyond the clock.
 	}
 }
 
@@ -522,6 +526,10 @@ func appendDeltaFault(b []byte, s *deltaState, e *core.Entry) []byte {
 		return appendMsgVarints(b, e.Msg)
 	case core.FaultCrash:
 		return appendZ(b, int64(f.QueueLost))
+	case core.FaultRestart:
+	default:
+		// deltaFormOf writes only known fault kinds as faults.
+		panic(fmt.Sprintf("record: delta fault of unknown kind %v", f.Kind))
 	}
 	b = binary.AppendUvarint(b, f.Missed)
 	reset := uint64(0)

@@ -137,7 +137,7 @@ func TestMerge(t *testing.T) {
 
 	// A part with another seed under the same id is refused.
 	bad := testMeta(meta.ID, seed+1, t0, ids3)
-	badStore := machineStore(t, filepath.Join(dir), 9, withMachine(bad, 9), nil, record.StatusComplete, t0)
+	badStore := machineStore(t, dir, 9, withMachine(bad, 9), nil, record.StatusComplete, t0)
 	err = record.Merge(out, badStore)
 	if err == nil || !strings.Contains(err.Error(), "seed") {
 		t.Errorf("merging a different seed: %v", err)

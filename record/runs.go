@@ -43,7 +43,7 @@ func (s *Store) UpdateRun(id string, fn func(*RunMeta)) error {
 		if err != nil {
 			return err
 		}
-		b.caller(func() error { fn(&meta); return nil })
+		_ = b.caller(func() error { fn(&meta); return nil }) // fn returns nothing to check
 		if meta.ID != id {
 			return fmt.Errorf("store %s: run %s: UpdateRun may not change the id (to %q)", s.path, id, meta.ID)
 		}

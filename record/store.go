@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // SchemaVersion is the layout version this package reads and writes. It is
@@ -73,7 +74,7 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	db, created, err := openBolt(path, opt)
-	if err != nil && created && !errors.Is(err, bolt.ErrTimeout) {
+	if err != nil && created && !errors.Is(err, bolterrors.ErrTimeout) {
 		// A full disk while bbolt writes the first pages: a file of
 		// 0 bytes or part of a header would refuse every later command.
 		// (On a lock timeout another process got the new file first and
@@ -81,13 +82,13 @@ func Open(path string, opt Options) (*Store, error) {
 		removeCreated(path)
 	}
 	switch {
-	case errors.Is(err, bolt.ErrTimeout):
+	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("open store %s: %w (lock not acquired within %v)", path, ErrLocked, opt.LockTimeout)
-	case errors.Is(err, bolt.ErrInvalid), errors.Is(err, bolt.ErrVersionMismatch):
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch):
 		return nil, fmt.Errorf("store %s is not a bbolt file this lamport reads (%v): %w", path, err, ErrNotStore)
 	case errors.As(err, new(*damageError)):
 		return nil, err
-	case errors.Is(err, bolt.ErrChecksum):
+	case errors.Is(err, bolterrors.ErrChecksum):
 		return nil, fmt.Errorf("store %s: %w: %v", path, ErrCorrupt, err)
 	case err != nil:
 		return nil, fmt.Errorf("open store %s: %w", path, err)

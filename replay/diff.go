@@ -146,6 +146,8 @@ func newDiffEvent(ev core.Event, self core.MachineID, index uint64) DiffEvent {
 		}
 	case core.KindRecv:
 		d.From, d.Msg, d.MsgClock = ev.Msg.From, ev.Msg.ID(), ev.Msg.Clock
+	case core.KindInternal:
+		// No message.
 	}
 	return d
 }

@@ -224,6 +224,8 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, 
 				m.missed = 0
 			}
 			continue
+		case simTick:
+			// Below: the common case, out of the switch.
 		}
 		slot := q.tick()
 		m := &machines[slot]

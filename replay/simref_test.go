@@ -120,6 +120,7 @@ func referenceSimulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (Si
 				m.missed = 0
 			}
 			continue
+		case simTick:
 		}
 		q.schedule(refEvent{at: se.at + m.interval, machine: se.machine})
 		if m.down > 0 {

@@ -315,17 +315,20 @@ func analyze(r *record.Reader) (Analysis, error) {
 			m.Arrivals++
 			next.q++
 			pair(e.Msg.From, m.ID).Arrived++
-		case e.Fault.Kind == core.FaultLost:
-			a.Lost++
-		case e.Fault.Kind == core.FaultDup:
-			a.Duplicated++
-		case e.Fault.Kind == core.FaultCrash:
-			m.Crashes++
-			m.QueueLost += uint64(e.Fault.QueueLost)
-			next.q = 0
-		case e.Fault.Kind == core.FaultRestart:
-			if e.Fault.ResetClock {
-				next.clock = 0
+		case e.Fault.Kind != 0:
+			switch e.Fault.Kind {
+			case core.FaultLost:
+				a.Lost++
+			case core.FaultDup:
+				a.Duplicated++
+			case core.FaultCrash:
+				m.Crashes++
+				m.QueueLost += uint64(e.Fault.QueueLost)
+				next.q = 0
+			case core.FaultRestart:
+				if e.Fault.ResetClock {
+					next.clock = 0
+				}
 			}
 		default:
 			ev := &e.Event

@@ -268,6 +268,7 @@ func checkChain(t *testing.T, g *hbGraph, what string, w report.Why, u, v int) {
 		return
 	case report.BBeforeA:
 		from, to = v, u
+	case report.ABeforeB:
 	}
 	if len(w.Chain) < 2 {
 		t.Fatalf("%s: why %s %s: chain of %d", what, w.A, w.B, len(w.Chain))

@@ -243,7 +243,7 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 // spaces.
 func WriteShiViz(w io.Writer, st *record.Store, runID string) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	bw.WriteString(ShiVizRegex + "\n\n")
+	_, _ = bw.WriteString(ShiVizRegex + "\n\n") // bufio keeps the error for Flush
 	var line, details []byte
 	var names [][]byte // `"m<id>":` per machine position
 	err := st.View(runID, func(r *record.Reader) error {

@@ -380,6 +380,8 @@ func writeSpaceTime(w io.Writer, id string, win windowEvents, ids []core.Machine
 			}
 		case core.KindRecv:
 			recvs[msgKey{e.Event.Msg.From, e.Event.Msg.Seq}] = true
+		case core.KindInternal:
+			// No message to pair.
 		}
 	}
 	const stubDX, dotR = 30.0, 4.5
@@ -434,6 +436,8 @@ func writeSpaceTime(w io.Writer, id string, win windowEvents, ids []core.Machine
 			s.printf(`<path class="stub" data-msg="%s" d="%s" stroke="%s" stroke-dasharray="4 3"><title>%s</title></path>`+"\n",
 				msg.ID(), arrowPath(sx, sy, p.x, p.y, dotR), scol, Esc(fmt.Sprintf("message %s from m%d, clock %d; sent outside the window", msg.ID(), msg.From, msg.Clock)))
 			st.Stubs++
+		case core.KindInternal:
+			// A dot only, drawn with the events.
 		}
 	}
 	s.str("</g>\n")

@@ -138,6 +138,8 @@ func Explain(r *record.Reader, a, b EventRef) (Why, error) {
 			if k, ok := knowing[msgKey{ev.Msg.From, ev.Msg.Seq}]; ok {
 				recvs[pos] = append(recvs[pos], recvOf{ev.Index, k})
 			}
+		case core.KindInternal:
+			// Carries no knowledge to another machine.
 		}
 		if ve.Machine == a.Machine && ev.Index == a.Index {
 			vecA = slices.Clone(ve.Clock)

@@ -53,7 +53,7 @@ func docFrameTag(t *testing.T) (size int, terms []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile("(?m)^frame tag = first ([0-9]+) bytes of HMAC-SHA256\\(frame key, (.*)\\)$").FindStringSubmatch(string(doc))
+	m := regexp.MustCompile(`(?m)^frame tag = first ([0-9]+) bytes of HMAC-SHA256\(frame key, (.*)\)$`).FindStringSubmatch(string(doc))
 	if m == nil {
 		t.Fatal("docs/WIRE.md gives no frame tag formula")
 	}

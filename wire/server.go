@@ -253,6 +253,7 @@ func (s *Server) accept(proto conn) {
 			s.reject(ReasonBusy, nc.RemoteAddr().String(), "too many connections", false)
 			_ = nc.Close()
 			continue
+		case tracked:
 		}
 		c := proto
 		c.nc = nc
@@ -447,8 +448,9 @@ func (c *conn) replyText(r *Refusal) string {
 		return "this machine is in another run"
 	case ReasonWrongConfig:
 		return "this machine's run has another config or parameters (a different config.json?)"
+	default:
+		return r.Error()
 	}
-	return r.Error()
 }
 
 func (c *conn) serve() {
