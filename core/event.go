@@ -4,9 +4,10 @@ package core
 type Event struct {
 	// Index is the event's 1-based position in its machine's history.
 	Index uint64
-	// Tick is the 1-based number of the tick that produced the event. Today
-	// Index == Tick; they are kept apart so that a future driver that skips
-	// ticks (a crashed machine) does not change what Index means.
+	// Tick is the 1-based number of the tick of the machine's schedule that
+	// produced the event. Ticks a machine missed while it was down (a
+	// restart's Fault.Missed) count too, so Tick >= Index, equal until the
+	// first outage.
 	Tick uint64
 	Kind Kind
 	// Die is the value drawn in 1..Params.Actions; 0 for a receive, which

@@ -137,7 +137,7 @@ func (m *Machine) Restart(missed uint64, resetClock bool, seqSkip uint64) {
 
 // fifo is a queue of messages kept in blocks: a long queue grows by a
 // block at a time and is never copied (a queue that only grows, as a slow
-// machine's does, used to be copied at every growth of its slice), and a
+// machine's does, would be copied at every growth of one slice), and a
 // block is let go once read. Blocks double from minBlock to maxBlock
 // messages; one read block is kept for reuse.
 type fifo struct {

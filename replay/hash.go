@@ -34,9 +34,8 @@ import (
 //
 // This is not a cryptographic hash: it catches accidental differences (a
 // changed model, RNG, tie-break rule or recording), with a chance of about
-// 2^-64 per machine of missing one, not forgeries. It replaced SHA-256 of
-// the same words, which was a quarter of the simulator's time; the hashes
-// printed before that change differ from today's for the same run.
+// 2^-64 per machine of missing one, not forgeries. A cryptographic hash of
+// the same words would cost about a quarter of the simulator's time.
 type TraceHasher struct {
 	machines map[core.MachineID]*machineDigest
 	// last caches the machine of the latest Add: logs are mostly read a
