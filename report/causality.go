@@ -20,7 +20,7 @@ import (
 //   - Ordered: the pairs where one event happened before the other (a chain
 //     of program order and messages leads from one to the other). Each pair
 //     a→b is counted once, at b: Σ over events e of Σ_{j ≠ machine(e)} VC(e)[j],
-//     VC being the vector clocks of VectorClocks.
+//     VC being the vector clocks of vectorClocks.
 //   - Concurrent: the rest, CrossPairs − Ordered: neither happened before
 //     the other, although their Lamport clocks still order them (or tie).
 //   - EqualClockPairs: the pairs whose two events have the same Lamport
@@ -62,10 +62,10 @@ func causalityLimit(maxMachines int) int {
 var ErrTooManyMachines = fmt.Errorf("the run has more than %d machines, too many to derive vector clocks for", CausalityMaxMachines)
 
 // CountCausality computes the Causality of the run r reads in one pass in
-// causal order (VectorClocks). It fails with VectorClocks' errors
+// causal order (vectorClocks). It fails with vectorClocks' errors
 // (record.ErrPartialRun, ErrUnsentMessage) and ErrTooManyMachines.
 //
-// Memory: VectorClocks' (one event per machine, one vector per send still
+// Memory: vectorClocks' (one event per machine, one vector per send still
 // in flight) plus, for the equal clocks, a count per Lamport clock value
 // that some machine may still reach. Without clock resets a machine's
 // clock only grows, so a value is forgotten once every machine that still
@@ -106,7 +106,7 @@ func countCausality(r *record.Reader, resets bool) (Causality, error) {
 	var c Causality
 	counts := make([]uint64, len(ids))
 	pos := 0
-	err := VectorClocks(r, func(ve VectorEvent) error {
+	err := vectorClocks(r, func(ve vectorEvent) error {
 		// ve.IDs is ids (both list the machines with a log, ascending);
 		// find the event's position, usually the previous one's neighbour.
 		if ids[pos] != ve.Machine {

@@ -126,23 +126,23 @@ func timeUnit(d time.Duration) (name string, seconds float64) {
 
 func (p *page) write() {
 	a := &p.a
-	p.do(WriteHTMLHead(p.w, "lamport report "+a.Run))
-	p.printf("<h1>Run %s</h1>\n", Esc(a.Run))
-	p.printf("<p class=\"summary\">%s</p>\n", Esc(textHeader(*a)))
+	p.do(writeHTMLHead(p.w, "lamport report "+a.Run))
+	p.printf("<h1>Run %s</h1>\n", esc(a.Run))
+	p.printf("<p class=\"summary\">%s</p>\n", esc(textHeader(*a)))
 	if line := faultLine(*a); line != "" {
-		p.printf("<p class=\"summary\">%s</p>\n", Esc(line))
+		p.printf("<p class=\"summary\">%s</p>\n", esc(line))
 	}
 	p.metaTable()
 	if len(a.Machines) == 0 {
 		p.printf("<p class=\"note\">The run has no machines, so there is nothing to plot.</p>\n")
-		p.do(WriteHTMLFoot(p.w))
+		p.do(writeHTMLFoot(p.w))
 		return
 	}
 	p.printf("<h2>Plots</h2>\n")
 	p.plots()
 	p.printf("<h2>Numbers</h2>\n")
 	p.numbers()
-	p.do(WriteHTMLFoot(p.w))
+	p.do(writeHTMLFoot(p.w))
 }
 
 // messages is "1 message", "2 messages".
@@ -198,7 +198,7 @@ func (p *page) metaTable() {
 	var cells [][2]string
 	for _, r := range rows {
 		if r[1] != "" {
-			cells = append(cells, [2]string{Esc(r[0]), Esc(r[1])})
+			cells = append(cells, [2]string{esc(r[0]), esc(r[1])})
 		}
 	}
 	var ms strings.Builder
@@ -207,7 +207,7 @@ func (p *page) metaTable() {
 			ms.WriteString(" &#160; ")
 		}
 		rate := textRate(mm.Rate, a.Speed)
-		fmt.Fprintf(&ms, "%s m%d (%s %s)", swatch(mm.ID), mm.ID, Esc(rate), ticksPerSecond(rate))
+		fmt.Fprintf(&ms, "%s m%d (%s %s)", swatch(mm.ID), mm.ID, esc(rate), ticksPerSecond(rate))
 	}
 	// Two fields a row, to keep the page's top short; the machines last,
 	// across the whole row.
@@ -240,20 +240,20 @@ func (p *page) plots() {
 	a, rs := &p.a, &p.rs
 	unit, perUnit := timeUnit(a.Duration)
 	xLabel := "time since the run's start (" + unit + ")"
-	scale := func(pts []Point) []Point {
-		out := make([]Point, len(pts))
+	scale := func(pts []point) []point {
+		out := make([]point, len(pts))
 		for i, pt := range pts {
-			out[i] = Point{pt.X / perUnit, pt.Y}
+			out[i] = point{pt.X / perUnit, pt.Y}
 		}
 		return out
 	}
-	xr := &Range{0, max(a.Duration.Seconds(), rs.Width.Seconds()) / perUnit}
-	var clock, lag, queue []Series
+	xr := &valueRange{0, max(a.Duration.Seconds(), rs.Width.Seconds()) / perUnit}
+	var clock, lag, queue []series
 	for _, ms := range rs.Machines {
 		name, col := p.seriesName(ms.ID), machineColour(ms.ID)
-		clock = append(clock, Series{Name: name, Colour: col, Points: scale(ms.Clock)})
-		lag = append(lag, Series{Name: name, Colour: col, Points: scale(ms.Lag)})
-		queue = append(queue, Series{Name: name, Colour: col, Points: scale(ms.Queue)})
+		clock = append(clock, series{Name: name, Colour: col, Points: scale(ms.Clock)})
+		lag = append(lag, series{Name: name, Colour: col, Points: scale(ms.Lag)})
+		queue = append(queue, series{Name: name, Colour: col, Points: scale(ms.Queue)})
 	}
 	bucket := rs.Width.Round(time.Millisecond)
 	if bucket == 0 {
@@ -261,15 +261,15 @@ func (p *page) plots() {
 	}
 	bucketNote := fmt.Sprintf("The run is cut into %d time buckets of %v each", rs.Buckets, bucket)
 
-	p.figure(LineChart{ID: PlotClock, Title: "Lamport clock", XLabel: xLabel, YLabel: "clock (units)", Series: clock, X: xr, YFromZero: true, Nested: true},
+	p.figure(lineChart{ID: PlotClock, Title: "Lamport clock", XLabel: xLabel, YLabel: "clock (units)", Series: clock, X: xr, YFromZero: true, Nested: true},
 		bucketNote+"; each line is a machine's Lamport clock at the end of every bucket. "+
 			"A line's slope is how fast its clock runs. Messages pull a slow machine up to the clocks of faster ones, in jumps, so the lines stay close together "+
 			"(earlier machines are drawn wider, so every colour shows where lines coincide); the lag plot below magnifies the differences.")
-	p.figure(LineChart{ID: PlotDrift, Title: fmt.Sprintf("Lag behind the fastest machine (m%d)", a.Fastest), XLabel: xLabel, YLabel: "lag (clock units)", Series: lag, X: xr, YFromZero: true},
+	p.figure(lineChart{ID: PlotDrift, Title: fmt.Sprintf("Lag behind the fastest machine (m%d)", a.Fastest), XLabel: xLabel, YLabel: "lag (clock units)", Series: lag, X: xr, YFromZero: true},
 		bucketNote+fmt.Sprintf("; each point is a machine's mean lag over its events in a bucket: m%d's clock minus the machine's own "+
 			"at each event, the lag whose mean and maximum over the whole run the tables give. Buckets without an event of the machine have no point. "+
 			"Above 0 the machine is behind the fastest; a line that climbs is falling further behind; below 0 it is ahead.", a.Fastest))
-	p.figure(LineChart{ID: PlotQueue, Title: "Queue length at each tick (messages waiting, before a receive)", XLabel: xLabel,
+	p.figure(lineChart{ID: PlotQueue, Title: "Queue length at each tick (messages waiting, before a receive)", XLabel: xLabel,
 		YLabel: "queue at tick (messages waiting)", Series: queue, X: xr, YFromZero: true},
 		bucketNote+"; each point is a machine's mean queue length at its ticks in a bucket: the messages waiting when the tick came, "+
 			"before a receive takes one (0 at a send or internal event, which happen only on an empty queue), as in the tables' queue at tick columns, "+
@@ -281,7 +281,7 @@ func (p *page) plots() {
 	var sb strings.Builder
 	sp, err := writeSpaceTime(&sb, PlotSpaceTime, rs.Window, p.machineIDs())
 	p.do(err)
-	p.printf("<figure>\n<div class=\"scroll\">\n%s</div>\n<figcaption>%s</figcaption>\n</figure>\n", sb.String(), Esc(p.windowCaption(sp)))
+	p.printf("<figure>\n<div class=\"scroll\">\n%s</div>\n<figcaption>%s</figcaption>\n</figure>\n", sb.String(), esc(p.windowCaption(sp)))
 }
 
 func (p *page) machineIDs() []core.MachineID {
@@ -322,7 +322,7 @@ func (p *page) windowCaption(sp spaceTime) string {
 func (p *page) figure(c interface{ WriteSVG(io.Writer) error }, caption string) {
 	p.printf("<figure>\n")
 	p.do(c.WriteSVG(p.w))
-	p.printf("<figcaption>%s</figcaption>\n</figure>\n", Esc(caption))
+	p.printf("<figcaption>%s</figcaption>\n</figure>\n", esc(caption))
 }
 
 // histogramBuckets lists every bucket any machine has, ascending.
@@ -355,17 +355,17 @@ func histogramCount(m MachineAnalysis, b Bucket) uint64 {
 	return 0
 }
 
-func (p *page) jumpChart() BarChart {
+func (p *page) jumpChart() barChart {
 	a := &p.a
-	c := BarChart{ID: PlotJumps, Title: "Clock jump sizes", XLabel: "jump (clock units)", YLabel: "events (log scale)", LogY: true}
+	c := barChart{ID: PlotJumps, Title: "Clock jump sizes", XLabel: "jump (clock units)", YLabel: "events (log scale)", LogY: true}
 	for _, m := range a.Machines {
 		c.Series = append(c.Series, p.seriesName(m.ID))
 		c.Colours = append(c.Colours, machineColour(m.ID))
 	}
 	for _, b := range histogramBuckets(a.Machines) {
-		g := BarGroup{Label: b.label()}
+		g := barGroup{Label: b.label()}
 		for _, m := range a.Machines {
-			g.Bars = append(g.Bars, Bar{Value: float64(histogramCount(m, b))})
+			g.Bars = append(g.Bars, bar{Value: float64(histogramCount(m, b))})
 		}
 		c.Groups = append(c.Groups, g)
 	}
@@ -376,12 +376,12 @@ func (p *page) jumpChart() BarChart {
 func (p *page) numbers() {
 	a := &p.a
 	if note := perSecondNote(a.Speed); note != "" {
-		p.printf("<p class=\"note\">%s.</p>\n", Esc(note))
+		p.printf("<p class=\"note\">%s.</p>\n", esc(note))
 	}
-	p.printf("<h3>Events and queues</h3>\n<p class=\"note\">%s.</p>\n", Esc(queueAtTickNote))
+	p.printf("<h3>Events and queues</h3>\n<p class=\"note\">%s.</p>\n", esc(queueAtTickNote))
 	p.table("machines", machineRows(a), true)
 
-	p.printf("<h3>Clock jumps, gaps and drift (clock units; fastest machine %d)</h3>\n<p class=\"note\">%s.</p>\n", a.Fastest, Esc(vsFastestNote))
+	p.printf("<h3>Clock jumps, gaps and drift (clock units; fastest machine %d)</h3>\n<p class=\"note\">%s.</p>\n", a.Fastest, esc(vsFastestNote))
 	p.table("jumps", jumpRows(a), true)
 
 	p.printf("<h3>Jump histogram (events per jump size)</h3>\n")
@@ -418,11 +418,11 @@ func (p *page) causality() {
 	}
 	p.printf("<h3 id=\"causality\">What Lamport clocks cannot tell</h3>\n")
 	if a.Causality == nil {
-		p.printf("<p class=\"note\">Not computed: %s.</p>\n", Esc(a.CausalityNote))
+		p.printf("<p class=\"note\">Not computed: %s.</p>\n", esc(a.CausalityNote))
 		return
 	}
 	p.table("causality", causalityRows(a.Causality), false)
-	p.printf("<p class=\"note\">%s</p>\n", Esc("Every pair of events on different machines is either ordered by happened-before "+
+	p.printf("<p class=\"note\">%s</p>\n", esc("Every pair of events on different machines is either ordered by happened-before "+
 		"(a chain of program order and messages leads from one to the other) or concurrent. Lamport clocks order "+
 		"every pair (or tie), concurrent ones too, so a smaller clock does not mean an event happened first. "+
 		"'lamport why RUN A B' shows which for two events, and the chain that proves an order."))
@@ -433,7 +433,7 @@ func (p *page) causality() {
 func (p *page) table(class string, rows [][]string, swatches bool) {
 	p.printf("<table class=\"%s\">\n<tr>", class)
 	for _, h := range rows[0] {
-		p.printf("<th>%s</th>", Esc(h))
+		p.printf("<th>%s</th>", esc(h))
 	}
 	p.printf("</tr>\n")
 	for _, row := range rows[1:] {
@@ -441,10 +441,10 @@ func (p *page) table(class string, rows [][]string, swatches bool) {
 		for i, cell := range row {
 			if i == 0 && swatches {
 				id, _ := strconv.ParseUint(cell, 10, 32)
-				p.printf("<td class=\"swatch\">%s%s</td>", swatch(core.MachineID(id)), Esc(cell))
+				p.printf("<td class=\"swatch\">%s%s</td>", swatch(core.MachineID(id)), esc(cell))
 				continue
 			}
-			p.printf("<td>%s</td>", Esc(cell))
+			p.printf("<td>%s</td>", esc(cell))
 		}
 		p.printf("</tr>\n")
 	}

@@ -28,23 +28,23 @@ type machineSeries struct {
 	// Clock holds the point (0, 0), then per bucket (its end, the clock
 	// after the machine's last event at or before that end). Its last Y
 	// is the machine's FinalClock.
-	Clock []Point
+	Clock []point
 	// Queue holds, per bucket with at least one event of the machine,
 	// (the bucket's middle, the mean Event.QueueAtTick over those events):
 	// the queue length when the tick came, as Analysis defines it.
 	// QueueMax holds the largest at the same X, so its largest Y is
 	// MachineAnalysis.QueueAtTick.Max.
-	Queue, QueueMax []Point
+	Queue, QueueMax []point
 	// Lag holds, per bucket with at least one event of the machine, (the
 	// bucket's middle, the mean lag over those events), lag as Analysis
 	// defines it (the fastest machine's clock minus this one's, at this
 	// machine's event). LagMax holds the largest lag at the same X, so its
 	// largest Y is DriftStats.MaxLag.
-	Lag, LagMax []Point
+	Lag, LagMax []point
 	// Events holds the number of the machine's events in each bucket with
 	// any, at the same X: weighting Queue and Lag by it gives
 	// QueueAtTick.Mean and DriftStats.MeanLag.
-	Events []Point
+	Events []point
 }
 
 // bucketAcc accumulates one machine's buckets during the walk. Memory is
@@ -135,24 +135,24 @@ func gatherSeries(r *record.Reader, duration time.Duration, buckets int, fastest
 	bucketSecs := width.Seconds()
 	for _, c := range cs {
 		a := &c.acc
-		ms := machineSeries{ID: c.id, Clock: make([]Point, 0, buckets+1)}
-		ms.Clock = append(ms.Clock, Point{0, 0})
+		ms := machineSeries{ID: c.id, Clock: make([]point, 0, buckets+1)}
+		ms.Clock = append(ms.Clock, point{0, 0})
 		var clock uint64
 		for b := range buckets {
 			if n := float64(a.n[b]); n > 0 {
 				clock = a.clockEnd[b]
 				mid := (float64(b) + 0.5) * bucketSecs
-				ms.Events = append(ms.Events, Point{mid, n})
-				ms.Queue = append(ms.Queue, Point{mid, a.qSum[b] / n})
-				ms.QueueMax = append(ms.QueueMax, Point{mid, float64(a.qMax[b])})
-				ms.Lag = append(ms.Lag, Point{mid, a.lagSum[b] / n})
-				ms.LagMax = append(ms.LagMax, Point{mid, float64(a.lagMax[b])})
+				ms.Events = append(ms.Events, point{mid, n})
+				ms.Queue = append(ms.Queue, point{mid, a.qSum[b] / n})
+				ms.QueueMax = append(ms.QueueMax, point{mid, float64(a.qMax[b])})
+				ms.Lag = append(ms.Lag, point{mid, a.lagSum[b] / n})
+				ms.LagMax = append(ms.LagMax, point{mid, float64(a.lagMax[b])})
 			}
 			end := float64(b+1) * bucketSecs
 			if b == buckets-1 {
 				end = max(end, duration.Seconds()) // width was rounded down to whole nanoseconds
 			}
-			ms.Clock = append(ms.Clock, Point{end, float64(clock)})
+			ms.Clock = append(ms.Clock, point{end, float64(clock)})
 		}
 		out.Machines = append(out.Machines, ms)
 	}

@@ -44,7 +44,7 @@ func seriesOf(t *testing.T, machines int, seed uint64, d time.Duration, buckets 
 	return a, rs
 }
 
-func maxY(ps []Point) float64 {
+func maxY(ps []point) float64 {
 	m := math.Inf(-1)
 	for _, p := range ps {
 		m = max(m, p.Y)

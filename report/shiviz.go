@@ -20,14 +20,14 @@ import (
 // two characters backslash and n, as ShiViz expects them.
 const ShiVizRegex = `(?<host>\S*) (?<clock>{.*})\n(?<event>.*)`
 
-// ErrUnsentMessage is returned by WriteShiViz and VectorClocks when a
+// ErrUnsentMessage is returned by WriteShiViz and vectorClocks when a
 // receive takes a message that no machine of the run sends before it in
 // causal order (a recording cut short, or a broken one), so the receive's
 // vector clock cannot be derived.
 var ErrUnsentMessage = errors.New("a receive takes a message that was never sent")
 
-// VectorEvent is one recorded event with the vector clock derived for it.
-type VectorEvent struct {
+// vectorEvent is one recorded event with the vector clock derived for it.
+type vectorEvent struct {
 	Machine core.MachineID
 	// Wall is the machine's StartWall plus the entry's At.
 	Wall  time.Time
@@ -44,7 +44,7 @@ type VectorEvent struct {
 	Past uint64
 }
 
-// VectorClocks calls fn with every event of the run r reads, with its
+// vectorClocks calls fn with every event of the run r reads, with its
 // vector clock, stopping at fn's first error, which it returns.
 //
 // The clocks follow the classic rules: a machine's own entry rises by one
@@ -63,7 +63,7 @@ type VectorEvent struct {
 // a step costs log(machines), plus the length of the vector for a send or
 // a receive. Memory holds one event per machine and the vectors of
 // messages sent and not yet received.
-func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
+func vectorClocks(r *record.Reader, fn func(vectorEvent) error) error {
 	meta := r.Meta()
 	// A part of a run lacks the others' sends, so the vector clocks of
 	// their receivers cannot be derived.
@@ -198,7 +198,7 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 				}
 			}
 		}
-		if err := fn(VectorEvent{Machine: ids[pick.pos], Wall: pick.wall, Event: ev, IDs: ids, Clock: pick.vec, Past: pick.past}); err != nil {
+		if err := fn(vectorEvent{Machine: ids[pick.pos], Wall: pick.wall, Event: ev, IDs: ids, Clock: pick.vec, Past: pick.past}); err != nil {
 			return err
 		}
 		if err := advance(pick); err != nil {
@@ -233,7 +233,7 @@ func VectorClocks(r *record.Reader, fn func(VectorEvent) error) error {
 
 // WriteShiViz writes run runID of st as a ShiViz log
 // (https://bestchai.bitbucket.io/shiviz/): the line ShiVizRegex, a blank
-// line, then two lines per event in VectorClocks order:
+// line, then two lines per event in vectorClocks order:
 //
 //	m2 {"m1":4, "m2":7}
 //	recv clock=9 queue=1 left=0 from=1 msg=1:3 msg_clock=8
@@ -247,7 +247,7 @@ func WriteShiViz(w io.Writer, st *record.Store, runID string) error {
 	var line, details []byte
 	var names [][]byte // `"m<id>":` per machine position
 	err := st.View(runID, func(r *record.Reader) error {
-		return VectorClocks(r, func(ve VectorEvent) error {
+		return vectorClocks(r, func(ve vectorEvent) error {
 			if names == nil {
 				for _, id := range ve.IDs {
 					names = append(names, strconv.AppendUint([]byte(`"m`), uint64(id), 10))

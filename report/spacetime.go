@@ -311,19 +311,19 @@ func writeSpaceTime(w io.Writer, id string, win windowEvents, ids []core.Machine
 		t1 = t0 + 1
 	}
 	f.x0, f.x1 = t0, t1
-	xTicks := axisTicks(t0, t1, &Range{t0, t1}, max(4, width/90))
+	xTicks := axisTicks(t0, t1, &valueRange{t0, t1}, max(4, width/90))
 
 	s.printf(`<svg xmlns="http://www.w3.org/2000/svg" id="%s" class="chart" width="%d" height="%s" viewBox="0 0 %d %s" font-family="sans-serif" font-size="%d">`+"\n",
-		Esc(id), width, num(f.height), width, num(f.height), chartFontSize)
+		esc(id), width, num(f.height), width, num(f.height), chartFontSize)
 	s.printf(`<rect class="background" x="0" y="0" width="%d" height="%s" fill="#ffffff"/>`+"\n", width, num(f.height))
-	s.printf(`<text class="title" x="%s" y="20" font-size="14" font-weight="bold">%s</text>`+"\n", num(f.left), Esc("Space-time diagram, window "+win.Window.String()))
+	s.printf(`<text class="title" x="%s" y="20" font-size="14" font-weight="bold">%s</text>`+"\n", num(f.left), esc("Space-time diagram, window "+win.Window.String()))
 	// The key: what the marks mean.
 	ky := 30.0 + 12
 	kx := f.left
 	s.str(`<g class="key" fill="#333333">` + "\n")
 	for _, k := range []struct{ kind, text string }{{"send", "send"}, {"recv", "receive"}, {"internal", "internal event"}} {
 		s.str(eventDot(kx+5, ky-4, "#555555", k.kind, "", ""))
-		s.printf(`<text x="%s" y="%s">%s</text>`+"\n", num(kx+14), num(ky), Esc(k.text))
+		s.printf(`<text x="%s" y="%s">%s</text>`+"\n", num(kx+14), num(ky), esc(k.text))
 		kx += 24 + float64(len(k.text))*charWidth
 	}
 	s.printf(`<path d="%s" stroke="#555555" stroke-width="1.4" fill="none"/><text x="%s" y="%s">%s</text>`+"\n",
@@ -406,13 +406,13 @@ func writeSpaceTime(w io.Writer, id string, win windowEvents, ids []core.Machine
 				ex, ey := p.x+stubDX, p.y+0.4*(laneY(ti)-p.y)
 				if why, lost := win.Lost[msgKey{m.From, m.Seq}]; lost {
 					s.printf(`<path class="stub lost" data-msg="%s" d="%s" stroke="%s" stroke-dasharray="1 3"><title>%s</title></path>`+"\n",
-						m.ID(), arrowPath(p.x, p.y, ex, ey, dotR), col, Esc(fmt.Sprintf("message %s from m%d to m%d, clock %d; lost (%s)", m.ID(), m.From, to, m.Clock, why)))
+						m.ID(), arrowPath(p.x, p.y, ex, ey, dotR), col, esc(fmt.Sprintf("message %s from m%d to m%d, clock %d; lost (%s)", m.ID(), m.From, to, m.Clock, why)))
 					st.Stubs++
 					st.Lost++
 					continue
 				}
 				s.printf(`<path class="stub" data-msg="%s" d="%s" stroke="%s" stroke-dasharray="4 3"><title>%s</title></path>`+"\n",
-					m.ID(), arrowPath(p.x, p.y, ex, ey, dotR), col, Esc(fmt.Sprintf("message %s from m%d to m%d, clock %d; received outside the window", m.ID(), m.From, to, m.Clock)))
+					m.ID(), arrowPath(p.x, p.y, ex, ey, dotR), col, esc(fmt.Sprintf("message %s from m%d to m%d, clock %d; received outside the window", m.ID(), m.From, to, m.Clock)))
 				st.Stubs++
 			}
 		case core.KindRecv:
@@ -424,7 +424,7 @@ func writeSpaceTime(w io.Writer, id string, win windowEvents, ids []core.Machine
 					continue
 				}
 				s.printf(`<path class="msg" data-msg="%s" d="%s" stroke="%s"><title>%s</title></path>`+"\n",
-					msg.ID(), arrowPath(sp.x, sp.y, p.x, p.y, dotR), scol, Esc(fmt.Sprintf("message %s from m%d (clock %d) to m%d (clock %d)", msg.ID(), msg.From, msg.Clock, e.Machine, e.Event.Clock)))
+					msg.ID(), arrowPath(sp.x, sp.y, p.x, p.y, dotR), scol, esc(fmt.Sprintf("message %s from m%d (clock %d) to m%d (clock %d)", msg.ID(), msg.From, msg.Clock, e.Machine, e.Event.Clock)))
 				st.Full++
 				continue
 			}
@@ -434,7 +434,7 @@ func writeSpaceTime(w io.Writer, id string, win windowEvents, ids []core.Machine
 			}
 			sx, sy := p.x-stubDX, p.y+0.4*(laneY(fi)-p.y)
 			s.printf(`<path class="stub" data-msg="%s" d="%s" stroke="%s" stroke-dasharray="4 3"><title>%s</title></path>`+"\n",
-				msg.ID(), arrowPath(sx, sy, p.x, p.y, dotR), scol, Esc(fmt.Sprintf("message %s from m%d, clock %d; sent outside the window", msg.ID(), msg.From, msg.Clock)))
+				msg.ID(), arrowPath(sx, sy, p.x, p.y, dotR), scol, esc(fmt.Sprintf("message %s from m%d, clock %d; sent outside the window", msg.ID(), msg.From, msg.Clock)))
 			st.Stubs++
 		case core.KindInternal:
 			// A dot only, drawn with the events.
@@ -473,7 +473,7 @@ func eventDot(x, y float64, colour, kind, machine, title string) string {
 	if machine != "" {
 		class = "event"
 		data = ` data-machine="` + machine + `" data-kind="` + kind + `"`
-		t = "<title>" + Esc(title) + "</title>"
+		t = "<title>" + esc(title) + "</title>"
 	}
 	return fmt.Sprintf(`<circle class="%s"%s cx="%s" cy="%s" r="%s" fill="%s" stroke="%s" stroke-width="1.5">%s</circle>`+"\n",
 		class, data, num(x), num(y), r, fill, stroke, t)

@@ -45,11 +45,11 @@ func Colour(i int) string {
 	return palette[((i%n)+n)%n]
 }
 
-// Point is one (X, Y) value of a Series.
-type Point struct{ X, Y float64 }
+// point is one (X, Y) value of a Series.
+type point struct{ X, Y float64 }
 
-// Series is one named line of a LineChart.
-type Series struct {
+// series is one named line of a lineChart.
+type series struct {
 	// Name is the series' legend entry and its polyline's data-series
 	// attribute.
 	Name string
@@ -58,18 +58,18 @@ type Series struct {
 	Colour string
 	// Points are drawn in order, joined by straight lines. Points with a
 	// NaN or infinite coordinate are skipped.
-	Points []Point
+	Points []point
 }
 
-// Range fixes an axis to [Min, Max] instead of the data's extent (which is
+// valueRange fixes an axis to [Min, Max] instead of the data's extent (which is
 // then widened to nice tick values).
-type Range struct{ Min, Max float64 }
+type valueRange struct{ Min, Max float64 }
 
-// LineChart is a chart of several named series of (x, y) points. WriteSVG
+// lineChart is a chart of several named series of (x, y) points. WriteSVG
 // draws one <polyline class="series"> per series with at least one point
 // (plus a <circle class="marker"> per point when Markers is set), in the
 // series' colour.
-type LineChart struct {
+type lineChart struct {
 	// ID is the <svg> element's id attribute; "" leaves it out.
 	ID string
 	// Title is drawn above the legend; XLabel and YLabel name the axes,
@@ -77,10 +77,10 @@ type LineChart struct {
 	Title, XLabel, YLabel string
 	// Width and Height are the chart's size in pixels; 0 means 900 by 320.
 	Width, Height int
-	Series        []Series
+	Series        []series
 	// X and Y fix an axis' range; nil fits it to the data. YFromZero
 	// widens a fitted Y axis to include 0.
-	X, Y      *Range
+	X, Y      *valueRange
 	YFromZero bool
 	// Markers draws a dot at every point, for series with few points.
 	Markers bool
@@ -90,8 +90,8 @@ type LineChart struct {
 	Nested bool
 }
 
-// Bar is one bar of a BarGroup.
-type Bar struct {
+// bar is one bar of a barGroup.
+type bar struct {
 	Value float64
 	// When HasRange is set, a whisker is drawn from Lo to Hi (for example
 	// the minimum and maximum across seeds around a mean Value).
@@ -99,21 +99,21 @@ type Bar struct {
 	HasRange bool
 }
 
-// BarGroup is one labelled group of bars on the x axis: Bars[i] belongs to
+// barGroup is one labelled group of bars on the x axis: Bars[i] belongs to
 // the chart's i-th series. A group may have fewer bars than there are
 // series; the missing ones are not drawn.
-type BarGroup struct {
+type barGroup struct {
 	Label string
-	Bars  []Bar
+	Bars  []bar
 }
 
-// BarChart is a grouped bar chart: along the x axis one group per entry of
+// barChart is a grouped bar chart: along the x axis one group per entry of
 // Groups, within a group one bar per series, coloured by series, with a
 // legend of Series. WriteSVG draws one <rect class="bar"> per bar drawn
 // (bars at 0, or at or below 0 on a log axis, are not drawn) and one
 // <path class="whisker"> per bar with a range.
-type BarChart struct {
-	// ID, Title, XLabel, YLabel, Width and Height are as in LineChart.
+type barChart struct {
+	// ID, Title, XLabel, YLabel, Width and Height are as in lineChart.
 	ID                    string
 	Title, XLabel, YLabel string
 	Width, Height         int
@@ -122,12 +122,12 @@ type BarChart struct {
 	// Colours optionally gives each series' colour; a missing or ""
 	// entry means Colour(i).
 	Colours []string
-	Groups  []BarGroup
+	Groups  []barGroup
 	// LogY draws the y axis in powers of ten, for long-tailed counts.
 	LogY bool
 	// Y fixes the y range (on a log axis, Min must be positive); nil fits
 	// it to the data, always including 0 on a linear axis.
-	Y *Range
+	Y *valueRange
 }
 
 // chart geometry shared by both charts.
@@ -198,9 +198,9 @@ func (s *svgWriter) flush() error {
 	return s.err
 }
 
-// Esc escapes s for XML and HTML text and attribute values (&, <, >, ' and
+// esc escapes s for XML and HTML text and attribute values (&, <, >, ' and
 // ").
-func Esc(s string) string { return html.EscapeString(s) }
+func esc(s string) string { return html.EscapeString(s) }
 
 // num formats a coordinate with at most one decimal, without a trailing
 // ".0", so the markup stays small and stable.
@@ -212,13 +212,13 @@ func num(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
-// NiceTicks returns about n (at least 2) evenly spaced round tick values
+// niceTicks returns about n (at least 2) evenly spaced round tick values
 // (steps of 1, 2 or 5 times a power of ten) whose first is <= lo and whose
 // last is >= hi, to within a billionth of a step: the axis then runs from
 // the first tick to the last. A
 // range with lo == hi is widened around it; NaN or infinite bounds give
 // the ticks of [0, 1].
-func NiceTicks(lo, hi float64, n int) []float64 {
+func niceTicks(lo, hi float64, n int) []float64 {
 	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) {
 		lo, hi = 0, 1
 	}
@@ -324,18 +324,18 @@ func (s *svgWriter) open(id, title string, width, height int, legend []legendEnt
 
 	idAttr := ""
 	if id != "" {
-		idAttr = ` id="` + Esc(id) + `"`
+		idAttr = ` id="` + esc(id) + `"`
 	}
 	s.printf(`<svg xmlns="http://www.w3.org/2000/svg"%s class="chart" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="%d">`+"\n",
 		idAttr, width, height, width, height, chartFontSize)
 	s.printf(`<rect class="background" x="0" y="0" width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
 	if title != "" {
-		s.printf(`<text class="title" x="%s" y="20" font-size="14" font-weight="bold">%s</text>`+"\n", num(f.left), Esc(title))
+		s.printf(`<text class="title" x="%s" y="20" font-size="14" font-weight="bold">%s</text>`+"\n", num(f.left), esc(title))
 	}
 	for i, e := range legend {
 		y := legendTop + float64(rows[i])*18
 		s.printf(`<g class="legend-entry" data-series="%s"><rect x="%s" y="%s" width="%d" height="%d" fill="%s"/><text x="%s" y="%s">%s</text></g>`+"\n",
-			Esc(e.name), num(xs[i]), num(y+2), legendSwatch, legendSwatch, Esc(e.colour), num(xs[i]+legendSwatch+6), num(y+12), Esc(e.name))
+			esc(e.name), num(xs[i]), num(y+2), legendSwatch, legendSwatch, esc(e.colour), num(xs[i]+legendSwatch+6), num(y+12), esc(e.name))
 	}
 	return f
 }
@@ -358,20 +358,20 @@ func (s *svgWriter) axes(f *frame, xTicks []float64, xLabels []string, yTicks []
 	if len(xTicks) > 0 {
 		s.str(`<g class="x-ticks" text-anchor="middle" fill="#333333">` + "\n")
 		for i, x := range xTicks {
-			s.printf(`<text x="%s" y="%s">%s</text>`+"\n", num(f.px(x)), num(f.bott+16), Esc(xLabels[i]))
+			s.printf(`<text x="%s" y="%s">%s</text>`+"\n", num(f.px(x)), num(f.bott+16), esc(xLabels[i]))
 		}
 		s.str("</g>\n")
 	}
 	s.str(`<g class="y-ticks" text-anchor="end" fill="#333333">` + "\n")
 	for i, y := range yTicks {
-		s.printf(`<text x="%s" y="%s">%s</text>`+"\n", num(f.left-6), num(f.py(y)+4), Esc(yLabels[i]))
+		s.printf(`<text x="%s" y="%s">%s</text>`+"\n", num(f.left-6), num(f.py(y)+4), esc(yLabels[i]))
 	}
 	s.str("</g>\n")
 	s.printf(`<text class="axis-label x-label" x="%s" y="%s" text-anchor="middle">%s</text>`+"\n",
-		num((f.left+f.right)/2), num(f.height-8), Esc(xLabel))
+		num((f.left+f.right)/2), num(f.height-8), esc(xLabel))
 	cy := (f.top + f.bott) / 2
 	s.printf(`<text class="axis-label y-label" x="14" y="%s" text-anchor="middle" transform="rotate(-90 14 %s)">%s</text>`+"\n",
-		num(cy), num(cy), Esc(yLabel))
+		num(cy), num(cy), esc(yLabel))
 }
 
 // labelsFor formats ticks with the decimals their step needs.
@@ -396,12 +396,12 @@ func maxLabelWidth(labels []string) float64 {
 	return float64(w) * charWidth
 }
 
-func finite(p Point) bool {
+func finite(p point) bool {
 	return !math.IsNaN(p.X) && !math.IsNaN(p.Y) && !math.IsInf(p.X, 0) && !math.IsInf(p.Y, 0)
 }
 
 // WriteSVG writes the chart as one <svg> element.
-func (c LineChart) WriteSVG(w io.Writer) error {
+func (c lineChart) WriteSVG(w io.Writer) error {
 	s := newSVGWriter(w)
 	// The data extent.
 	xlo, xhi, ylo, yhi := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
@@ -439,7 +439,7 @@ func (c LineChart) WriteSVG(w io.Writer) error {
 	s.axes(f, xTicks, labelsFor(xTicks), yTicks, yLabels, c.XLabel, c.YLabel)
 
 	for i, se := range c.Series {
-		col := Esc(cmpColour(se.Colour, i))
+		col := esc(cmpColour(se.Colour, i))
 		lineWidth := 1.5
 		if n := len(c.Series); c.Nested && n > 1 {
 			lineWidth += float64(n-1-i) * math.Min(1.5, 6/float64(n-1))
@@ -462,11 +462,11 @@ func (c LineChart) WriteSVG(w io.Writer) error {
 			continue
 		}
 		s.printf(`<polyline class="series" data-series="%s" fill="none" stroke="%s" stroke-width="%s" stroke-linejoin="round" points="%s"/>`+"\n",
-			Esc(se.Name), col, num(lineWidth), pts.String())
+			esc(se.Name), col, num(lineWidth), pts.String())
 		if c.Markers || n == 1 {
 			for _, p := range se.Points {
 				if finite(p) {
-					s.printf(`<circle class="marker" data-series="%s" cx="%s" cy="%s" r="3" fill="%s"/>`+"\n", Esc(se.Name), num(f.px(p.X)), num(f.py(p.Y)), col)
+					s.printf(`<circle class="marker" data-series="%s" cx="%s" cy="%s" r="3" fill="%s"/>`+"\n", esc(se.Name), num(f.px(p.X)), num(f.py(p.Y)), col)
 				}
 			}
 		}
@@ -476,12 +476,12 @@ func (c LineChart) WriteSVG(w io.Writer) error {
 }
 
 // axisTicks is the ticks of a fitted axis, or those within a fixed range.
-func axisTicks(lo, hi float64, fixed *Range, n int) []float64 {
+func axisTicks(lo, hi float64, fixed *valueRange, n int) []float64 {
 	if fixed == nil {
-		return NiceTicks(lo, hi, n)
+		return niceTicks(lo, hi, n)
 	}
 	var in []float64
-	for _, t := range NiceTicks(fixed.Min, fixed.Max, n) {
+	for _, t := range niceTicks(fixed.Min, fixed.Max, n) {
 		if t >= math.Min(fixed.Min, fixed.Max)-1e-9 && t <= math.Max(fixed.Min, fixed.Max)+1e-9 {
 			in = append(in, t)
 		}
@@ -514,7 +514,7 @@ func logTicks(lo, hi float64) []float64 {
 }
 
 // WriteSVG writes the chart as one <svg> element.
-func (c BarChart) WriteSVG(w io.Writer) error {
+func (c barChart) WriteSVG(w io.Writer) error {
 	s := newSVGWriter(w)
 	ylo, yhi := math.Inf(1), math.Inf(-1)
 	minPos := math.Inf(1)
@@ -597,7 +597,7 @@ func (c BarChart) WriteSVG(w io.Writer) error {
 	s.axes(f, nil, nil, yTicks, yLabels, c.XLabel, c.YLabel)
 	s.str(`<g class="x-ticks" text-anchor="middle" fill="#333333">` + "\n")
 	for i := range xTicks {
-		s.printf(`<text x="%s" y="%s">%s</text>`+"\n", num(f.px(xTicks[i])), num(f.bott+16), Esc(xLabels[i]))
+		s.printf(`<text x="%s" y="%s">%s</text>`+"\n", num(f.px(xTicks[i])), num(f.bott+16), esc(xLabels[i]))
 	}
 	s.str("</g>\n")
 
@@ -619,14 +619,14 @@ func (c BarChart) WriteSVG(w io.Writer) error {
 				top := f.py(b.Value)
 				y, h := math.Min(top, base), math.Abs(base-top)
 				s.printf(`<rect class="bar" data-series="%s" x="%s" y="%s" width="%s" height="%s" fill="%s"><title>%s</title></rect>`+"\n",
-					Esc(c.Series[si]), num(x+0.5), num(y), num(math.Max(barW-1, 1)), num(h), Esc(colours[si]), Esc(label))
+					esc(c.Series[si]), num(x+0.5), num(y), num(math.Max(barW-1, 1)), num(h), esc(colours[si]), esc(label))
 			}
 			if b.HasRange && !(c.LogY && (b.Lo <= 0 || b.Hi <= 0)) {
 				cx := num(x + barW/2)
 				lo, hi := num(f.py(b.Lo)), num(f.py(b.Hi))
 				l, r := num(x+barW/2-math.Min(4, barW/3)), num(x+barW/2+math.Min(4, barW/3))
 				s.printf(`<path class="whisker" data-series="%s" d="M%s %sV%sM%s %sH%sM%s %sH%s" stroke="#222222" stroke-width="1.2" fill="none"/>`+"\n",
-					Esc(c.Series[si]), cx, lo, hi, l, lo, r, l, hi, r)
+					esc(c.Series[si]), cx, lo, hi, l, lo, r, l, hi, r)
 			}
 		}
 	}
@@ -656,21 +656,21 @@ p.note { font-size: 13px; color: #444; }
 p.summary { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; white-space: pre-wrap; }
 `
 
-// WriteHTMLHead writes the start of a self-contained HTML page, up to and
+// writeHTMLHead writes the start of a self-contained HTML page, up to and
 // including the opening <body> tag: doctype, character set, title and the
 // inline style sheet for tables, figures and charts. The markup is also
-// well-formed XML, so a page of WriteHTMLHead, charts and tables, and
-// WriteHTMLFoot parses with encoding/xml; keep it so by closing every
+// well-formed XML, so a page of writeHTMLHead, charts and tables, and
+// writeHTMLFoot parses with encoding/xml; keep it so by closing every
 // element and escaping text with Esc.
-func WriteHTMLHead(w io.Writer, title string) error {
+func writeHTMLHead(w io.Writer, title string) error {
 	_, err := fmt.Fprintf(w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"+
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>%s</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-		Esc(title), pageCSS)
+		esc(title), pageCSS)
 	return err
 }
 
-// WriteHTMLFoot closes what WriteHTMLHead opened.
-func WriteHTMLFoot(w io.Writer) error {
+// writeHTMLFoot closes what writeHTMLHead opened.
+func writeHTMLFoot(w io.Writer) error {
 	_, err := io.WriteString(w, "</body>\n</html>\n")
 	return err
 }

@@ -16,7 +16,7 @@ import (
 // JavaScript, and it is well-formed XML.
 func WriteSweepHTML(w io.Writer, s Sweep) error {
 	pw := &textfmt.Writer{W: w}
-	if err := WriteHTMLHead(w, "lamport sweep "+s.ID); err != nil {
+	if err := writeHTMLHead(w, "lamport sweep "+s.ID); err != nil {
 		return fmt.Errorf("write sweep html: %w", err)
 	}
 	runs := 0
@@ -31,12 +31,12 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 	}
 	pw.Printf("<h1>Sweep %s</h1>\n<p class=\"note\">%d variants, %d runs of %s each, mode %s, seeds %s (the same for every variant). "+
 		"Each figure is the mean across the variant's seeds, with [min, max]. lamport ls --sweep %s lists the runs.</p>\n",
-		Esc(s.ID), len(s.Variants), runs, s.Duration, Esc(s.Mode), Esc(strings.Join(seeds, ", ")), Esc(s.ID))
+		esc(s.ID), len(s.Variants), runs, s.Duration, esc(s.Mode), esc(strings.Join(seeds, ", ")), esc(s.ID))
 
 	labels := sweepLabels(s.Variants)
 	pw.Printf("<table id=\"sweep-table\">\n<tr><th style=\"text-align: left\">label</th><th style=\"text-align: left\">variant</th><th>runs</th>")
 	for _, fig := range sweepFigures {
-		pw.Printf("<th>%s</th>", Esc(fig.title))
+		pw.Printf("<th>%s</th>", esc(fig.title))
 	}
 	pw.Printf("</tr>\n")
 	for i := range s.Variants {
@@ -44,20 +44,20 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 		// The name keeps to one line and takes the width it needs; each
 		// figure puts its [min, max] under the mean in a smaller font, so
 		// the table fits a 1280-pixel window.
-		pw.Printf("<tr><td style=\"text-align: left\">%s</td><td style=\"text-align: left; white-space: nowrap\">%s</td><td>%d</td>", Esc(labels[i]), Esc(v.Name), len(v.Runs))
+		pw.Printf("<tr><td style=\"text-align: left\">%s</td><td style=\"text-align: left; white-space: nowrap\">%s</td><td>%d</td>", esc(labels[i]), esc(v.Name), len(v.Runs))
 		for _, fig := range sweepFigures {
 			mean, spread, ranged := strings.Cut(fig.spread(v).format(fig.digits), " [")
 			if !ranged {
-				pw.Printf("<td style=\"white-space: nowrap\">%s</td>", Esc(mean))
+				pw.Printf("<td style=\"white-space: nowrap\">%s</td>", esc(mean))
 				continue
 			}
-			pw.Printf("<td style=\"white-space: nowrap\">%s<br/><span style=\"font-size: 11px; color: #555\">[%s</span></td>", Esc(mean), Esc(spread))
+			pw.Printf("<td style=\"white-space: nowrap\">%s<br/><span style=\"font-size: 11px; color: #555\">[%s</span></td>", esc(mean), esc(spread))
 		}
 		pw.Printf("</tr>\n")
 	}
 	pw.Printf("</table>\n")
 	for _, note := range sweepNotes(s) {
-		pw.Printf("<p class=\"note\">%s.</p>\n", Esc(note))
+		pw.Printf("<p class=\"note\">%s.</p>\n", esc(note))
 	}
 	if pw.Err != nil {
 		return fmt.Errorf("write sweep html: %w", pw.Err)
@@ -67,7 +67,7 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 	// each, the figures side by side across.
 	pw.Printf("<div style=\"display: flex; flex-wrap: wrap; gap: 8px 24px\">\n")
 	for _, fig := range sweepFigures {
-		chart := BarChart{
+		chart := barChart{
 			ID:     "sweep-" + strings.ReplaceAll(fig.column, "_", "-"),
 			Title:  fig.title + " (mean across seeds, min to max)",
 			XLabel: "variant",
@@ -78,7 +78,7 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 		}
 		for i := range s.Variants {
 			sp := fig.spread(&s.Variants[i])
-			chart.Groups = append(chart.Groups, BarGroup{Label: labels[i], Bars: []Bar{{Value: sp.Mean, Lo: sp.Min, Hi: sp.Max, HasRange: true}}})
+			chart.Groups = append(chart.Groups, barGroup{Label: labels[i], Bars: []bar{{Value: sp.Mean, Lo: sp.Min, Hi: sp.Max, HasRange: true}}})
 		}
 		pw.Printf("<figure>\n")
 		if pw.Err == nil {
@@ -88,7 +88,7 @@ func WriteSweepHTML(w io.Writer, s Sweep) error {
 	}
 	pw.Printf("</div>\n")
 	if pw.Err == nil {
-		pw.Err = WriteHTMLFoot(w)
+		pw.Err = writeHTMLFoot(w)
 	}
 	if pw.Err != nil {
 		return fmt.Errorf("write sweep html: %w", pw.Err)

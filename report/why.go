@@ -76,7 +76,7 @@ var errFound = errors.New("both events found")
 // or neither, and for an order finds a chain of events and messages that
 // proves it.
 //
-// One walk in causal order (VectorClocks) stops at the later of the two
+// One walk in causal order (vectorClocks) stops at the later of the two
 // events. It remembers, for each of the two machines, the receives whose
 // message's send already knew of a's (or b's) event: the send's entry in
 // a's machine (b's) was at least a's index (b's). a happened before b iff
@@ -122,7 +122,7 @@ func Explain(r *record.Reader, a, b EventRef) (Why, error) {
 	}
 	recvs := map[int][]recvOf{}
 	var vecA, vecB []uint64 // a's and b's vectors when seen
-	err := VectorClocks(r, func(ve VectorEvent) error {
+	err := vectorClocks(r, func(ve vectorEvent) error {
 		pos, _ := slices.BinarySearch(ids, ve.Machine)
 		ev := &ve.Event
 		switch ev.Kind {
