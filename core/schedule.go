@@ -68,22 +68,37 @@ type MachineStats struct {
 
 // Add counts e as the log's next entry.
 func (st *MachineStats) Add(e *Entry) {
-	st.Entries++
-	st.LastAt = e.At
-	if e.Arrival {
-		st.Arrivals++
-		return
-	}
-	if e.Fault.Kind != 0 {
+	switch {
+	case e.Arrival:
+		st.AddArrival(e.At)
+	case e.Fault.Kind != 0:
+		st.Entries++
+		st.LastAt = e.At
 		st.Faults++
 		if e.Fault.Kind == FaultCrash {
 			st.QueueLost += uint64(e.Fault.QueueLost)
 		}
-		return
+	default:
+		st.AddTick(e.At, &e.Event)
 	}
+}
+
+// AddArrival counts an arrival entry at at, as Add would, for a driver
+// that does not build the Entry.
+func (st *MachineStats) AddArrival(at time.Duration) {
+	st.Entries++
+	st.LastAt = at
+	st.Arrivals++
+}
+
+// AddTick counts a tick entry at at with output ev, as Add would, for a
+// driver that does not build the Entry.
+func (st *MachineStats) AddTick(at time.Duration, ev *Event) {
+	st.Entries++
+	st.LastAt = at
 	st.Events++
-	st.LastClock = e.Event.Clock
-	switch e.Event.Kind {
+	st.LastClock = ev.Clock
+	switch ev.Kind {
 	case KindSend:
 		st.Sends++
 	case KindRecv:

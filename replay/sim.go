@@ -190,10 +190,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, 
 			m.Deliver(msg)
 			res.Arrivals++
 			m.digest.arrival(at, msg)
-			st := &m.stats
-			st.Entries++
-			st.LastAt = at
-			st.Arrivals++
+			m.stats.AddArrival(at)
 			if sink != nil {
 				entry = core.Entry{At: at, Arrival: true, Msg: msg}
 				sink(m.id, &entry)
@@ -252,19 +249,7 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, 
 			to = toDigest(ev.To)
 		}
 		m.digest.tick(at, &ev, to)
-		st := &m.stats
-		st.Entries++
-		st.LastAt = at
-		st.Events++
-		st.LastClock = ev.Clock
-		switch ev.Kind {
-		case core.KindSend:
-			st.Sends++
-		case core.KindRecv:
-			st.Recvs++
-		case core.KindInternal:
-			st.Internals++
-		}
+		m.stats.AddTick(at, &ev)
 		if sink != nil {
 			entry = core.Entry{At: at, Event: ev}
 			sink(m.id, &entry)
