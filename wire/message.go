@@ -3,8 +3,6 @@ package wire
 import (
 	"fmt"
 
-	"github.com/vmihailenco/msgpack/v5"
-
 	"lamport/core"
 	"lamport/internal/msgp"
 )
@@ -116,44 +114,4 @@ func DecodeTaggedMessage(payload []byte) (core.MachineID, core.Message, error) {
 		return 0, core.Message{}, fmt.Errorf("tagged %w", err)
 	}
 	return to, m, nil
-}
-
-// Message is core.Message as a msgpack.CustomEncoder and CustomDecoder, for
-// code that speaks msgpack through the library (tools, tests, other
-// payloads that embed a message). It produces exactly AppendMessage's bytes.
-type Message core.Message
-
-var (
-	_ msgpack.CustomEncoder = Message{}
-	_ msgpack.CustomDecoder = (*Message)(nil)
-)
-
-// EncodeMsgpack uses the library's own integer encoder, which also picks
-// the smallest encoding; a test holds it to AppendMessage byte for byte.
-func (m Message) EncodeMsgpack(enc *msgpack.Encoder) error {
-	if err := enc.EncodeArrayLen(3); err != nil {
-		return err
-	}
-	if err := enc.EncodeUint(uint64(m.From)); err != nil {
-		return err
-	}
-	if err := enc.EncodeUint(m.Seq); err != nil {
-		return err
-	}
-	return enc.EncodeUint(m.Clock)
-}
-
-// DecodeMsgpack takes the next raw value and applies DecodeMessage to it,
-// so both paths accept and reject exactly the same inputs.
-func (m *Message) DecodeMsgpack(dec *msgpack.Decoder) error {
-	raw, err := dec.DecodeRaw()
-	if err != nil {
-		return fmt.Errorf("message: %w", err)
-	}
-	msg, err := DecodeMessage(raw)
-	if err != nil {
-		return err
-	}
-	*m = Message(msg)
-	return nil
 }
