@@ -130,7 +130,7 @@ func DecodeHello(payload []byte) (Hello, error) {
 // like a hello at all, so a refusal can name a version mismatch.
 func peekVersion(payload []byte) (uint64, bool) {
 	d := msgp.NewDecoder(payload)
-	if _, err := d.ArrayLen(); err == nil {
+	if err := d.SkipArrayHeader(); err == nil {
 		if v, err := d.Uint(); err == nil {
 			return v, true
 		}

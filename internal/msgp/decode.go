@@ -130,31 +130,46 @@ func (d *Decoder) ArrayLen() (int, error) {
 // NilOrArrayLen reads nil or an array header, checked as ArrayLen checks
 // it.
 func (d *Decoder) NilOrArrayLen() (n int, isNil bool, err error) {
+	v, isNil, err := d.arrayHeader()
+	if err == nil && v > uint64(len(d.b)) {
+		err = fmt.Errorf("array of %d elements in %d bytes", v, len(d.b))
+	}
+	return int(v), isNil, err
+}
+
+// SkipArrayHeader steps over an array header whose count the caller does
+// not use, so it need not fit the bytes left: a reader that peeks at the
+// first element of a payload it could not decode reads on from there.
+func (d *Decoder) SkipArrayHeader() error {
+	_, isNil, err := d.arrayHeader()
+	if err == nil && isNil {
+		err = fmt.Errorf("want an array, found %s", describe(Nil))
+	}
+	return err
+}
+
+// arrayHeader reads nil or an array header and returns the count as it
+// stands.
+func (d *Decoder) arrayHeader() (n uint64, isNil bool, err error) {
 	const want = "an array"
 	if len(d.b) == 0 {
 		return 0, false, fmt.Errorf("want %s, found the end of the input", want)
 	}
-	var v uint64
 	switch c := d.b[0]; {
 	case c == Nil:
 		d.b = d.b[1:]
 		return 0, true, nil
 	case c&0xf0 == FixArray:
-		d.b, v = d.b[1:], uint64(c&0x0f)
+		d.b = d.b[1:]
+		return uint64(c & 0x0f), false, nil
 	case c == Array16:
-		v, err = d.header(want, 2)
+		n, err = d.header(want, 2)
 	case c == Array32:
-		v, err = d.header(want, 4)
+		n, err = d.header(want, 4)
 	default:
-		return 0, false, fmt.Errorf("want %s, found %s", want, describe(c))
+		err = fmt.Errorf("want %s, found %s", want, describe(c))
 	}
-	if err != nil {
-		return 0, false, err
-	}
-	if v > uint64(len(d.b)) {
-		return 0, false, fmt.Errorf("array of %d elements in %d bytes", v, len(d.b))
-	}
-	return int(v), false, nil
+	return n, false, err
 }
 
 // raw reads a string or binary header of the given format bytes (fix is

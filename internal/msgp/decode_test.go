@@ -125,3 +125,29 @@ func TestDecodingDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations per decode", n)
 	}
 }
+
+// SkipArrayHeader steps over a header without judging its count, so a
+// reader can peek at the first element of a payload cut short.
+func TestSkipArrayHeader(t *testing.T) {
+	for _, h := range []string{"9501", "dc000501", "dd0000000501"} {
+		b, _ := hex.DecodeString(h)
+		d := msgp.NewDecoder(b)
+		if err := d.SkipArrayHeader(); err != nil {
+			t.Fatalf("%s: %v", h, err)
+		}
+		if v, err := d.Uint(); err != nil || v != 1 {
+			t.Errorf("%s: the first element reads %d, %v", h, v, err)
+		}
+		d = msgp.NewDecoder(b)
+		if _, err := d.ArrayLen(); err == nil {
+			t.Errorf("%s: ArrayLen took a count beyond the bytes", h)
+		}
+	}
+	for _, h := range []string{"", "c0", "01", "dc00"} {
+		b, _ := hex.DecodeString(h)
+		d := msgp.NewDecoder(b)
+		if err := d.SkipArrayHeader(); err == nil {
+			t.Errorf("%q: SkipArrayHeader took it", h)
+		}
+	}
+}
