@@ -17,10 +17,6 @@ const MaxMessageSize = 1 + 5 + 9 + 9
 // when dst has MaxMessageSize bytes of spare capacity.
 func AppendMessage(dst []byte, m core.Message) []byte {
 	dst = msgp.AppendArrayHeader(dst, 3)
-	return appendMessageFields(dst, m)
-}
-
-func appendMessageFields(dst []byte, m core.Message) []byte {
 	dst = msgp.AppendUint(dst, uint64(m.From))
 	dst = msgp.AppendUint(dst, m.Seq)
 	return msgp.AppendUint(dst, m.Clock)
@@ -83,7 +79,9 @@ const MaxTaggedMessageSize = MaxMessageSize + 5
 func AppendTaggedMessage(dst []byte, to core.MachineID, m core.Message) []byte {
 	dst = msgp.AppendArrayHeader(dst, 4)
 	dst = msgp.AppendUint(dst, uint64(to))
-	return appendMessageFields(dst, m)
+	dst = msgp.AppendUint(dst, uint64(m.From))
+	dst = msgp.AppendUint(dst, m.Seq)
+	return msgp.AppendUint(dst, m.Clock)
 }
 
 // AppendTaggedMessageFrame appends m for machine to as a complete frame,

@@ -1,7 +1,7 @@
 package msgp
 
 import (
-	"errors"
+	"encoding/binary"
 	"fmt"
 	"math"
 )
@@ -30,7 +30,7 @@ func (d *Decoder) Len() int { return len(d.b) }
 // bytes that follow it, and returns them as a big-endian number.
 func (d *Decoder) header(want string, size int) (uint64, error) {
 	if len(d.b) < 1+size {
-		return 0, fmt.Errorf("want %s, found %d of the %d bytes after 0x%02x", want, len(d.b)-1, size, d.b[0])
+		return 0, d.cut(want, size)
 	}
 	var v uint64
 	for _, x := range d.b[1 : 1+size] {
@@ -40,22 +40,41 @@ func (d *Decoder) header(want string, size int) (uint64, error) {
 	return v, nil
 }
 
-// integer reads any msgpack integer. neg reports a negative value, whose
-// two's complement is v.
-func (d *Decoder) integer() (v uint64, neg bool, err error) {
-	const want = "an integer"
+// cut is header's error, apart so that header stays small.
+func (d *Decoder) cut(want string, size int) error {
+	return fmt.Errorf("want %s, found %d of the %d bytes after 0x%02x", want, len(d.b)-1, size, d.b[0])
+}
+
+// wrong is the error for a value that is not what was wanted, or for no
+// value at all.
+func (d *Decoder) wrong(want string) error {
 	if len(d.b) == 0 {
-		return 0, false, fmt.Errorf("want %s, found the end of the input", want)
+		return fmt.Errorf("want %s, found the end of the input", want)
 	}
-	c := d.b[0]
-	var size int
+	return fmt.Errorf("want %s, found %s", want, describe(d.b[0]))
+}
+
+// integer reads any msgpack integer that fits uint64, or int64 when signed,
+// and returns it (its two's complement when negative). It is on the hot
+// path of every message, so it reads each width directly, and the methods
+// over it are small enough to be inlined.
+func (d *Decoder) integer(signed bool) (uint64, error) {
+	const want = "an integer"
+	b := d.b
+	if len(b) == 0 {
+		return 0, d.wrong(want)
+	}
+	c := b[0]
+	var (
+		v    uint64
+		size int
+	)
 	switch {
 	case c <= PosFixintMax:
-		d.b = d.b[1:]
-		return uint64(c), false, nil
+		d.b = b[1:]
+		return uint64(c), nil
 	case c >= NegFixintMin:
-		d.b = d.b[1:]
-		return uint64(int64(int8(c))), true, nil
+		v = uint64(int64(int8(c)))
 	case c == Uint8, c == Int8:
 		size = 1
 	case c == Uint16, c == Int16:
@@ -65,28 +84,40 @@ func (d *Decoder) integer() (v uint64, neg bool, err error) {
 	case c == Uint64, c == Int64:
 		size = 8
 	default:
-		return 0, false, fmt.Errorf("want %s, found %s", want, describe(c))
+		return 0, d.wrong(want)
 	}
-	if v, err = d.header(want, size); err != nil {
-		return 0, false, err
+	if len(b) <= size {
+		return 0, d.cut(want, size)
 	}
-	if c >= Int8 {
+	switch size {
+	case 1:
+		v = uint64(b[1])
+	case 2:
+		v = uint64(binary.BigEndian.Uint16(b[1:]))
+	case 4:
+		v = uint64(binary.BigEndian.Uint32(b[1:]))
+	case 8:
+		v = binary.BigEndian.Uint64(b[1:])
+	}
+	neg := c >= NegFixintMin
+	if c >= Int8 && c <= Int64 {
 		shift := 64 - 8*size
 		v = uint64(int64(v<<shift) >> shift) // sign-extend
 		neg = int64(v) < 0
 	}
-	return v, neg, nil
+	switch {
+	case neg && !signed:
+		return 0, fmt.Errorf("want a non-negative integer, found %d", int64(v))
+	case !neg && signed && v > math.MaxInt64:
+		return 0, fmt.Errorf("integer %d out of range for int64", v)
+	}
+	d.b = b[1+size:]
+	return v, nil
 }
 
 // Uint reads a non-negative integer in any encoding: signed ones too,
 // because some writers encode every integer as signed.
-func (d *Decoder) Uint() (uint64, error) {
-	v, neg, err := d.integer()
-	if err == nil && neg {
-		err = fmt.Errorf("want a non-negative integer, found %d", int64(v))
-	}
-	return v, err
-}
+func (d *Decoder) Uint() (uint64, error) { return d.integer(false) }
 
 // UintMax reads a non-negative integer no larger than max.
 func (d *Decoder) UintMax(max uint64) (uint64, error) {
@@ -99,10 +130,7 @@ func (d *Decoder) UintMax(max uint64) (uint64, error) {
 
 // Int64 reads an integer that fits int64.
 func (d *Decoder) Int64() (int64, error) {
-	v, neg, err := d.integer()
-	if err == nil && !neg && v > math.MaxInt64 {
-		err = fmt.Errorf("integer %d out of range for int64", v)
-	}
+	v, err := d.integer(true)
 	return int64(v), err
 }
 
@@ -120,56 +148,52 @@ func (d *Decoder) Int() (int, error) {
 // so a lying header cannot make a caller allocate more than the input's
 // size.
 func (d *Decoder) ArrayLen() (int, error) {
-	n, isNil, err := d.NilOrArrayLen()
-	if err == nil && isNil {
-		err = fmt.Errorf("want an array, found %s", describe(Nil))
-	}
+	n, _, err := d.array(false, true)
 	return n, err
 }
 
 // NilOrArrayLen reads nil or an array header, checked as ArrayLen checks
 // it.
 func (d *Decoder) NilOrArrayLen() (n int, isNil bool, err error) {
-	v, isNil, err := d.arrayHeader()
-	if err == nil && v > uint64(len(d.b)) {
-		err = fmt.Errorf("array of %d elements in %d bytes", v, len(d.b))
-	}
-	return int(v), isNil, err
+	return d.array(true, true)
 }
 
 // SkipArrayHeader steps over an array header whose count the caller does
 // not use, so it need not fit the bytes left: a reader that peeks at the
 // first element of a payload it could not decode reads on from there.
 func (d *Decoder) SkipArrayHeader() error {
-	_, isNil, err := d.arrayHeader()
-	if err == nil && isNil {
-		err = fmt.Errorf("want an array, found %s", describe(Nil))
-	}
+	_, _, err := d.array(false, false)
 	return err
 }
 
-// arrayHeader reads nil or an array header and returns the count as it
-// stands.
-func (d *Decoder) arrayHeader() (n uint64, isNil bool, err error) {
+// array reads an array header, or nil when nilOK, and returns its count,
+// held to the bytes left when bounded.
+func (d *Decoder) array(nilOK, bounded bool) (int, bool, error) {
 	const want = "an array"
 	if len(d.b) == 0 {
-		return 0, false, fmt.Errorf("want %s, found the end of the input", want)
+		return 0, false, d.wrong(want)
 	}
+	var (
+		n   uint64
+		err error
+	)
 	switch c := d.b[0]; {
-	case c == Nil:
+	case c == Nil && nilOK:
 		d.b = d.b[1:]
 		return 0, true, nil
 	case c&0xf0 == FixArray:
-		d.b = d.b[1:]
-		return uint64(c & 0x0f), false, nil
+		d.b, n = d.b[1:], uint64(c&0x0f)
 	case c == Array16:
 		n, err = d.header(want, 2)
 	case c == Array32:
 		n, err = d.header(want, 4)
 	default:
-		err = fmt.Errorf("want %s, found %s", want, describe(c))
+		err = d.wrong(want)
 	}
-	return n, false, err
+	if err == nil && bounded && n > uint64(len(d.b)) {
+		err = fmt.Errorf("array of %d elements in %d bytes", n, len(d.b))
+	}
+	return int(n), false, err
 }
 
 // raw reads a string or binary header of the given format bytes (fix is
@@ -177,7 +201,7 @@ func (d *Decoder) arrayHeader() (n uint64, isNil bool, err error) {
 // most max of them; the length is checked before anything is kept.
 func (d *Decoder) raw(want string, max int, fix, b8, b16, b32 byte) ([]byte, error) {
 	if len(d.b) == 0 {
-		return nil, fmt.Errorf("want %s, found the end of the input", want)
+		return nil, d.wrong(want)
 	}
 	var (
 		n   uint64
@@ -193,7 +217,7 @@ func (d *Decoder) raw(want string, max int, fix, b8, b16, b32 byte) ([]byte, err
 	case c == b32:
 		n, err = d.header(want, 4)
 	default:
-		return nil, fmt.Errorf("want %s, found %s", want, describe(c))
+		return nil, d.wrong(want)
 	}
 	switch {
 	case err != nil:
@@ -224,16 +248,12 @@ func (d *Decoder) Bin(max int) ([]byte, error) {
 
 // Bool reads true or false.
 func (d *Decoder) Bool() (bool, error) {
-	if len(d.b) == 0 {
-		return false, errors.New("want a boolean, found the end of the input")
+	if len(d.b) == 0 || d.b[0] != True && d.b[0] != False {
+		return false, d.wrong("a boolean")
 	}
-	switch c := d.b[0]; c {
-	case True, False:
-		d.b = d.b[1:]
-		return c == True, nil
-	default:
-		return false, fmt.Errorf("want a boolean, found %s", describe(c))
-	}
+	v := d.b[0] == True
+	d.b = d.b[1:]
+	return v, nil
 }
 
 // describe names a format byte for error messages: "a map (0x81)".

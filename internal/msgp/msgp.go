@@ -88,10 +88,15 @@ func AppendInt(b []byte, v int64) []byte {
 // appends. msgpack cannot count beyond 2^32-1 elements, and every caller's
 // arrays are far smaller, so a larger or negative n is a bug and panics.
 func AppendArrayHeader(b []byte, n int) []byte {
+	if uint(n) <= 15 {
+		return append(b, FixArray|byte(n)) // small enough to inline
+	}
+	return appendLongArrayHeader(b, n)
+}
+
+func appendLongArrayHeader(b []byte, n int) []byte {
 	switch {
 	case n < 0:
-	case n <= 15:
-		return append(b, FixArray|byte(n))
 	case n <= math.MaxUint16:
 		return binary.BigEndian.AppendUint16(append(b, Array16), uint16(n))
 	case uint64(n) <= math.MaxUint32:
