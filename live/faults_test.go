@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/runcheck"
 	"lamport/live"
 	"lamport/record"
 )
@@ -38,7 +39,7 @@ func TestSendSideFaultsAreRecordedAndReplay(t *testing.T) {
 	if err := st.Check(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := live.VerifyRun(st, "faulty"); err != nil {
+	if _, err := runcheck.Verify(st, "faulty"); err != nil {
 		t.Fatalf("the faulty recording breaks the model: %v", err)
 	}
 	assertReplaysIdentically(t, st, "faulty")

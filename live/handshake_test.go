@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/runcheck"
 	"lamport/live"
 	"lamport/record"
 	"lamport/wire"
@@ -72,7 +73,7 @@ func TestMismatchedHelloIsRefusedAndTheRunGoesOn(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("run did not finish")
 	}
-	if _, err := live.VerifyRun(st, "real"); err != nil {
+	if _, err := runcheck.Verify(st, "real"); err != nil {
 		t.Fatal(err)
 	}
 	assertReplaysIdentically(t, st, "real")

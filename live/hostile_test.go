@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/runcheck"
 	"lamport/live"
 	"lamport/record"
 	"lamport/wire"
@@ -263,7 +264,7 @@ func TestHostileInputDoesNotStopALiveMachine(t *testing.T) {
 	if v, ok := meta.Options[live.RejectionsKey(3)]; ok {
 		t.Errorf("machine 3 was not attacked but recorded rejections %q", v)
 	}
-	v, err := live.VerifyRun(st, "under-attack")
+	v, err := runcheck.Verify(st, "under-attack")
 	if err != nil {
 		t.Fatalf("the recording breaks the model: %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/runcheck"
 	"lamport/live"
 	"lamport/record"
 	"lamport/replay"
@@ -59,7 +60,7 @@ func TestLiveRunOverLoopbackObeysTheModel(t *testing.T) {
 			if err := st.Check(); err != nil {
 				t.Fatalf("store check: %v", err)
 			}
-			v, err := live.VerifyRun(st, "loopback")
+			v, err := runcheck.Verify(st, "loopback")
 			if err != nil {
 				t.Fatalf("the recording breaks the model: %v", err)
 			}
@@ -177,7 +178,7 @@ func TestCancelStopsCleanlyAndMarksComplete(t *testing.T) {
 	if res.Meta.Status != record.StatusComplete || res.Meta.Ended.IsZero() {
 		t.Fatalf("after cancel: status %s ended %v", res.Meta.Status, res.Meta.Ended)
 	}
-	if _, err := live.VerifyRun(st, "forever"); err != nil {
+	if _, err := runcheck.Verify(st, "forever"); err != nil {
 		t.Fatal(err)
 	}
 	assertReplaysIdentically(t, st, "forever")

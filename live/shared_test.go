@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/runcheck"
 	"lamport/live"
 	"lamport/record"
 )
@@ -92,7 +93,7 @@ func TestManyMachinesInOneProcess(t *testing.T) {
 		}
 		t.Logf("open files: %d before the run, at most %d during it", before, peak)
 	}
-	v, err := live.VerifyRun(st, "many")
+	v, err := runcheck.Verify(st, "many")
 	if err != nil {
 		t.Fatalf("the recording breaks the model: %v", err)
 	}
@@ -162,7 +163,7 @@ func TestSharedAndPlainLinksInOneRun(t *testing.T) {
 			t.Errorf("machine %d refused connections: %s", m.ID, v)
 		}
 	}
-	v, err := live.VerifyRun(merged, "mixed")
+	v, err := runcheck.Verify(merged, "mixed")
 	if err != nil {
 		t.Fatalf("the merged recording breaks the model: %v", err)
 	}

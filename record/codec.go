@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"lamport/core"
+	"lamport/internal/msgp"
 )
 
 func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
@@ -30,7 +31,7 @@ func decodeChunk(chunk []byte) ([]core.Entry, error) {
 // chunks (schema 3), whose state carries from chunk to chunk, and msgpack
 // ones (schemas 1 and 2).
 type chunkIter struct {
-	d       decoder // msgpack chunks
+	d       msgp.Decoder // msgpack chunks
 	delta   deltaDecoder
 	isDelta bool
 	left    int // entries not yet decoded
@@ -58,7 +59,7 @@ func (it *chunkIter) reset(chunk []byte) error {
 	if n == 0 {
 		return errors.New("empty chunk")
 	}
-	it.d, it.isDelta, it.left, it.pos = decoder{body}, false, n, 0
+	it.d, it.isDelta, it.left, it.pos = msgp.NewDecoder(body), false, n, 0
 	return nil
 }
 
@@ -74,7 +75,7 @@ func (it *chunkIter) next(e *core.Entry) error {
 		rest = len(it.delta.r.b)
 	} else {
 		*e, err = decodeEntry(&it.d)
-		rest = len(it.d.b)
+		rest = it.d.Len()
 	}
 	if err != nil {
 		return fmt.Errorf("entry %d: %w", it.pos, err)

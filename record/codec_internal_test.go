@@ -10,6 +10,7 @@ import (
 	"github.com/vmihailenco/msgpack/v5"
 
 	"lamport/core"
+	"lamport/internal/msgp"
 )
 
 // appendChunk returns a new chunk holding old's entries (old may be nil)
@@ -61,13 +62,13 @@ func TestEntryRoundTrip(t *testing.T) {
 			t.Errorf("%s: form %d, want %d", tc.name, got, tc.form)
 		}
 		b := appendEntry(nil, &tc.e)
-		d := decoder{b}
+		d := msgp.NewDecoder(b)
 		got, err := decodeEntry(&d)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if !reflect.DeepEqual(got, tc.e) || len(d.b) != 0 {
-			t.Errorf("%s: got %+v (%d bytes left), want %+v", tc.name, got, len(d.b), tc.e)
+		if !reflect.DeepEqual(got, tc.e) || d.Len() != 0 {
+			t.Errorf("%s: got %+v (%d bytes left), want %+v", tc.name, got, d.Len(), tc.e)
 		}
 		// Plain msgpack: a stock decoder reads the same array.
 		var generic []any
@@ -128,18 +129,18 @@ func TestDecodeRejects(t *testing.T) {
 	}{
 		{"empty input", nil},
 		{"not an array", []byte{0x01}},
-		{"nil", []byte{mpNil}},
+		{"nil", []byte{msgp.Nil}},
 		{"empty chunk", []byte{0x90}},
-		{"count beyond bytes", []byte{mpArray32, 0xff, 0xff, 0xff, 0xff, 0x95}},
-		{"count beyond bytes 16", []byte{mpArray16, 0xff, 0xff, 0, 0, 0, 0, 0, 0}},
+		{"count beyond bytes", []byte{msgp.Array32, 0xff, 0xff, 0xff, 0xff, 0x95}},
+		{"count beyond bytes 16", []byte{msgp.Array16, 0xff, 0xff, 0, 0, 0, 0, 0, 0}},
 		{"truncated", valid[:len(valid)-1]},
 		{"trailing", append(append([]byte(nil), valid...), 0)},
 		{"unknown form", []byte{0x91, 0x95, 0x09, 0, 0, 0, 0}},
 		{"wrong length for form", []byte{0x91, 0x96, 0x00, 0, 0, 0, 0, 0}},
 		{"negative index", []byte{0x91, 0x96, 0x03, 0, 0xff, 1, 1, 1}},
-		{"from beyond uint32", []byte{0x91, 0x95, 0x00, 0, mpUint64, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1}},
-		{"at beyond int64", []byte{0x91, 0x95, 0x00, mpUint64, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 1, 1}},
-		{"kind beyond uint8", []byte{0x91, 0x9d, 0x04, 0, 1, 1, mpUint16, 1, 0, 0, 0, 0, 0, mpNil, 0, 0, 0}},
+		{"from beyond uint32", []byte{0x91, 0x95, 0x00, 0, msgp.Uint64, 1, 0, 0, 0, 0, 0, 0, 0, 1, 1}},
+		{"at beyond int64", []byte{0x91, 0x95, 0x00, msgp.Uint64, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1, 1, 1}},
+		{"kind beyond uint8", []byte{0x91, 0x9d, 0x04, 0, 1, 1, msgp.Uint16, 1, 0, 0, 0, 0, 0, msgp.Nil, 0, 0, 0}},
 		{"to of strings", []byte{0x91, 0x98, 0x02, 0, 1, 1, 1, 1, 1, 0x91, 0xa1, 'x'}},
 	} {
 		if es, err := decodeChunk(tc.b); err == nil {
@@ -169,7 +170,7 @@ func FuzzDecodeChunk(f *testing.F) {
 	f.Add([]byte{deltaMagic, 1, chunkReset, dArrival | at4<<atShift, 0xff})
 	f.Add([]byte{})
 	f.Add([]byte{0x90})
-	f.Add([]byte{mpArray32, 0xff, 0xff, 0xff, 0xff})
+	f.Add([]byte{msgp.Array32, 0xff, 0xff, 0xff, 0xff})
 	f.Add([]byte{0x91, 0x95, 0x00, 0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3})
 	f.Add([]byte("not msgpack at all"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -201,11 +202,11 @@ func FuzzDecodeChunk(f *testing.F) {
 
 // TestDecodeStatsOfSchemaOne: version 1 stats had no fault counts.
 func TestDecodeStatsOfSchemaOne(t *testing.T) {
-	b := appendArrayHeader(nil, statsFieldsV1)
+	b := msgp.AppendArrayHeader(nil, statsFieldsV1)
 	for _, v := range []uint64{5, 2, 3, 1, 1, 1, 9} {
-		b = appendUint(b, v)
+		b = msgp.AppendUint(b, v)
 	}
-	b = appendInt(b, int64(time.Second))
+	b = msgp.AppendInt(b, int64(time.Second))
 	st, err := decodeStats(4, b)
 	want := core.MachineStats{ID: 4, Entries: 5, Arrivals: 2, Events: 3, Sends: 1, Recvs: 1, Internals: 1, LastClock: 9, LastAt: time.Second}
 	if err != nil || st != want {

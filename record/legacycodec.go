@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/msgp"
 )
 
 // Schema 1-2 chunks, which stores still read but no longer write. This file
@@ -34,15 +35,15 @@ var formLen = [...]int{formArrival: 5, formRecv: 9, formSend: 8, formInternal: 6
 	formLost: 7, formDup: 6, formCrash: 3, formRestart: 5}
 
 // decodeEntry reads one entry from d.
-func decodeEntry(d *decoder) (core.Entry, error) {
-	n, err := d.arrayHeader()
+func decodeEntry(d *msgp.Decoder) (core.Entry, error) {
+	n, err := d.ArrayLen()
 	if err != nil {
 		return core.Entry{}, err
 	}
 	if n == 0 {
 		return core.Entry{}, errors.New("empty entry")
 	}
-	form, err := d.uint()
+	form, err := d.Uint()
 	if err != nil {
 		return core.Entry{}, fmt.Errorf("form: %w", err)
 	}
@@ -53,7 +54,7 @@ func decodeEntry(d *decoder) (core.Entry, error) {
 		return core.Entry{}, fmt.Errorf("entry form %d has %d fields, want %d", form, n, formLen[form])
 	}
 	var e core.Entry
-	at, err := d.int()
+	at, err := d.Int64()
 	if err != nil {
 		return core.Entry{}, fmt.Errorf("at: %w", err)
 	}
@@ -67,61 +68,61 @@ func decodeEntry(d *decoder) (core.Entry, error) {
 		return e, decodeFault(d, form, &e)
 	}
 	ev := &e.Event
-	if ev.Index, err = d.uint(); err != nil {
+	if ev.Index, err = d.Uint(); err != nil {
 		return core.Entry{}, fmt.Errorf("index: %w", err)
 	}
-	if ev.Tick, err = d.uint(); err != nil {
+	if ev.Tick, err = d.Uint(); err != nil {
 		return core.Entry{}, fmt.Errorf("tick: %w", err)
 	}
 	switch form {
 	case formRecv:
 		ev.Kind = core.KindRecv
-		if ev.Clock, err = d.uint(); err != nil {
+		if ev.Clock, err = d.Uint(); err != nil {
 			return core.Entry{}, fmt.Errorf("clock: %w", err)
 		}
-		if ev.Queue, err = d.intNative(); err != nil {
+		if ev.Queue, err = d.Int(); err != nil {
 			return core.Entry{}, fmt.Errorf("queue: %w", err)
 		}
 		ev.Msg, err = decodeMsg(d)
 		return e, err
 	case formSend:
 		ev.Kind = core.KindSend
-		if ev.Die, err = d.intNative(); err != nil {
+		if ev.Die, err = d.Int(); err != nil {
 			return core.Entry{}, fmt.Errorf("die: %w", err)
 		}
-		if ev.Clock, err = d.uint(); err != nil {
+		if ev.Clock, err = d.Uint(); err != nil {
 			return core.Entry{}, fmt.Errorf("clock: %w", err)
 		}
-		if ev.FirstSeq, err = d.uint(); err != nil {
+		if ev.FirstSeq, err = d.Uint(); err != nil {
 			return core.Entry{}, fmt.Errorf("first seq: %w", err)
 		}
 		ev.To, err = decodeTo(d)
 		return e, err
 	case formInternal:
 		ev.Kind = core.KindInternal
-		if ev.Die, err = d.intNative(); err != nil {
+		if ev.Die, err = d.Int(); err != nil {
 			return core.Entry{}, fmt.Errorf("die: %w", err)
 		}
-		if ev.Clock, err = d.uint(); err != nil {
+		if ev.Clock, err = d.Uint(); err != nil {
 			return core.Entry{}, fmt.Errorf("clock: %w", err)
 		}
 		return e, nil
 	}
-	kind, err := d.uintMax(math.MaxUint8)
+	kind, err := d.UintMax(math.MaxUint8)
 	if err != nil {
 		return core.Entry{}, fmt.Errorf("kind: %w", err)
 	}
 	ev.Kind = storedKind(uint8(kind))
-	if ev.Die, err = d.intNative(); err != nil {
+	if ev.Die, err = d.Int(); err != nil {
 		return core.Entry{}, fmt.Errorf("die: %w", err)
 	}
-	if ev.Clock, err = d.uint(); err != nil {
+	if ev.Clock, err = d.Uint(); err != nil {
 		return core.Entry{}, fmt.Errorf("clock: %w", err)
 	}
-	if ev.Queue, err = d.intNative(); err != nil {
+	if ev.Queue, err = d.Int(); err != nil {
 		return core.Entry{}, fmt.Errorf("queue: %w", err)
 	}
-	if ev.FirstSeq, err = d.uint(); err != nil {
+	if ev.FirstSeq, err = d.Uint(); err != nil {
 		return core.Entry{}, fmt.Errorf("first seq: %w", err)
 	}
 	if ev.To, err = decodeTo(d); err != nil {
@@ -131,13 +132,13 @@ func decodeEntry(d *decoder) (core.Entry, error) {
 	return e, err
 }
 
-func decodeFault(d *decoder, form uint64, e *core.Entry) error {
+func decodeFault(d *msgp.Decoder, form uint64, e *core.Entry) error {
 	f := &e.Fault
 	var err error
 	switch form {
 	case formLost:
 		f.Kind = core.FaultLost
-		reason, err := d.uintMax(math.MaxUint8)
+		reason, err := d.UintMax(math.MaxUint8)
 		if err != nil {
 			return fmt.Errorf("reason: %w", err)
 		}
@@ -147,7 +148,7 @@ func decodeFault(d *decoder, form uint64, e *core.Entry) error {
 		if f.Kind == 0 {
 			f.Kind = core.FaultDup
 		}
-		to, err := d.uintMax(math.MaxUint32)
+		to, err := d.UintMax(math.MaxUint32)
 		if err != nil {
 			return fmt.Errorf("to: %w", err)
 		}
@@ -156,44 +157,44 @@ func decodeFault(d *decoder, form uint64, e *core.Entry) error {
 		return err
 	case formCrash:
 		f.Kind = core.FaultCrash
-		if f.QueueLost, err = d.intNative(); err != nil {
+		if f.QueueLost, err = d.Int(); err != nil {
 			return fmt.Errorf("queue lost: %w", err)
 		}
 		return nil
 	}
 	f.Kind = core.FaultRestart
-	if f.Missed, err = d.uint(); err != nil {
+	if f.Missed, err = d.Uint(); err != nil {
 		return fmt.Errorf("missed: %w", err)
 	}
-	reset, err := d.uintMax(1)
+	reset, err := d.UintMax(1)
 	if err != nil {
 		return fmt.Errorf("reset clock: %w", err)
 	}
 	f.ResetClock = reset == 1
-	if f.SeqSkip, err = d.uint(); err != nil {
+	if f.SeqSkip, err = d.Uint(); err != nil {
 		return fmt.Errorf("seq skip: %w", err)
 	}
 	return nil
 }
 
-func decodeMsg(d *decoder) (core.Message, error) {
-	from, err := d.uintMax(math.MaxUint32)
+func decodeMsg(d *msgp.Decoder) (core.Message, error) {
+	from, err := d.UintMax(math.MaxUint32)
 	if err != nil {
 		return core.Message{}, fmt.Errorf("message from: %w", err)
 	}
-	seq, err := d.uint()
+	seq, err := d.Uint()
 	if err != nil {
 		return core.Message{}, fmt.Errorf("message seq: %w", err)
 	}
-	clock, err := d.uint()
+	clock, err := d.Uint()
 	if err != nil {
 		return core.Message{}, fmt.Errorf("message clock: %w", err)
 	}
 	return core.Message{From: core.MachineID(from), Seq: seq, Clock: clock}, nil
 }
 
-func decodeTo(d *decoder) ([]core.MachineID, error) {
-	n, isNil, err := d.nilOrArrayHeader()
+func decodeTo(d *msgp.Decoder) ([]core.MachineID, error) {
+	n, isNil, err := d.NilOrArrayLen()
 	if err != nil {
 		return nil, fmt.Errorf("to: %w", err)
 	}
@@ -202,7 +203,7 @@ func decodeTo(d *decoder) ([]core.MachineID, error) {
 	}
 	to := make([]core.MachineID, n)
 	for i := range to {
-		id, err := d.uintMax(math.MaxUint32)
+		id, err := d.UintMax(math.MaxUint32)
 		if err != nil {
 			return nil, fmt.Errorf("to[%d]: %w", i, err)
 		}
@@ -221,13 +222,13 @@ const minEntrySize = 4
 
 // splitChunk returns a chunk's entry count and the bytes of its entries.
 func splitChunk(chunk []byte) (int, []byte, error) {
-	d := decoder{chunk}
-	n, err := d.arrayHeader()
+	d := msgp.NewDecoder(chunk)
+	n, err := d.ArrayLen()
 	if err != nil {
 		return 0, nil, fmt.Errorf("chunk header: %w", err)
 	}
-	if n > len(d.b)/minEntrySize {
-		return 0, nil, fmt.Errorf("chunk claims %d entries in %d bytes", n, len(d.b))
+	if n > d.Len()/minEntrySize {
+		return 0, nil, fmt.Errorf("chunk claims %d entries in %d bytes", n, d.Len())
 	}
-	return n, d.b, nil
+	return n, d.Rest(), nil
 }

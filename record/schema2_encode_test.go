@@ -1,6 +1,9 @@
 package record
 
-import "lamport/core"
+import (
+	"lamport/core"
+	"lamport/internal/msgp"
+)
 
 // The schema 1-2 (msgpack) chunk encoder. Stores no longer write it; the
 // tests keep it to make old stores and to check the decoder, which still
@@ -9,71 +12,71 @@ import "lamport/core"
 // appendEntry appends e's encoding to b.
 func appendEntry(b []byte, e *core.Entry) []byte {
 	form := formOf(e)
-	b = appendArrayHeader(b, formLen[form])
+	b = msgp.AppendArrayHeader(b, formLen[form])
 	b = append(b, byte(form)) // positive fixint
-	b = appendInt(b, int64(e.At))
+	b = msgp.AppendInt(b, int64(e.At))
 	f := &e.Fault
 	switch form {
 	case formArrival:
 		return appendMsg(b, e.Msg)
 	case formLost:
-		b = appendUint(b, uint64(f.Reason))
-		b = appendUint(b, uint64(f.To))
+		b = msgp.AppendUint(b, uint64(f.Reason))
+		b = msgp.AppendUint(b, uint64(f.To))
 		return appendMsg(b, e.Msg)
 	case formDup:
-		b = appendUint(b, uint64(f.To))
+		b = msgp.AppendUint(b, uint64(f.To))
 		return appendMsg(b, e.Msg)
 	case formCrash:
-		return appendInt(b, int64(f.QueueLost))
+		return msgp.AppendInt(b, int64(f.QueueLost))
 	case formRestart:
-		b = appendUint(b, f.Missed)
+		b = msgp.AppendUint(b, f.Missed)
 		reset := uint64(0)
 		if f.ResetClock {
 			reset = 1
 		}
-		b = appendUint(b, reset)
-		return appendUint(b, f.SeqSkip)
+		b = msgp.AppendUint(b, reset)
+		return msgp.AppendUint(b, f.SeqSkip)
 	}
 	ev := &e.Event
-	b = appendUint(b, ev.Index)
-	b = appendUint(b, ev.Tick)
+	b = msgp.AppendUint(b, ev.Index)
+	b = msgp.AppendUint(b, ev.Tick)
 	switch form {
 	case formRecv:
-		b = appendUint(b, ev.Clock)
-		b = appendInt(b, int64(ev.Queue))
+		b = msgp.AppendUint(b, ev.Clock)
+		b = msgp.AppendInt(b, int64(ev.Queue))
 		return appendMsg(b, ev.Msg)
 	case formSend:
-		b = appendInt(b, int64(ev.Die))
-		b = appendUint(b, ev.Clock)
-		b = appendUint(b, ev.FirstSeq)
+		b = msgp.AppendInt(b, int64(ev.Die))
+		b = msgp.AppendUint(b, ev.Clock)
+		b = msgp.AppendUint(b, ev.FirstSeq)
 		return appendTo(b, ev.To)
 	case formInternal:
-		b = appendInt(b, int64(ev.Die))
-		return appendUint(b, ev.Clock)
+		b = msgp.AppendInt(b, int64(ev.Die))
+		return msgp.AppendUint(b, ev.Clock)
 	}
-	b = appendUint(b, storedKindCode(ev.Kind))
-	b = appendInt(b, int64(ev.Die))
-	b = appendUint(b, ev.Clock)
-	b = appendInt(b, int64(ev.Queue))
-	b = appendUint(b, ev.FirstSeq)
+	b = msgp.AppendUint(b, storedKindCode(ev.Kind))
+	b = msgp.AppendInt(b, int64(ev.Die))
+	b = msgp.AppendUint(b, ev.Clock)
+	b = msgp.AppendInt(b, int64(ev.Queue))
+	b = msgp.AppendUint(b, ev.FirstSeq)
 	b = appendTo(b, ev.To)
 	return appendMsg(b, ev.Msg)
 }
 
 func appendMsg(b []byte, m core.Message) []byte {
-	b = appendUint(b, uint64(m.From))
-	b = appendUint(b, m.Seq)
-	return appendUint(b, m.Clock)
+	b = msgp.AppendUint(b, uint64(m.From))
+	b = msgp.AppendUint(b, m.Seq)
+	return msgp.AppendUint(b, m.Clock)
 }
 
 // appendTo writes nil for a nil list, so nil and empty stay apart.
 func appendTo(b []byte, to []core.MachineID) []byte {
 	if to == nil {
-		return append(b, mpNil)
+		return msgp.AppendNil(b)
 	}
-	b = appendArrayHeader(b, len(to))
+	b = msgp.AppendArrayHeader(b, len(to))
 	for _, id := range to {
-		b = appendUint(b, uint64(id))
+		b = msgp.AppendUint(b, uint64(id))
 	}
 	return b
 }
@@ -92,7 +95,7 @@ func appendChunkBody(old, body []byte, n int) ([]byte, error) {
 		}
 	}
 	out := make([]byte, 0, 5+len(oldBody)+len(body))
-	out = appendArrayHeader(out, have+n)
+	out = msgp.AppendArrayHeader(out, have+n)
 	out = append(out, oldBody...)
 	return append(out, body...), nil
 }

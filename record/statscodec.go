@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/msgp"
 )
 
 // statsFields is the length of the stored stats array; adding a field is a
@@ -18,18 +19,18 @@ const (
 // bucket's key.
 func encodeStats(st core.MachineStats) []byte {
 	b := make([]byte, 0, 1+statsFields*9)
-	b = appendArrayHeader(b, statsFields)
+	b = msgp.AppendArrayHeader(b, statsFields)
 	for _, v := range [...]uint64{st.Entries, st.Arrivals, st.Events, st.Sends, st.Recvs, st.Internals, st.LastClock} {
-		b = appendUint(b, v)
+		b = msgp.AppendUint(b, v)
 	}
-	b = appendInt(b, int64(st.LastAt))
-	b = appendUint(b, st.Faults)
-	return appendUint(b, st.QueueLost)
+	b = msgp.AppendInt(b, int64(st.LastAt))
+	b = msgp.AppendUint(b, st.Faults)
+	return msgp.AppendUint(b, st.QueueLost)
 }
 
 func decodeStats(id core.MachineID, b []byte) (core.MachineStats, error) {
-	d := decoder{b}
-	n, err := d.arrayHeader()
+	d := msgp.NewDecoder(b)
+	n, err := d.ArrayLen()
 	if err != nil {
 		return core.MachineStats{}, err
 	}
@@ -38,25 +39,25 @@ func decodeStats(id core.MachineID, b []byte) (core.MachineStats, error) {
 	}
 	st := core.MachineStats{ID: id}
 	for _, p := range [...]*uint64{&st.Entries, &st.Arrivals, &st.Events, &st.Sends, &st.Recvs, &st.Internals, &st.LastClock} {
-		if *p, err = d.uint(); err != nil {
+		if *p, err = d.Uint(); err != nil {
 			return core.MachineStats{}, err
 		}
 	}
-	at, err := d.int()
+	at, err := d.Int64()
 	if err != nil {
 		return core.MachineStats{}, err
 	}
 	st.LastAt = time.Duration(at)
 	if n == statsFields {
-		if st.Faults, err = d.uint(); err != nil {
+		if st.Faults, err = d.Uint(); err != nil {
 			return core.MachineStats{}, err
 		}
-		if st.QueueLost, err = d.uint(); err != nil {
+		if st.QueueLost, err = d.Uint(); err != nil {
 			return core.MachineStats{}, err
 		}
 	}
-	if len(d.b) != 0 {
-		return core.MachineStats{}, errorf("%d bytes after the stats", len(d.b))
+	if d.Len() != 0 {
+		return core.MachineStats{}, errorf("%d bytes after the stats", d.Len())
 	}
 	return st, nil
 }

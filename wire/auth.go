@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"lamport/internal/msgp"
 )
 
 // The handshake, since protocol version 2, is four frames (version 3 added
@@ -54,33 +55,39 @@ type Challenge struct {
 
 // AppendChallenge appends c's payload, the msgpack array [nonce], to dst.
 func AppendChallenge(dst []byte, c Challenge) []byte {
-	dst = appendArrayHeader(dst, 1)
-	return appendBin(dst, c.Nonce[:])
+	dst = msgp.AppendArrayHeader(dst, 1)
+	return msgp.AppendBin(dst, c.Nonce[:])
 }
 
 // DecodeChallenge parses a challenge payload: exactly one binary element
 // of NonceSize bytes and nothing after it. Errors wrap ErrMalformed.
 func DecodeChallenge(payload []byte) (Challenge, error) {
-	n, rest, err := readArrayLen(payload)
-	if err != nil {
+	d := msgp.NewDecoder(payload)
+	if err := readArrayOf(&d, 1); err != nil {
 		return Challenge{}, fmt.Errorf("challenge: %w", err)
 	}
-	if n != 1 {
-		return Challenge{}, fmt.Errorf("challenge: %w", malformed("array of %d elements, want 1", n))
-	}
-	nonce, rest, err := readBin(rest, NonceSize)
+	nonce, err := readNonce(&d)
 	if err != nil {
 		return Challenge{}, fmt.Errorf("challenge nonce: %w", err)
 	}
-	if len(nonce) != NonceSize {
-		return Challenge{}, fmt.Errorf("challenge nonce: %w", malformed("%d bytes, want %d", len(nonce), NonceSize))
+	if err := noTrailing(&d); err != nil {
+		return Challenge{}, fmt.Errorf("challenge: %w", err)
 	}
-	if len(rest) != 0 {
-		return Challenge{}, fmt.Errorf("challenge: %w", malformed("%d trailing bytes", len(rest)))
+	return Challenge{Nonce: nonce}, nil
+}
+
+// readNonce reads a nonce field: binary data of exactly NonceSize bytes.
+func readNonce(d *msgp.Decoder) ([NonceSize]byte, error) {
+	var nonce [NonceSize]byte
+	b, err := d.Bin(NonceSize)
+	if err != nil {
+		return nonce, malformedValue(err)
 	}
-	var c Challenge
-	copy(c.Nonce[:], nonce)
-	return c, nil
+	if len(b) != NonceSize {
+		return nonce, malformed("%d bytes, want %d", len(b), NonceSize)
+	}
+	copy(nonce[:], b)
+	return nonce, nil
 }
 
 // Proof is the dialer's answer to a challenge.
@@ -92,45 +99,42 @@ type Proof struct {
 
 // AppendProof appends p's payload, the msgpack array [mac], to dst.
 func AppendProof(dst []byte, p Proof) []byte {
-	dst = appendArrayHeader(dst, 1)
-	return appendBin(dst, p.MAC)
+	dst = msgp.AppendArrayHeader(dst, 1)
+	return msgp.AppendBin(dst, p.MAC)
 }
 
 // DecodeProof parses a proof payload: exactly one binary element of 0 or
 // ProofSize bytes and nothing after it. Errors wrap ErrMalformed.
 func DecodeProof(payload []byte) (Proof, error) {
-	n, rest, err := readArrayLen(payload)
+	d := msgp.NewDecoder(payload)
+	if err := readArrayOf(&d, 1); err != nil {
+		return Proof{}, fmt.Errorf("proof: %w", err)
+	}
+	mac, err := readProof(&d)
 	if err != nil {
 		return Proof{}, fmt.Errorf("proof: %w", err)
 	}
-	if n != 1 {
-		return Proof{}, fmt.Errorf("proof: %w", malformed("array of %d elements, want 1", n))
-	}
-	var p Proof
-	if p.MAC, rest, err = readProof(rest); err != nil {
+	if err := noTrailing(&d); err != nil {
 		return Proof{}, fmt.Errorf("proof: %w", err)
 	}
-	if len(rest) != 0 {
-		return Proof{}, fmt.Errorf("proof: %w", malformed("%d trailing bytes", len(rest)))
-	}
-	return p, nil
+	return Proof{MAC: mac}, nil
 }
 
 // readProof reads a proof field: empty, or exactly ProofSize bytes. An
 // empty proof decodes as nil, so a decoded value compares like the one
 // encoded.
-func readProof(b []byte) ([]byte, []byte, error) {
-	mac, rest, err := readBin(b, ProofSize)
+func readProof(d *msgp.Decoder) ([]byte, error) {
+	mac, err := d.Bin(ProofSize)
 	if err != nil {
-		return nil, nil, err
+		return nil, malformedValue(err)
 	}
 	switch len(mac) {
 	case 0:
-		return nil, rest, nil
+		return nil, nil
 	case ProofSize:
-		return append([]byte(nil), mac...), rest, nil
+		return append([]byte(nil), mac...), nil
 	}
-	return nil, nil, malformed("proof of %d bytes, want 0 or %d", len(mac), ProofSize)
+	return nil, malformed("proof of %d bytes, want 0 or %d", len(mac), ProofSize)
 }
 
 // DialerProof is what a dialer holding secret answers to challenge, where

@@ -12,11 +12,12 @@
 // messages to each target still go through one queue into one stream, so
 // they keep their order.
 //
-// The encoders are written by hand on byte slices, so the hot path neither
-// reflects nor allocates, and every decoder is strict and bounded: it
-// rejects what it did not expect instead of guessing, and it never
-// allocates more than the documented limits, whatever a peer sends.
+// The payloads are msgpack written and read by hand on byte slices
+// (internal/msgp), so the hot path neither reflects nor allocates, and
+// every decoder is strict and bounded: it rejects what it did not expect
+// instead of guessing, and it never allocates more than the documented
+// limits, whatever a peer sends.
 //
-// wire imports only core of this project. docs/WIRE.md describes the
-// protocol byte by byte.
+// wire imports only core and internal/msgp of this project. docs/WIRE.md
+// describes the protocol byte by byte.
 package wire

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"lamport/core"
+	"lamport/internal/msgp"
 )
 
 // ProtocolVersion is the version a Hello carries. It changes whenever the
@@ -69,14 +70,14 @@ func (h Hello) Validate() error {
 // [version, runID, from, to, fingerprint, nonce, shared], to dst. It
 // encodes h as it is; call Validate first if h may break the limits.
 func AppendHello(dst []byte, h Hello) []byte {
-	dst = appendArrayHeader(dst, helloFields)
-	dst = appendUint(dst, uint64(h.Version))
-	dst = appendStr(dst, h.RunID)
-	dst = appendUint(dst, uint64(h.From))
-	dst = appendUint(dst, uint64(h.To))
-	dst = appendStr(dst, h.Fingerprint)
-	dst = appendBin(dst, h.Nonce[:])
-	return appendBool(dst, h.Shared)
+	dst = msgp.AppendArrayHeader(dst, helloFields)
+	dst = msgp.AppendUint(dst, uint64(h.Version))
+	dst = msgp.AppendStr(dst, h.RunID)
+	dst = msgp.AppendUint(dst, uint64(h.From))
+	dst = msgp.AppendUint(dst, uint64(h.To))
+	dst = msgp.AppendStr(dst, h.Fingerprint)
+	dst = msgp.AppendBin(dst, h.Nonce[:])
+	return msgp.AppendBool(dst, h.Shared)
 }
 
 // helloFields is the length of a hello's array in this version.
@@ -88,47 +89,39 @@ const helloFields = 7
 // bytes. It does not judge the values; that is the server's check. Errors
 // wrap ErrMalformed.
 func DecodeHello(payload []byte) (Hello, error) {
-	n, rest, err := readArrayLen(payload)
-	if err != nil {
+	d := msgp.NewDecoder(payload)
+	if err := readArrayOf(&d, helloFields); err != nil {
 		return Hello{}, fmt.Errorf("hello: %w", err)
 	}
-	if n != helloFields {
-		return Hello{}, fmt.Errorf("hello: %w", malformed("array of %d elements, want %d", n, helloFields))
-	}
 	var h Hello
-	version, rest, err := readUint(rest)
+	version, err := d.Uint()
 	if err != nil {
-		return Hello{}, fmt.Errorf("hello version: %w", err)
+		return Hello{}, fmt.Errorf("hello version: %w", malformedValue(err))
 	}
 	if version > math.MaxUint16 {
 		return Hello{}, fmt.Errorf("hello version: %w", malformed("%d does not fit 16 bits", version))
 	}
 	h.Version = uint16(version)
-	if h.RunID, rest, err = readStr(rest, MaxRunIDLen); err != nil {
-		return Hello{}, fmt.Errorf("hello run id: %w", err)
+	if h.RunID, err = d.Str(MaxRunIDLen); err != nil {
+		return Hello{}, fmt.Errorf("hello run id: %w", malformedValue(err))
 	}
-	if h.From, rest, err = readMachineID(rest); err != nil {
+	if h.From, err = readMachineID(&d); err != nil {
 		return Hello{}, fmt.Errorf("hello from: %w", err)
 	}
-	if h.To, rest, err = readMachineID(rest); err != nil {
+	if h.To, err = readMachineID(&d); err != nil {
 		return Hello{}, fmt.Errorf("hello to: %w", err)
 	}
-	if h.Fingerprint, rest, err = readStr(rest, MaxFingerprintLen); err != nil {
-		return Hello{}, fmt.Errorf("hello fingerprint: %w", err)
+	if h.Fingerprint, err = d.Str(MaxFingerprintLen); err != nil {
+		return Hello{}, fmt.Errorf("hello fingerprint: %w", malformedValue(err))
 	}
-	nonce, rest, err := readBin(rest, NonceSize)
-	if err != nil {
+	if h.Nonce, err = readNonce(&d); err != nil {
 		return Hello{}, fmt.Errorf("hello nonce: %w", err)
 	}
-	if len(nonce) != NonceSize {
-		return Hello{}, fmt.Errorf("hello nonce: %w", malformed("%d bytes, want %d", len(nonce), NonceSize))
+	if h.Shared, err = d.Bool(); err != nil {
+		return Hello{}, fmt.Errorf("hello shared: %w", malformedValue(err))
 	}
-	copy(h.Nonce[:], nonce)
-	if h.Shared, rest, err = readBool(rest); err != nil {
-		return Hello{}, fmt.Errorf("hello shared: %w", err)
-	}
-	if len(rest) != 0 {
-		return Hello{}, fmt.Errorf("hello: %w", malformed("%d trailing bytes", len(rest)))
+	if err := noTrailing(&d); err != nil {
+		return Hello{}, fmt.Errorf("hello: %w", err)
 	}
 	return h, nil
 }
@@ -136,23 +129,13 @@ func DecodeHello(payload []byte) (Hello, error) {
 // peekVersion reads the version a hello payload starts with, if it starts
 // like a hello at all, so a refusal can name a version mismatch.
 func peekVersion(payload []byte) (uint64, bool) {
-	if _, rest, err := readArrayLen(payload); err == nil {
-		if v, _, err := readUint(rest); err == nil {
+	d := msgp.NewDecoder(payload)
+	if err := d.SkipArrayHeader(); err == nil {
+		if v, err := d.Uint(); err == nil {
 			return v, true
 		}
 	}
 	return 0, false
-}
-
-func readMachineID(b []byte) (core.MachineID, []byte, error) {
-	v, rest, err := readUint(b)
-	if err != nil {
-		return 0, nil, err
-	}
-	if v == 0 || v > math.MaxUint32 {
-		return 0, nil, malformed("machine id %d out of range 1..%d", v, uint64(math.MaxUint32))
-	}
-	return core.MachineID(v), rest, nil
 }
 
 // HelloReply is the server's last handshake frame: whether it admits the
@@ -172,35 +155,35 @@ type HelloReply struct {
 // cut (at a rune boundary) to fit, since an explanation is worth sending
 // even when shortened.
 func AppendHelloReply(dst []byte, r HelloReply) []byte {
-	dst = appendArrayHeader(dst, 3)
-	dst = appendBool(dst, r.OK)
-	dst = appendStr(dst, truncateUTF8(r.Reason, MaxReasonLen))
-	return appendBin(dst, r.Proof)
+	dst = msgp.AppendArrayHeader(dst, 3)
+	dst = msgp.AppendBool(dst, r.OK)
+	dst = msgp.AppendStr(dst, truncateUTF8(r.Reason, MaxReasonLen))
+	return msgp.AppendBin(dst, r.Proof)
 }
 
 // DecodeHelloReply parses a reply payload: exactly [bool, string, bin] with
 // the string within MaxReasonLen, a proof of 0 or ProofSize bytes and no
 // trailing bytes. Errors wrap ErrMalformed.
 func DecodeHelloReply(payload []byte) (HelloReply, error) {
-	n, rest, err := readArrayLen(payload)
-	if err != nil {
+	d := msgp.NewDecoder(payload)
+	if err := readArrayOf(&d, 3); err != nil {
 		return HelloReply{}, fmt.Errorf("hello reply: %w", err)
 	}
-	if n != 3 {
-		return HelloReply{}, fmt.Errorf("hello reply: %w", malformed("array of %d elements, want 3", n))
+	var (
+		r   HelloReply
+		err error
+	)
+	if r.OK, err = d.Bool(); err != nil {
+		return HelloReply{}, fmt.Errorf("hello reply ok: %w", malformedValue(err))
 	}
-	var r HelloReply
-	if r.OK, rest, err = readBool(rest); err != nil {
-		return HelloReply{}, fmt.Errorf("hello reply ok: %w", err)
+	if r.Reason, err = d.Str(MaxReasonLen); err != nil {
+		return HelloReply{}, fmt.Errorf("hello reply reason: %w", malformedValue(err))
 	}
-	if r.Reason, rest, err = readStr(rest, MaxReasonLen); err != nil {
-		return HelloReply{}, fmt.Errorf("hello reply reason: %w", err)
-	}
-	if r.Proof, rest, err = readProof(rest); err != nil {
+	if r.Proof, err = readProof(&d); err != nil {
 		return HelloReply{}, fmt.Errorf("hello reply proof: %w", err)
 	}
-	if len(rest) != 0 {
-		return HelloReply{}, fmt.Errorf("hello reply: %w", malformed("%d trailing bytes", len(rest)))
+	if err := noTrailing(&d); err != nil {
+		return HelloReply{}, fmt.Errorf("hello reply: %w", err)
 	}
 	return r, nil
 }

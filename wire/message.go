@@ -2,11 +2,9 @@ package wire
 
 import (
 	"fmt"
-	"math"
-
-	"github.com/vmihailenco/msgpack/v5"
 
 	"lamport/core"
+	"lamport/internal/msgp"
 )
 
 // MaxMessageSize is the largest payload AppendMessage produces: a fixarray
@@ -18,10 +16,10 @@ const MaxMessageSize = 1 + 5 + 9 + 9
 // with each integer in its smallest encoding, to dst. It does not allocate
 // when dst has MaxMessageSize bytes of spare capacity.
 func AppendMessage(dst []byte, m core.Message) []byte {
-	dst = appendArrayHeader(dst, 3)
-	dst = appendUint(dst, uint64(m.From))
-	dst = appendUint(dst, m.Seq)
-	return appendUint(dst, m.Clock)
+	dst = msgp.AppendArrayHeader(dst, 3)
+	dst = msgp.AppendUint(dst, uint64(m.From))
+	dst = msgp.AppendUint(dst, m.Seq)
+	return msgp.AppendUint(dst, m.Clock)
 }
 
 // AppendMessageFrame appends m as a complete frame, length prefix and
@@ -41,38 +39,32 @@ func AppendMessageFrame(dst []byte, m core.Message) []byte {
 // From must be positive and fit a MachineID, and nothing may follow. Errors
 // wrap ErrMalformed.
 func DecodeMessage(payload []byte) (core.Message, error) {
-	n, rest, err := readArrayLen(payload)
-	if err != nil {
+	d := msgp.NewDecoder(payload)
+	if err := readArrayOf(&d, 3); err != nil {
 		return core.Message{}, fmt.Errorf("message: %w", err)
 	}
-	if n != 3 {
-		return core.Message{}, fmt.Errorf("message: %w", malformed("array of %d elements, want 3", n))
-	}
-	return decodeMessageFields(rest)
+	return decodeMessageFields(&d)
 }
 
 // decodeMessageFields parses from, seq and clock, the end of a message
 // payload; its errors say which field was wrong.
-func decodeMessageFields(rest []byte) (core.Message, error) {
-	from, rest, err := readUint(rest)
+func decodeMessageFields(d *msgp.Decoder) (core.Message, error) {
+	from, err := readMachineID(d)
 	if err != nil {
 		return core.Message{}, fmt.Errorf("message sender: %w", err)
 	}
-	if from == 0 || from > math.MaxUint32 {
-		return core.Message{}, fmt.Errorf("message sender: %w", malformed("machine id %d out of range 1..%d", from, uint64(math.MaxUint32)))
-	}
-	seq, rest, err := readUint(rest)
+	seq, err := d.Uint()
 	if err != nil {
-		return core.Message{}, fmt.Errorf("message seq: %w", err)
+		return core.Message{}, fmt.Errorf("message seq: %w", malformedValue(err))
 	}
-	clock, rest, err := readUint(rest)
+	clock, err := d.Uint()
 	if err != nil {
-		return core.Message{}, fmt.Errorf("message clock: %w", err)
+		return core.Message{}, fmt.Errorf("message clock: %w", malformedValue(err))
 	}
-	if len(rest) != 0 {
-		return core.Message{}, fmt.Errorf("message: %w", malformed("%d trailing bytes", len(rest)))
+	if err := noTrailing(d); err != nil {
+		return core.Message{}, fmt.Errorf("message: %w", err)
 	}
-	return core.Message{From: core.MachineID(from), Seq: seq, Clock: clock}, nil
+	return core.Message{From: from, Seq: seq, Clock: clock}, nil
 }
 
 // MaxTaggedMessageSize is the largest payload AppendTaggedMessage
@@ -85,11 +77,11 @@ const MaxTaggedMessageSize = MaxMessageSize + 5
 // 128. It does not allocate when dst has MaxTaggedMessageSize bytes of
 // spare capacity.
 func AppendTaggedMessage(dst []byte, to core.MachineID, m core.Message) []byte {
-	dst = appendArrayHeader(dst, 4)
-	dst = appendUint(dst, uint64(to))
-	dst = appendUint(dst, uint64(m.From))
-	dst = appendUint(dst, m.Seq)
-	return appendUint(dst, m.Clock)
+	dst = msgp.AppendArrayHeader(dst, 4)
+	dst = msgp.AppendUint(dst, uint64(to))
+	dst = msgp.AppendUint(dst, uint64(m.From))
+	dst = msgp.AppendUint(dst, m.Seq)
+	return msgp.AppendUint(dst, m.Clock)
 }
 
 // AppendTaggedMessageFrame appends m for machine to as a complete frame,
@@ -107,60 +99,17 @@ func AppendTaggedMessageFrame(dst []byte, to core.MachineID, m core.Message) []b
 // that fit a MachineID and are positive, and nothing after them. Errors
 // wrap ErrMalformed.
 func DecodeTaggedMessage(payload []byte) (core.MachineID, core.Message, error) {
-	n, rest, err := readArrayLen(payload)
-	if err != nil {
+	d := msgp.NewDecoder(payload)
+	if err := readArrayOf(&d, 4); err != nil {
 		return 0, core.Message{}, fmt.Errorf("tagged message: %w", err)
 	}
-	if n != 4 {
-		return 0, core.Message{}, fmt.Errorf("tagged message: %w", malformed("array of %d elements, want 4", n))
-	}
-	to, rest, err := readMachineID(rest)
+	to, err := readMachineID(&d)
 	if err != nil {
 		return 0, core.Message{}, fmt.Errorf("tagged message target: %w", err)
 	}
-	m, err := decodeMessageFields(rest)
+	m, err := decodeMessageFields(&d)
 	if err != nil {
 		return 0, core.Message{}, fmt.Errorf("tagged %w", err)
 	}
 	return to, m, nil
-}
-
-// Message is core.Message as a msgpack.CustomEncoder and CustomDecoder, for
-// code that speaks msgpack through the library (tools, tests, other
-// payloads that embed a message). It produces exactly AppendMessage's bytes.
-type Message core.Message
-
-var (
-	_ msgpack.CustomEncoder = Message{}
-	_ msgpack.CustomDecoder = (*Message)(nil)
-)
-
-// EncodeMsgpack uses the library's own integer encoder, which also picks
-// the smallest encoding; a test holds it to AppendMessage byte for byte.
-func (m Message) EncodeMsgpack(enc *msgpack.Encoder) error {
-	if err := enc.EncodeArrayLen(3); err != nil {
-		return err
-	}
-	if err := enc.EncodeUint(uint64(m.From)); err != nil {
-		return err
-	}
-	if err := enc.EncodeUint(m.Seq); err != nil {
-		return err
-	}
-	return enc.EncodeUint(m.Clock)
-}
-
-// DecodeMsgpack takes the next raw value and applies DecodeMessage to it,
-// so both paths accept and reject exactly the same inputs.
-func (m *Message) DecodeMsgpack(dec *msgpack.Decoder) error {
-	raw, err := dec.DecodeRaw()
-	if err != nil {
-		return fmt.Errorf("message: %w", err)
-	}
-	msg, err := DecodeMessage(raw)
-	if err != nil {
-		return err
-	}
-	*m = Message(msg)
-	return nil
 }

@@ -347,6 +347,9 @@ func TestMalformedHelloOfAnotherVersionNamesIt(t *testing.T) {
 		{1, []byte{0x95, 0x01, 0xa1, 0x72, 0x02, 0x01, 0xa0}},
 		// A version 2 hello: six elements, no shared flag.
 		{2, append([]byte{0x96, 0x02, 0xa1, 0x72, 0x02, 0x01, 0xa0, 0xc4, 0x20}, make([]byte, 32)...)},
+		// A hello cut short after its version: its array claims more
+		// elements than there are bytes.
+		{1, []byte{0x95, 0x01}},
 	} {
 		c := rawConn(t, s.Addr().String())
 		writeRaw(t, c, wire.AppendFrame(nil, tc.hello))

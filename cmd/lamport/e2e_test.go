@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/internal/runcheck"
 	"lamport/internal/textfmt"
-	"lamport/live"
 	"lamport/record"
 	"lamport/replay"
 )
@@ -314,7 +314,7 @@ func TestProcsRunRecordsAMergedRunThatObeysTheModel(t *testing.T) {
 			if meta.Status != record.StatusComplete || len(meta.Machines) != machines {
 				t.Fatalf("merged run: status %s, %d machines\n%s", meta.Status, len(meta.Machines), out)
 			}
-			v, err := live.VerifyRun(st, meta.ID)
+			v, err := runcheck.Verify(st, meta.ID)
 			if err != nil {
 				t.Fatalf("merged recording breaks the model: %v", err)
 			}

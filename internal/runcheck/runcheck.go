@@ -1,4 +1,7 @@
-package live
+// Package runcheck checks a recorded run against the model's rules from
+// the store alone. The tests of the live driver and of the command line use
+// it on the runs they record; it is not part of any driver.
+package runcheck
 
 import (
 	"fmt"
@@ -7,7 +10,7 @@ import (
 	"lamport/record"
 )
 
-// Verification is what VerifyRun found in a run that obeys the model.
+// Verification is what Verify found in a run that obeys the model.
 type Verification struct {
 	Events   map[core.MachineID]uint64
 	Arrivals map[core.MachineID]uint64
@@ -18,7 +21,7 @@ type sentMsg struct {
 	clock uint64
 }
 
-// VerifyRun checks a recorded run against the model's rules, reading only
+// Verify checks a recorded run against the model's rules, reading only
 // the store: per machine, clocks strictly increase; a send or internal event
 // is exactly +1 and happens only on an empty queue; a receive takes the
 // oldest queued arrival and sets max(previous, msg)+1; recorded queue
@@ -26,7 +29,7 @@ type sentMsg struct {
 // to that machine by its sender with that clock, arrives at most once, and
 // arrivals on each link come in the order sent. It returns the first
 // violation as an error.
-func VerifyRun(st *record.Store, runID string) (Verification, error) {
+func Verify(st *record.Store, runID string) (Verification, error) {
 	v := Verification{Events: map[core.MachineID]uint64{}, Arrivals: map[core.MachineID]uint64{}}
 	err := st.View(runID, func(r *record.Reader) error {
 		sent := map[core.Message]sentMsg{}
