@@ -1,0 +1,117 @@
+package scenario
+
+import (
+	"math"
+	"math/bits"
+	"slices"
+
+	"lamport/core"
+)
+
+// shadow is a second, independent implementation of one machine of the
+// model, written from docs/MODEL.md and sharing no code with core: its
+// own SplitMix64, its own Lemire draw, its own ring and its own queue.
+// Every input the World gives a core.Machine it also gives the shadow,
+// and every output must agree, so a rewritten expected output that breaks
+// the model's rules fails even with -rewrite.
+type shadow struct {
+	id      core.MachineID
+	peers   []core.MachineID
+	actions int
+	state   uint64
+	rate    int
+	clock   uint64
+	queue   []core.Message
+	ticks   uint64
+	events  uint64
+	lastSeq uint64
+}
+
+// The constants of docs/MODEL.md, "The random stream".
+const (
+	shadowGolden = 0x9E3779B97F4A7C15
+	shadowM1     = 0xBF58476D1CE4E5B9
+	shadowM2     = 0x94D049BB133111EB
+)
+
+func shadowMix(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * shadowM1
+	z = (z ^ (z >> 27)) * shadowM2
+	return z ^ (z >> 31)
+}
+
+func (s *shadow) draw() uint64 {
+	s.state += shadowGolden
+	return shadowMix(s.state)
+}
+
+// between is a uniform integer in [lo, hi]: lo + high64(x*n), drawing
+// again while low64(x*n) < (2^64 - n) mod n.
+func (s *shadow) between(lo, hi int) int {
+	n := uint64(hi-lo) + 1
+	threshold := (-n) % n // (2^64 - n) mod n
+	for {
+		h, l := bits.Mul64(s.draw(), n)
+		if l >= threshold {
+			return lo + int(h)
+		}
+	}
+}
+
+// newShadow builds machine id of a run of ids: the peers are the other ids
+// going around the sorted ring, starting after id.
+func newShadow(id core.MachineID, ids []core.MachineID, p core.Params) *shadow {
+	sorted := slices.Sorted(slices.Values(ids))
+	at := slices.Index(sorted, id)
+	var peers []core.MachineID
+	for k := 1; k < len(sorted); k++ {
+		peers = append(peers, sorted[(at+k)%len(sorted)])
+	}
+	s := &shadow{id: id, peers: peers, actions: p.Actions}
+	s.state = shadowMix(p.Seed ^ shadowMix(uint64(id)+shadowGolden))
+	s.rate = s.between(p.MinRate, p.MaxRate)
+	return s
+}
+
+// tick predicts the event of the next tick.
+func (s *shadow) tick() core.Event {
+	s.ticks++
+	s.events++
+	ev := core.Event{Index: s.events, Tick: s.ticks}
+	if len(s.queue) > 0 {
+		msg := s.queue[0]
+		s.queue = s.queue[1:]
+		s.clock = satInc(max(s.clock, msg.Clock))
+		ev.Kind, ev.Msg, ev.Clock, ev.Queue = core.KindRecv, msg, s.clock, len(s.queue)
+		return ev
+	}
+	ev.Die = s.between(1, s.actions)
+	s.clock = satInc(s.clock)
+	ev.Clock = s.clock
+	ev.Kind = core.KindInternal
+	switch ev.Die {
+	case 1:
+		ev.Kind, ev.To = core.KindSend, []core.MachineID{s.peers[0]}
+	case 2:
+		second := s.peers[0] // with two machines the second peer is the first
+		if len(s.peers) > 1 {
+			second = s.peers[1]
+		}
+		ev.Kind, ev.To = core.KindSend, []core.MachineID{second}
+	case 3:
+		ev.Kind, ev.To = core.KindSend, slices.Clone(s.peers)
+	}
+	if ev.Kind == core.KindSend {
+		ev.FirstSeq = s.lastSeq + 1
+		s.lastSeq += uint64(len(ev.To))
+	}
+	return ev
+}
+
+// satInc is x+1, stopping at 2^64-1: the clock never wraps (docs/MODEL.md).
+func satInc(x uint64) uint64 {
+	if x == math.MaxUint64 {
+		return x
+	}
+	return x + 1
+}
