@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"fmt"
+	"maps"
 	"math"
 	"math/bits"
 	"slices"
@@ -114,4 +116,84 @@ func satInc(x uint64) uint64 {
 		return x
 	}
 	return x + 1
+}
+
+// Tally is one machine's count of a shadow replay: its recorded events
+// and those whose replay differs or that the replay never reached.
+type Tally struct {
+	Events, Diverged uint64
+}
+
+// ShadowReplay replays logs, each machine's recorded schedule, through
+// shadows built under p, as docs/REPLAY.md describes and without the
+// replay package: every tick's predicted event is compared with the
+// recorded one, an arrival delivers the message its sender's shadow sent
+// (not the recorded copy), and a machine whose log has a message arrive
+// (or be lost or duplicated) that no shadow sent stops there, its later
+// events all diverged. Senders are settled by replaying all machines
+// again until what they send stops changing.
+func ShadowReplay(ids []core.MachineID, p core.Params, logs map[core.MachineID][]core.Entry) (map[core.MachineID]Tally, error) {
+	type key struct {
+		from core.MachineID
+		seq  uint64
+	}
+	sent := map[key]uint64{} // the clock each message was sent with
+	for range len(ids) + 3 {
+		tally := map[core.MachineID]Tally{}
+		next := map[key]uint64{}
+		for _, id := range ids {
+			s := newShadow(id, ids, p)
+			var t Tally
+			log := logs[id]
+			for i, e := range log {
+				if e.Arrival || e.Fault.Kind == core.FaultLost || e.Fault.Kind == core.FaultDup {
+					clock, ok := sent[key{e.Msg.From, e.Msg.Seq}]
+					if !ok { // never sent: the machine stops here
+						for _, rest := range log[i:] {
+							if rest.IsTick() {
+								t.Events++
+								t.Diverged++
+							}
+						}
+						break
+					}
+					if e.Arrival {
+						s.queue = append(s.queue, core.Message{From: e.Msg.From, Seq: e.Msg.Seq, Clock: clock})
+					}
+					continue
+				}
+				switch e.Fault.Kind {
+				case core.FaultCrash:
+					s.queue = nil
+					continue
+				case core.FaultRestart:
+					s.ticks += e.Fault.Missed
+					s.lastSeq += e.Fault.SeqSkip
+					if e.Fault.ResetClock {
+						s.clock = 0
+					}
+					continue
+				}
+				want := s.tick()
+				t.Events++
+				if !sameEvent(want, e.Event) {
+					t.Diverged++
+				}
+				for j := range want.To {
+					next[key{id, want.FirstSeq + uint64(j)}] = want.Clock
+				}
+			}
+			tally[id] = t
+		}
+		if maps.Equal(next, sent) {
+			return tally, nil
+		}
+		sent = next
+	}
+	return nil, fmt.Errorf("shadow replay: the messages sent did not settle")
+}
+
+func sameEvent(a, b core.Event) bool {
+	return a.Index == b.Index && a.Tick == b.Tick && a.Kind == b.Kind && a.Die == b.Die && a.Clock == b.Clock &&
+		a.Queue == b.Queue && slices.Equal(a.To, b.To) && a.FirstSeq == b.FirstSeq && a.Msg == b.Msg
 }
