@@ -22,7 +22,7 @@ func replayCommand(e *env, args []string) error {
 		"Re-run a recording through the model: rebuild every machine from the run's seed and\n"+
 			"parameters, feed it the recorded ticks and arrivals in order, and compare every output.\n"+
 			"Prints \"identical\" (exit 0) or the first divergence and a per-machine tally (exit 1).\n"+
-			"--set replays the same schedule under changed parameters: seed, actions, min-rate, max-rate.")
+			"--set replays the same schedule under changed parameters: "+strings.Join(setKeys(), ", ")+".")
 	v.runRef.register(fs)
 	fs.BoolVar(&trace, "trace", false, "print every replayed event (in replay order), marking those that differ")
 	fs.Uint32Var(&v.machine, "machine", 0, "with --trace: only this machine")
@@ -93,6 +93,11 @@ func replayCommand(e *env, args []string) error {
 	return nil
 }
 
+// setKeys are the keys --set takes: the seed and every model parameter.
+func setKeys() []string {
+	return append([]string{"seed"}, core.ParamNames()...)
+}
+
 // applySets reads --set key=value pairs over the recorded parameters.
 func applySets(p core.Params, sets []string) (core.Params, error) {
 	for _, s := range sets {
@@ -107,21 +112,16 @@ func applySets(p core.Params, sets []string) (core.Params, error) {
 				return p, usageErrorf("--set seed=%q: not a non-negative integer", val)
 			}
 			p.Seed = n
-		case "actions", "min-rate", "max-rate":
+		default:
+			d, ok := core.LookupParam(key)
+			if !ok {
+				return p, usageErrorf("--set %q: unknown key %q (%s)", s, key, strings.Join(setKeys(), ", "))
+			}
 			n, err := strconv.Atoi(val)
 			if err != nil {
 				return p, usageErrorf("--set %s=%q: not an integer", key, val)
 			}
-			switch key {
-			case "actions":
-				p.Actions = n
-			case "min-rate":
-				p.MinRate = n
-			case "max-rate":
-				p.MaxRate = n
-			}
-		default:
-			return p, usageErrorf("--set %q: unknown key %q (seed, actions, min-rate, max-rate)", s, key)
+			d.Set(&p, n)
 		}
 	}
 	if err := p.Validate(); err != nil {

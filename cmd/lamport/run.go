@@ -180,9 +180,9 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 		cmd := exec.Command(exe, "machine", "--id", strconv.FormatUint(uint64(id), 10),
 			"--run-id", runID, "--config", configPath, "--store", part, "--log-dir", o.logDir,
 			"--seed", strconv.FormatUint(s.params.Seed, 10), "--duration", s.duration.String(),
-			"--speed", strconv.FormatFloat(s.speed, 'g', -1, 64),
-			"--actions", strconv.Itoa(s.params.Actions), "--min-rate", strconv.Itoa(s.params.MinRate),
-			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
+			"--speed", strconv.FormatFloat(s.speed, 'g', -1, 64))
+		cmd.Args = append(cmd.Args, paramArgs(s.params)...)
+		cmd.Args = append(cmd.Args, "--connect-timeout", o.connectTimeout.String())
 		cmd.Args = append(cmd.Args, o.liveFaultFlags.args()...)
 		cmd.Args = append(cmd.Args, o.logFlags.args()...)
 		cmd.Stderr = e.stderr
