@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"lamport/export"
 )
 
 // command is one subcommand. run gets the arguments after its name.
@@ -51,7 +53,7 @@ func commands() []command {
 		{"machine", "run one machine of a config (one process per machine)", machineCommand},
 		{"ls", "list the runs in a store", lsCommand},
 		{"show", "print a run's events, one per line", showCommand},
-		{"export", "write a run's events as jsonl, csv, log lines or a ShiViz log", exportCommand},
+		{"export", "write a run's events as " + export.Either(export.Nouns()), exportCommand},
 		{"merge", "merge per-machine stores into one", mergeCommand},
 		{"replay", "replay a recording through the model and report the first divergence", replayCommand},
 		{"diff", "compare two recorded runs event by event", diffCommand},

@@ -3,10 +3,13 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"lamport/core"
+	"lamport/export"
+	"lamport/record"
 )
 
 type viewFlags struct {
@@ -44,8 +47,8 @@ func showCommand(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return streamRun(e, fs, &v, nil, func(b []byte, it *timelineItem) []byte {
-		return appendShowLine(b, it.machine, &it.entry)
+	return streamRun(e, fs, &v, func(record.RunMeta) ([]byte, export.LineFunc) {
+		return nil, func(b []byte, m core.MachineID, _ time.Time, e *core.Entry) []byte { return appendShowLine(b, m, e) }
 	})
 }
 

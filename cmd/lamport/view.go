@@ -6,27 +6,25 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"lamport/export"
 	"lamport/record"
 )
 
 // streamRun is the body shared by show and export, after parsing: open the
-// store read-only, resolve the run, and write header and then one line per
-// timeline item to stdout.
-// streamRun writes the run's timeline, one line per item, after header
-// (which may be nil).
-func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, header func(record.RunMeta) []byte, line func([]byte, *timelineItem) []byte) error {
+// store read-only, resolve the run, and write to stdout the header and
+// then one line per timeline item that lines gives for the run.
+func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, lines func(record.RunMeta) ([]byte, export.LineFunc)) error {
 	st, meta, f, err := v.open(fs)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	w := bufio.NewWriterSize(e.stdout, 64<<10)
-	if header != nil {
-		w.Write(header(meta))
-	}
+	header, line := lines(meta)
+	w.Write(header)
 	var buf []byte
 	err = eachTimeline(st, meta, f, func(it *timelineItem) error {
-		buf = line(buf[:0], it)
+		buf = line(buf[:0], it.machine, it.wall, &it.entry)
 		_, err := w.Write(buf)
 		return err
 	})
