@@ -3,9 +3,7 @@ package main
 import (
 	"strings"
 
-	"lamport/core"
 	"lamport/export"
-	"lamport/record"
 )
 
 func exportCommand(e *env, args []string) error {
@@ -21,18 +19,8 @@ func exportCommand(e *env, args []string) error {
 	if !ok {
 		return usageErrorf("unknown --format %q: want %s", format, export.Either(export.Names()))
 	}
-	if f.WholeRun != nil {
-		if v.machine != 0 || v.from != 0 || v.to != 0 || v.arrivals {
-			return usageErrorf("--format %s exports the whole run: --machine, --from, --to and --arrivals do not apply", f.Name)
-		}
-		st, meta, _, err := v.open(fs)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return f.WholeRun(e.stdout, st, meta.ID)
+	if f.WholeRun != nil && (v.machine != 0 || v.from != 0 || v.to != 0 || v.arrivals) {
+		return usageErrorf("--format %s exports the whole run: --machine, --from, --to and --arrivals do not apply", f.Name)
 	}
-	return streamRun(e, fs, &v, func(meta record.RunMeta) ([]byte, export.LineFunc) {
-		return f.Lines(meta, core.MachineID(v.machine))
-	})
+	return streamRun(e, fs, &v, f)
 }

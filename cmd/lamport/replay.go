@@ -58,7 +58,7 @@ func replayCommand(e *env, args []string) error {
 	if trace {
 		var line []byte
 		opt.Trace = func(s replay.TraceStep) {
-			if tick := recordedTick(s); (filter.machine != 0 && s.Machine != filter.machine) || !filter.keep(&tick) {
+			if tick := recordedTick(s); (filter.Machine != 0 && s.Machine != filter.Machine) || !filter.Keep(&tick) {
 				return
 			}
 			line = appendTraceLine(line[:0], s)

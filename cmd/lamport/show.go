@@ -29,11 +29,11 @@ func (v *viewFlags) register(e *env, name, usageLine, about string) *pflag.FlagS
 	return fs
 }
 
-func (v *viewFlags) filter() (timelineFilter, error) {
+func (v *viewFlags) filter() (export.Filter, error) {
 	if v.to != 0 && v.from > v.to {
-		return timelineFilter{}, usageErrorf("--from %d is after --to %d", v.from, v.to)
+		return export.Filter{}, usageErrorf("--from %d is after --to %d", v.from, v.to)
 	}
-	return timelineFilter{machine: core.MachineID(v.machine), from: v.from, to: v.to, arrivals: v.arrivals}, nil
+	return export.Filter{Machine: core.MachineID(v.machine), From: v.from, To: v.to, Arrivals: v.arrivals}, nil
 }
 
 func showCommand(e *env, args []string) error {
@@ -47,9 +47,14 @@ func showCommand(e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	return streamRun(e, fs, &v, func(record.RunMeta) ([]byte, export.LineFunc) {
+	return streamRun(e, fs, &v, showFormat)
+}
+
+// showFormat writes a run as show prints it.
+var showFormat = export.Format{
+	Lines: func(record.RunMeta, core.MachineID) ([]byte, export.LineFunc) {
 		return nil, func(b []byte, m core.MachineID, _ time.Time, e *core.Entry) []byte { return appendShowLine(b, m, e) }
-	})
+	},
 }
 
 // appendShowLine appends entry e of machine m as one line of 'lamport

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
-
 	"github.com/spf13/pflag"
 
 	"lamport/export"
@@ -11,32 +8,20 @@ import (
 )
 
 // streamRun is the body shared by show and export, after parsing: open the
-// store read-only, resolve the run, and write to stdout the header and
-// then one line per timeline item that lines gives for the run.
-func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, lines func(record.RunMeta) ([]byte, export.LineFunc)) error {
-	st, meta, f, err := v.open(fs)
+// store read-only, resolve the run, and write it to stdout in format f
+// through the filter the flags give.
+func streamRun(e *env, fs *pflag.FlagSet, v *viewFlags, f export.Format) error {
+	st, meta, filter, err := v.open(fs)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	w := bufio.NewWriterSize(e.stdout, 64<<10)
-	header, line := lines(meta)
-	w.Write(header)
-	var buf []byte
-	err = eachTimeline(st, meta, f, func(it *timelineItem) error {
-		buf = line(buf[:0], it.machine, it.wall, &it.entry)
-		_, err := w.Write(buf)
-		return err
-	})
-	if ferr := w.Flush(); err == nil && ferr != nil {
-		err = fmt.Errorf("write output: %w", ferr)
-	}
-	return err
+	return export.Write(e.stdout, st, meta, f, filter)
 }
 
 // open checks the flags, opens the store read-only and resolves the run;
 // the caller closes the store.
-func (v *viewFlags) open(fs *pflag.FlagSet) (*record.Store, record.RunMeta, timelineFilter, error) {
+func (v *viewFlags) open(fs *pflag.FlagSet) (*record.Store, record.RunMeta, export.Filter, error) {
 	f, err := v.filter()
 	if err != nil {
 		return nil, record.RunMeta{}, f, err
@@ -48,9 +33,9 @@ func (v *viewFlags) open(fs *pflag.FlagSet) (*record.Store, record.RunMeta, time
 	meta, err := v.resolve(fs, st)
 	// --machine 0 is refused like any id the run lacks: 0 is no machine's
 	// id, only the flag's "every machine" default.
-	if err == nil && (f.machine != 0 || fs.Changed("machine")) {
-		if _, ok := meta.Machine(f.machine); !ok {
-			err = usageErrorf("run %s has no machine %d", meta.ID, f.machine)
+	if err == nil && (f.Machine != 0 || fs.Changed("machine")) {
+		if _, ok := meta.Machine(f.Machine); !ok {
+			err = usageErrorf("run %s has no machine %d", meta.ID, f.Machine)
 		}
 	}
 	if err != nil {

@@ -1,7 +1,9 @@
-package main
+package export
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"time"
 
 	"lamport/core"
@@ -9,11 +11,11 @@ import (
 	"lamport/record"
 )
 
-// timelineFilter narrows a run's entries.
-type timelineFilter struct {
-	machine  core.MachineID // 0: every machine
-	from, to uint64         // event index bounds, inclusive; 0: unbounded
-	arrivals bool           // include arrival inputs, not only events
+// Filter narrows a run's entries.
+type Filter struct {
+	Machine  core.MachineID // 0: every machine
+	From, To uint64         // event index bounds, inclusive; 0: unbounded
+	Arrivals bool           // include arrival inputs, not only events
 }
 
 // timelineItem is one entry with the machine that saw it and its wall time.
@@ -23,12 +25,13 @@ type timelineItem struct {
 	entry   core.Entry
 }
 
-// eachTimeline streams a run's entries merged across machines by wall time
-// (ties: lower machine id first), holding one entry per machine in memory.
+// Each streams a run's entries merged across machines by wall time (ties:
+// lower machine id first), holding one entry per machine in memory.
 // Within a machine, log order is kept. The machines' next entries sit in a
 // heap, so a run of many machines costs log(machines) per entry, not
-// machines. fn must not keep the item past its call.
-func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn func(*timelineItem) error) error {
+// machines. fn gets each entry with its machine and wall time and must not
+// keep the entry past its call.
+func Each(st *record.Store, meta record.RunMeta, f Filter, fn func(m core.MachineID, wall time.Time, e *core.Entry) error) error {
 	starts := map[core.MachineID]time.Time{}
 	for _, m := range meta.Machines {
 		starts[m.ID] = m.StartWall
@@ -37,7 +40,7 @@ func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn fu
 		// advance loads h's next kept entry; false at the log's end.
 		advance := func(h *timelineHead) (bool, error) {
 			for h.it.Read(&h.item.entry) {
-				if f.keep(&h.item.entry) {
+				if f.Keep(&h.item.entry) {
 					h.item.wall = h.start.Add(h.item.entry.At)
 					h.wallNs = h.startNs + int64(h.item.entry.At)
 					return true, nil
@@ -52,7 +55,7 @@ func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn fu
 			return a.wallNs < b.wallNs || (a.wallNs == b.wallNs && a.item.machine < b.item.machine)
 		})
 		for _, id := range r.Machines() {
-			if f.machine != 0 && id != f.machine {
+			if f.Machine != 0 && id != f.Machine {
 				continue
 			}
 			start := starts[id]
@@ -67,7 +70,7 @@ func eachTimeline(st *record.Store, meta record.RunMeta, f timelineFilter, fn fu
 		}
 		for heads.Len() > 0 {
 			h := heads.Top()
-			if err := fn(&h.item); err != nil {
+			if err := fn(h.item.machine, h.item.wall, &h.item.entry); err != nil {
 				return err
 			}
 			ok, err := advance(h)
@@ -93,12 +96,36 @@ type timelineHead struct {
 	wallNs  int64 // item.wall as Unix nanoseconds, for ordering
 }
 
-func (f timelineFilter) keep(e *core.Entry) bool {
+// Keep reports whether e passes f's event bounds and arrivals; the machine
+// is Each's to check.
+func (f Filter) Keep(e *core.Entry) bool {
 	if e.Arrival {
-		return f.arrivals
+		return f.Arrivals
 	}
 	if e.Fault.Kind != 0 {
-		return f.from == 0 && f.to == 0
+		return f.From == 0 && f.To == 0
 	}
-	return (f.from == 0 || e.Event.Index >= f.from) && (f.to == 0 || e.Event.Index <= f.to)
+	return (f.From == 0 || e.Event.Index >= f.From) && (f.To == 0 || e.Event.Index <= f.To)
+}
+
+// Write writes run meta of st to w in format f: a whole-run format
+// whole, a line format as its header and then a line per entry of the
+// timeline that filter keeps.
+func Write(w io.Writer, st *record.Store, meta record.RunMeta, f Format, filter Filter) error {
+	if f.WholeRun != nil {
+		return f.WholeRun(w, st, meta.ID)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	header, line := f.Lines(meta, filter.Machine)
+	bw.Write(header)
+	var buf []byte
+	err := Each(st, meta, filter, func(m core.MachineID, wall time.Time, e *core.Entry) error {
+		buf = line(buf[:0], m, wall, e)
+		_, err := bw.Write(buf)
+		return err
+	})
+	if ferr := bw.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("write output: %w", ferr)
+	}
+	return err
 }
