@@ -61,7 +61,6 @@ func commands() []command {
 		{"why", "did event A happen before event B? the chain of messages that proves it, or why not", whyCommand},
 		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
 		{"sweep", "run a grid of variants x seeds and tabulate jumps, queues and drift", sweepCommand},
-		{"bench", "for developers: measure lamport's own speed and memory (sim, record, replay, report, export)", benchCommand},
 		{"version", "print the tool, store format and wire protocol versions", versionCommand},
 	}
 }

@@ -3,12 +3,13 @@ package main
 import (
 	"fmt"
 
+	"lamport/internal/version"
 	"lamport/record"
 	"lamport/wire"
 )
 
 // toolVersion is recorded in every run's metadata.
-const toolVersion = "lamport 0.1.0"
+const toolVersion = version.Tool
 
 func versionCommand(e *env, args []string) error {
 	fs := newFlagSet(e, "version", "version", "Print the tool version, the store format version and the wire protocol version.")
