@@ -3,9 +3,36 @@ package main
 import (
 	"github.com/spf13/pflag"
 
+	"lamport/core"
 	"lamport/export"
 	"lamport/record"
 )
+
+// viewFlags name a run and narrow its entries: show and export take them
+// all, replay and report the run only.
+type viewFlags struct {
+	runRef
+	machine  uint32
+	from, to uint64
+	arrivals bool
+}
+
+func (v *viewFlags) register(e *env, name, usageLine, about string) *pflag.FlagSet {
+	fs := newFlagSet(e, name, usageLine, about)
+	v.runRef.register(fs)
+	fs.Uint32Var(&v.machine, "machine", 0, "only this machine's entries")
+	fs.Uint64Var(&v.from, "from", 0, "first event index to include (1-based, per machine)")
+	fs.Uint64Var(&v.to, "to", 0, "last event index to include")
+	fs.BoolVar(&v.arrivals, "arrivals", false, "also include message arrivals (inputs), not only events")
+	return fs
+}
+
+func (v *viewFlags) filter() (export.Filter, error) {
+	if v.to != 0 && v.from > v.to {
+		return export.Filter{}, usageErrorf("--from %d is after --to %d", v.from, v.to)
+	}
+	return export.Filter{Machine: core.MachineID(v.machine), From: v.from, To: v.to, Arrivals: v.arrivals}, nil
+}
 
 // streamRun is the body shared by show and export, after parsing: open the
 // store read-only, resolve the run, and write it to stdout in format f
