@@ -32,11 +32,54 @@ func (m MachineSpec) Addr() string {
 type Config struct {
 	Machines []MachineSpec `json:"machines"`
 	Seed     *uint64       `json:"seed,omitempty"`
-	Actions  *int          `json:"actions,omitempty"`
-	MinRate  *int          `json:"min_rate,omitempty"`
-	MaxRate  *int          `json:"max_rate,omitempty"`
-	Speed    *float64      `json:"speed,omitempty"`
-	Duration *string       `json:"duration,omitempty"`
+	// Params are the model parameters the document sets, by the Name of
+	// their ParamTable row; one it does not set is absent.
+	Params   map[string]int `json:"-"`
+	Speed    *float64       `json:"speed,omitempty"`
+	Duration *string        `json:"duration,omitempty"`
+}
+
+// configDocType is what a config document decodes into: machines and
+// seed, one *int per row of ParamTable under its ConfigKey, then speed and
+// duration, so the decoder itself refuses an unknown key and names the key
+// of a value of the wrong type. Optional keys are omitted when MarshalJSON
+// writes a config that does not set them.
+var configDocType = func() reflect.Type {
+	field := func(name string, t reflect.Type, key string) reflect.StructField {
+		return reflect.StructField{Name: name, Type: t, Tag: reflect.StructTag(`json:"` + key + `,omitempty"`)}
+	}
+	fields := []reflect.StructField{
+		{Name: "Machines", Type: reflect.TypeFor[[]rawMachine](), Tag: `json:"machines"`},
+		field("Seed", reflect.TypeFor[*uint64](), "seed"),
+	}
+	for i, p := range ParamTable {
+		fields = append(fields, field("Param"+strconv.Itoa(i), reflect.TypeFor[*int](), p.ConfigKey))
+	}
+	fields = append(fields,
+		field("Speed", reflect.TypeFor[*float64](), "speed"),
+		field("Duration", reflect.TypeFor[*string](), "duration"))
+	return reflect.StructOf(fields)
+}()
+
+// MarshalJSON writes c as a config document that ParseConfig reads back:
+// the model parameters under their config keys.
+func (c Config) MarshalJSON() ([]byte, error) {
+	doc := reflect.New(configDocType).Elem()
+	machines := make([]rawMachine, len(c.Machines))
+	for i, m := range c.Machines {
+		id, host, port := int64(m.ID), m.Host, m.Port
+		machines[i] = rawMachine{ID: &id, Host: &host, Port: &port}
+	}
+	doc.FieldByName("Machines").Set(reflect.ValueOf(machines))
+	doc.FieldByName("Seed").Set(reflect.ValueOf(c.Seed))
+	for i, p := range ParamTable {
+		if v, ok := c.Params[p.Name]; ok {
+			doc.FieldByName("Param" + strconv.Itoa(i)).Set(reflect.ValueOf(&v))
+		}
+	}
+	doc.FieldByName("Speed").Set(reflect.ValueOf(c.Speed))
+	doc.FieldByName("Duration").Set(reflect.ValueOf(c.Duration))
+	return json.Marshal(doc.Interface())
 }
 
 // rawMachine keeps pointers so a missing field can be told from a zero one.
@@ -60,18 +103,10 @@ func ParseConfig(data []byte) (Config, error) {
 	if err := checkConfigKeys(data); err != nil {
 		return Config{}, err
 	}
-	var raw struct {
-		Machines []rawMachine `json:"machines"`
-		Seed     *uint64      `json:"seed"`
-		Actions  *int         `json:"actions"`
-		MinRate  *int         `json:"min_rate"`
-		MaxRate  *int         `json:"max_rate"`
-		Speed    *float64     `json:"speed"`
-		Duration *string      `json:"duration"`
-	}
+	doc := reflect.New(configDocType)
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&raw); err != nil {
+	if err := dec.Decode(doc.Interface()); err != nil {
 		return Config{}, fmt.Errorf("invalid JSON: %w", describeJSONError(data, err))
 	}
 	if dec.More() {
@@ -80,18 +115,32 @@ func ParseConfig(data []byte) (Config, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return Config{}, errors.New("invalid JSON: extra data after the config object")
 	}
-	if raw.Machines == nil {
+	raw := doc.Elem()
+	machines := raw.FieldByName("Machines").Interface().([]rawMachine)
+	if machines == nil {
 		return Config{}, errors.New(`missing "machines"`)
+	}
+	cfg := Config{
+		Seed:     raw.FieldByName("Seed").Interface().(*uint64),
+		Speed:    raw.FieldByName("Speed").Interface().(*float64),
+		Duration: raw.FieldByName("Duration").Interface().(*string),
 	}
 	// Checked even when a flag will override it: a config is valid or not
 	// on its own.
-	if raw.Duration != nil {
-		if d, err := time.ParseDuration(*raw.Duration); err != nil || d < 0 {
-			return Config{}, fmt.Errorf("\"duration\" must be a non-negative duration such as \"90s\" or \"5m\", got %q", *raw.Duration)
+	if cfg.Duration != nil {
+		if d, err := time.ParseDuration(*cfg.Duration); err != nil || d < 0 {
+			return Config{}, fmt.Errorf("\"duration\" must be a non-negative duration such as \"90s\" or \"5m\", got %q", *cfg.Duration)
 		}
 	}
-	cfg := Config{Seed: raw.Seed, Actions: raw.Actions, MinRate: raw.MinRate, MaxRate: raw.MaxRate, Speed: raw.Speed, Duration: raw.Duration}
-	for i, m := range raw.Machines {
+	for i, p := range ParamTable {
+		if v := raw.FieldByName("Param" + strconv.Itoa(i)).Interface().(*int); v != nil {
+			if cfg.Params == nil {
+				cfg.Params = map[string]int{}
+			}
+			cfg.Params[p.Name] = *v
+		}
+	}
+	for i, m := range machines {
 		where := "machines[" + strconv.Itoa(i) + "]"
 		switch {
 		case m.ID == nil:

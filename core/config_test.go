@@ -21,8 +21,8 @@ func TestParseConfigAcceptsTheShippedShape(t *testing.T) {
 	if m, _ := cfg.Machine(3); m.Addr() != "127.0.0.1:5003" {
 		t.Fatalf("machine 3 addr %q", m.Addr())
 	}
-	if cfg.Actions == nil || *cfg.Actions != 4 || cfg.Seed != nil {
-		t.Fatalf("optional params not read: actions %v seed %v", cfg.Actions, cfg.Seed)
+	if actions, ok := cfg.Params["actions"]; !ok || actions != 4 || len(cfg.Params) != 1 || cfg.Seed != nil {
+		t.Fatalf("optional params not read: params %v seed %v", cfg.Params, cfg.Seed)
 	}
 }
 

@@ -129,11 +129,11 @@ func keyStart(data []byte, from int64) int64 {
 	return i
 }
 
-// configFieldNames are the field names of a config document: those of
-// Config and of MachineSpec.
+// configFieldNames are the field names of a config document: its own
+// keys and those of a machine.
 var configFieldNames = func() []string {
 	var names []string
-	for _, t := range []reflect.Type{reflect.TypeFor[Config](), reflect.TypeFor[MachineSpec]()} {
+	for _, t := range []reflect.Type{configDocType, reflect.TypeFor[MachineSpec]()} {
 		for i := range t.NumField() {
 			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 			names = append(names, name)

@@ -1,7 +1,5 @@
 package core
 
-import "fmt"
-
 // Defaults of the classic exercise.
 const (
 	DefaultActions = 10
@@ -27,22 +25,20 @@ type Params struct {
 
 // DefaultParams returns the classic exercise's parameters with the given seed.
 func DefaultParams(seed uint64) Params {
-	return Params{Seed: seed, Actions: DefaultActions, MinRate: DefaultMinRate, MaxRate: DefaultMaxRate}
+	p := Params{Seed: seed}
+	for _, d := range ParamTable {
+		d.Set(&p, d.Default)
+	}
+	return p
 }
 
-// Validate reports the first parameter that breaks its documented bounds.
+// Validate reports the first parameter that breaks its bounds in
+// ParamTable.
 func (p Params) Validate() error {
-	if p.Actions < 1 {
-		return fmt.Errorf("actions must be at least 1, got %d", p.Actions)
-	}
-	if p.MinRate < 1 {
-		return fmt.Errorf("min-rate must be at least 1, got %d", p.MinRate)
-	}
-	if p.MaxRate < p.MinRate {
-		return fmt.Errorf("max-rate (%d) must not be below min-rate (%d)", p.MaxRate, p.MinRate)
-	}
-	if p.MaxRate > MaxRateLimit {
-		return fmt.Errorf("max-rate must be at most %d, got %d", MaxRateLimit, p.MaxRate)
+	for _, d := range ParamTable {
+		if err := d.check(p); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -134,7 +134,7 @@ func checkLogFile(t *testing.T, dir string, spec live.Spec, s core.MachineStats)
 	var lines uint64
 	for sc.Scan() {
 		lines++
-		if _, err := time.Parse(live.LogTimeLayout, sc.Text()[:len("2006-01-02T15:04:05.000000Z")]); err != nil {
+		if _, err := time.Parse(core.LogTimeLayout, sc.Text()[:len("2006-01-02T15:04:05.000000Z")]); err != nil {
 			t.Fatalf("log_%d.txt line %d: %v", s.ID, lines, err)
 		}
 	}

@@ -47,7 +47,7 @@ func TestLogHeaderNamesTheRunAndItsParameters(t *testing.T) {
 			"duration": "10s", "drop": "0.1", "variant": "max-rate=2 (slow)",
 			"restarts.m1": "1", "wire.rejected.m1": "3", // added during the run: not in the header
 		}}
-	got := string(live.AppendLogHeader([]byte("x"), meta, record.MachineMeta{ID: 1, Rate: 3}))
+	got := string(meta.LogHeader(record.MachineMeta{ID: 1, Rate: 3}).Append([]byte("x")))
 	want := `x# lamport run r1 seed 42 machine 1 rate 3 tick/s actions 4 min-rate 2 max-rate 3 speed 2.5 duration 10s drop 0.1 variant "max-rate=2 (slow)"` + "\n"
 	if got != want {
 		t.Fatalf("header\n%q\nwant\n%q", got, want)

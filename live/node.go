@@ -177,7 +177,7 @@ func (n *node) tick() {
 	n.ticks.Add(1)
 
 	if n.logFile != nil && n.logErr == nil {
-		n.logBuf = AppendLogLine(n.logBuf[:0], n.start.Add(at), n.self, ev)
+		n.logBuf = core.AppendLogLine(n.logBuf[:0], n.start.Add(at), n.self, ev)
 		if _, err := n.logFile.Write(n.logBuf); err != nil {
 			n.logErr = fmt.Errorf("machine %d log: %w", n.self, err)
 		}

@@ -35,7 +35,7 @@ type Spec struct {
 	Local []core.MachineID
 	Store *record.Store
 	// LogDir receives <RunID>/log_<id>.txt per local machine (LogPath), each
-	// headed by its AppendLogHeader line; "" writes none.
+	// headed by its core.LogHeader line; "" writes none.
 	LogDir string
 	// Clock defaults to SystemClock.
 	Clock core.Clock
@@ -169,7 +169,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		var mm record.MachineMeta
 		if err == nil {
 			mm = record.MachineMeta{ID: id, Rate: n.machine.Rate(), StartWall: start.Round(0)}
-			err = n.openLog(spec.LogDir, AppendLogHeader(nil, meta, mm), spec.Resume)
+			err = n.openLog(spec.LogDir, meta.LogHeader(mm).Append(nil), spec.Resume)
 		}
 		if err != nil {
 			closeServers()

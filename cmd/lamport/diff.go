@@ -11,15 +11,17 @@ import (
 	"lamport/replay"
 )
 
+// diffOptions are diff's flags, and the two runs they and the arguments
+// name.
 type diffOptions struct {
 	store, storeB string
 	seed, seedB   uint64
 	json          bool
 	context       int
+	refs          [2]diffRef
 }
 
-func diffCommand(e *env, args []string) error {
-	var o diffOptions
+func (o *diffOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "diff", "diff RUN_A RUN_B | --seed N [RUN_B | --seed-b M] [--store S] [--store-b S2] [--json] [--context N]",
 		"Compare two recorded runs machine by machine, aligning events by index (arrivals and\n"+
 			"times are not compared, so a live run and its sim counterpart can be identical).\n"+
@@ -37,11 +39,12 @@ func diffCommand(e *env, args []string) error {
 	fs.Uint64Var(&o.seedB, "seed-b", 0, "RUN_B is the latest run recorded with this seed (in --store-b)")
 	fs.BoolVar(&o.json, "json", false, "print the result as JSON")
 	fs.IntVar(&o.context, "context", replay.DefaultDiffContext, "events to show before the first difference")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	refs, err := o.runRefs(fs)
-	if err != nil {
+	return fs
+}
+
+func (o *diffOptions) validate(e *env, fs *pflag.FlagSet) error {
+	var err error
+	if o.refs, err = o.runRefs(fs); err != nil {
 		return err
 	}
 	if o.context < 0 {
@@ -50,7 +53,11 @@ func diffCommand(e *env, args []string) error {
 	if o.storeB == "" {
 		o.storeB = o.store
 	}
+	return nil
+}
 
+func (o *diffOptions) run(e *env, fs *pflag.FlagSet) error {
+	refs := o.refs
 	stA, err := openStore(o.store, true)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/export"
 	"lamport/internal/runcheck"
 	"lamport/internal/textfmt"
 	"lamport/record"
@@ -244,10 +245,10 @@ func TestRunThenReadItBack(t *testing.T) {
 	// csv: a header and one row per event, every row the header's width.
 	code, out, _ = lamport(t, "export", "latest", "--format", "csv", "--store", store)
 	rows := strings.Split(strings.TrimRight(out, "\n"), "\n")
-	if code != 0 || rows[0]+"\n" != csvHeader || uint64(len(rows)-1) != runs[0].Events {
+	if code != 0 || rows[0]+"\n" != export.CSVHeader || uint64(len(rows)-1) != runs[0].Events {
 		t.Fatalf("csv: exit %d, %d rows for %d events, header %q", code, len(rows)-1, runs[0].Events, rows[0])
 	}
-	width := strings.Count(csvHeader, ",")
+	width := strings.Count(export.CSVHeader, ",")
 	for i, r := range rows {
 		if strings.Count(r, ",") != width {
 			t.Fatalf("csv row %d has %d commas, header %d: %s", i, strings.Count(r, ","), width, r)

@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"lamport/core"
 	"lamport/record"
 )
@@ -37,54 +39,58 @@ type lsMachine struct {
 	Rate int            `json:"rate"`
 }
 
-func lsCommand(e *env, args []string) error {
-	var (
-		store  string
-		asJSON bool
-		limit  int
-		sweep  string
-	)
+// lsOptions are ls's flags.
+type lsOptions struct {
+	store  string
+	asJSON bool
+	limit  int
+	sweep  string
+}
+
+func (o *lsOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "ls", "ls [--json]", "List the runs in the store, newest first.")
-	fs.StringVar(&store, "store", "lamport.db", "bbolt store to read")
-	fs.BoolVar(&asJSON, "json", false, "print a JSON array instead of a table")
-	fs.IntVar(&limit, "limit", 0, "show at most this many runs (0: all)")
-	fs.StringVar(&sweep, "sweep", "", "only the runs of this sweep id (or a unique prefix of one), with their variants")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if limit < 0 {
-		return usageErrorf("--limit must be 0 (all) or more, got %d", limit)
+	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store to read")
+	fs.BoolVar(&o.asJSON, "json", false, "print a JSON array instead of a table")
+	fs.IntVar(&o.limit, "limit", 0, "show at most this many runs (0: all)")
+	fs.StringVar(&o.sweep, "sweep", "", "only the runs of this sweep id (or a unique prefix of one), with their variants")
+	return fs
+}
+
+func (o *lsOptions) validate(e *env, fs *pflag.FlagSet) error {
+	if o.limit < 0 {
+		return usageErrorf("--limit must be 0 (all) or more, got %d", o.limit)
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("ls takes no arguments, got %q", fs.Args())
 	}
-	if limit < 0 {
-		return usageErrorf("--limit must not be negative, got %d", limit)
-	}
-	st, err := openStore(store, true)
+	return nil
+}
+
+func (o *lsOptions) run(e *env, fs *pflag.FlagSet) error {
+	st, err := openStore(o.store, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	metas, err := st.Runs()
 	if err != nil {
-		return fmt.Errorf("store %s: %w", store, err)
+		return fmt.Errorf("store %s: %w", o.store, err)
 	}
-	if sweep != "" {
-		id, err := resolveSweep(metas, sweep)
+	if o.sweep != "" {
+		id, err := resolveSweep(metas, o.sweep)
 		if err != nil {
-			return fmt.Errorf("store %s: %w", store, err)
+			return fmt.Errorf("store %s: %w", o.store, err)
 		}
 		metas = slices.DeleteFunc(metas, func(m record.RunMeta) bool { return m.Options["sweep"] != id })
 	}
-	if limit > 0 && len(metas) > limit {
-		metas = metas[:limit]
+	if o.limit > 0 && len(metas) > o.limit {
+		metas = metas[:o.limit]
 	}
 	rows := make([]lsRun, 0, len(metas))
 	for _, m := range metas {
 		stats, err := st.Stats(m.ID)
 		if err != nil {
-			return fmt.Errorf("store %s run %s: %w", store, m.ID, err)
+			return fmt.Errorf("store %s run %s: %w", o.store, m.ID, err)
 		}
 		row := lsRun{ID: m.ID, Seed: m.Seed, Mode: m.Mode, Status: string(m.Status), Started: m.Started.UTC().Format(time.RFC3339), Machines: []lsMachine{},
 			Sweep: m.Options["sweep"], Variant: m.Options["variant"], Options: m.Options}
@@ -100,11 +106,11 @@ func lsCommand(e *env, args []string) error {
 		}
 		rows = append(rows, row)
 	}
-	if len(rows) == 0 && !asJSON {
-		_, err := fmt.Fprintf(e.stdout, "no runs in store %s\n", store)
+	if len(rows) == 0 && !o.asJSON {
+		_, err := fmt.Fprintf(e.stdout, "no runs in store %s\n", o.store)
 		return err
 	}
-	if asJSON {
+	if o.asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
@@ -112,7 +118,7 @@ func lsCommand(e *env, args []string) error {
 	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
 	variant := func(r lsRun) string { return "" }
 	header := "ID\tMODE\tSEED\tMACHINES\tEVENTS\tSTATUS\tSTARTED"
-	if sweep != "" {
+	if o.sweep != "" {
 		variant = func(r lsRun) string { return "\t" + r.Variant }
 		header += "\tVARIANT"
 	}

@@ -7,10 +7,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"lamport/core"
 	"lamport/live"
 )
 
+// machineOptions are machine's flags and what validate resolves of them.
 type machineOptions struct {
 	setupFlags
 	secret         secretFlag
@@ -21,10 +24,14 @@ type machineOptions struct {
 	connectTimeout time.Duration
 	liveFaultFlags
 	logFlags
+
+	s          setup
+	liveFaults core.Faults
+	delay      core.Latency
+	runSecret  []byte
 }
 
-func machineCommand(e *env, args []string) error {
-	var o machineOptions
+func (o *machineOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "machine", "machine --id N [flags]",
 		"Run one machine of the config in this process: listen on its address, connect to its peers,\n"+
 			"tick and record to its own store. Start one per machine, in separate terminals or on\n"+
@@ -43,9 +50,13 @@ func machineCommand(e *env, args []string) error {
 	o.secret.register(fs)
 	o.logFlags.register(fs)
 	fs.Lookup("quiet").Usage = "print only the result: no warnings or other diagnostics"
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+	return fs
+}
+
+// validate checks the flags and resolves the setup: the config, the
+// parameters, the secret, the faults, and the run id and store that
+// default from them. Without a secret on a host others can reach it warns.
+func (o *machineOptions) validate(e *env, fs *pflag.FlagSet) error {
 	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
@@ -59,6 +70,7 @@ func machineCommand(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.s = s
 	if o.connectTimeout <= 0 {
 		return usageErrorf("--connect-timeout must be positive, got %v", o.connectTimeout)
 	}
@@ -66,11 +78,11 @@ func machineCommand(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.runSecret = secret
 	if !s.seedChosen {
 		return usageErrorf("machine needs --seed (or \"seed\" in the config) so every machine of the run agrees")
 	}
-	faults, delay, err := o.liveFaultFlags.faults(s)
-	if err != nil {
+	if o.liveFaults, o.delay, err = o.liveFaultFlags.faults(s); err != nil {
 		return err
 	}
 	id := core.MachineID(o.id)
@@ -96,6 +108,11 @@ func machineCommand(e *env, args []string) error {
 	if o.store == "" {
 		o.store = "machine-" + uint64String(uint64(id)) + ".db"
 	}
+	return nil
+}
+
+func (o *machineOptions) run(e *env, fs *pflag.FlagSet) error {
+	s, faults, delay, secret, id := o.s, o.liveFaults, o.delay, o.runSecret, core.MachineID(o.id)
 	if err := checkStart(s.cfg, []core.MachineID{id}, o.logDir, o.store); err != nil {
 		return err
 	}

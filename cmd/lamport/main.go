@@ -15,13 +15,40 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"lamport/export"
 )
 
-// command is one subcommand. run gets the arguments after its name.
+// command is one subcommand: its name, its line in the usage and a fresh
+// set of its options.
 type command struct {
 	name    string
 	summary string
-	run     func(env *env, args []string) error
+	options func() options
+}
+
+// options are a command in three steps, kept apart: flags registers its
+// flags on a new FlagSet (whose --help prints the command's usage),
+// validate checks them and the arguments before anything is opened or
+// started, and run does the work.
+type options interface {
+	flags(e *env) *pflag.FlagSet
+	validate(e *env, fs *pflag.FlagSet) error
+	run(e *env, fs *pflag.FlagSet) error
+}
+
+// run parses args, the arguments after the command's name, into a fresh
+// set of c's options, then validates and runs them.
+func (c command) run(e *env, args []string) error {
+	o := c.options()
+	fs := o.flags(e)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := o.validate(e, fs); err != nil {
+		return err
+	}
+	return o.run(e, fs)
 }
 
 // env is what a subcommand may touch of the outside world, so tests can
@@ -47,20 +74,19 @@ func newEnv(stdout, stderr io.Writer) *env {
 
 func commands() []command {
 	return []command{
-		{"run", "run the machines of a config live over TCP and record the run", runCommand},
-		{"machine", "run one machine of a config (one process per machine)", machineCommand},
-		{"ls", "list the runs in a store", lsCommand},
-		{"show", "print a run's events, one per line", showCommand},
-		{"export", "write a run's events as jsonl, csv, log lines or a ShiViz log", exportCommand},
-		{"merge", "merge per-machine stores into one", mergeCommand},
-		{"replay", "replay a recording through the model and report the first divergence", replayCommand},
-		{"diff", "compare two recorded runs event by event", diffCommand},
-		{"report", "the numbers of a run: jumps, gaps, queues, drift, messages per pair", reportCommand},
-		{"why", "did event A happen before event B? the chain of messages that proves it, or why not", whyCommand},
-		{"sim", "simulate a run in virtual time from a seed, and record it", simCommand},
-		{"sweep", "run a grid of variants x seeds and tabulate jumps, queues and drift", sweepCommand},
-		{"bench", "for developers: measure lamport's own speed and memory (sim, record, replay, report, export)", benchCommand},
-		{"version", "print the tool, store format and wire protocol versions", versionCommand},
+		{"run", "run the machines of a config live over TCP and record the run", func() options { return new(runOptions) }},
+		{"machine", "run one machine of a config (one process per machine)", func() options { return new(machineOptions) }},
+		{"ls", "list the runs in a store", func() options { return new(lsOptions) }},
+		{"show", "print a run's events, one per line", func() options { return new(showOptions) }},
+		{"export", "write a run's events as " + export.Either(export.Nouns()), func() options { return new(exportOptions) }},
+		{"merge", "merge per-machine stores into one", func() options { return new(mergeOptions) }},
+		{"replay", "replay a recording through the model and report the first divergence", func() options { return new(replayOptions) }},
+		{"diff", "compare two recorded runs event by event", func() options { return new(diffOptions) }},
+		{"report", "the numbers of a run: jumps, gaps, queues, drift, messages per pair", func() options { return new(reportOptions) }},
+		{"why", "did event A happen before event B? the chain of messages that proves it, or why not", func() options { return new(whyOptions) }},
+		{"sim", "simulate a run in virtual time from a seed, and record it", func() options { return new(simOptions) }},
+		{"sweep", "run a grid of variants x seeds and tabulate jumps, queues and drift", func() options { return new(sweepOptions) }},
+		{"version", "print the tool, store format and wire protocol versions", func() options { return new(versionOptions) }},
 	}
 }
 

@@ -6,30 +6,44 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"lamport/internal/textfmt"
 	"lamport/record"
 )
 
-func mergeCommand(e *env, args []string) error {
-	fs := newFlagSet(e, "merge", "merge OUT IN...",
+// mergeOptions are merge's: it takes only arguments, OUT and the INs.
+type mergeOptions struct {
+	out string
+	in  []string
+}
+
+func (o *mergeOptions) flags(e *env) *pflag.FlagSet {
+	return newFlagSet(e, "merge", "merge OUT IN...",
 		"Merge per-machine stores (from 'lamport machine' processes) into OUT, which is created\n"+
 			"if missing. The parts of one run are joined into one run; a machine recorded twice is an\n"+
 			"error and OUT is left unchanged.")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+}
+
+func (o *mergeOptions) validate(e *env, fs *pflag.FlagSet) error {
 	if fs.NArg() < 2 {
 		return usageErrorf("merge needs OUT and at least one IN store")
 	}
-	paths := fs.Args()
-	for _, in := range paths[1:] {
-		if in == paths[0] {
+	o.out, o.in = fs.Arg(0), fs.Args()[1:]
+	// An IN that is not there is refused before OUT is created.
+	for _, in := range o.in {
+		if in == o.out {
 			return usageErrorf("%s is both OUT and IN", in)
 		}
 		if _, err := os.Stat(in); err != nil {
 			return fmt.Errorf("store %s: %w", in, err)
 		}
 	}
+	return nil
+}
+
+func (o *mergeOptions) run(e *env, fs *pflag.FlagSet) error {
+	paths := append([]string{o.out}, o.in...)
 	runIDs, err := storeRunIDs(paths[1:])
 	if err != nil {
 		return err

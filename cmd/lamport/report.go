@@ -4,13 +4,24 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/pflag"
+
 	"lamport/report"
 )
 
-func reportCommand(e *env, args []string) error {
-	var v viewFlags // only its runRef: a report covers the whole run
-	var asJSON, allCausality bool
-	var htmlPath, window string
+// reportOptions are report's flags.
+type reportOptions struct {
+	v            viewFlags // only its runRef: a report covers the whole run
+	asJSON       bool
+	allCausality bool
+	htmlPath     string
+	window       string
+	lf           logFlags
+	// html are the page's options, from the flags.
+	html report.HTMLOptions
+}
+
+func (o *reportOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "report", "report RUN|latest|--seed N [--json | --html FILE [--window A-B]] [--causality] [--store S]",
 		"The numbers of a run, computed in one streaming pass over the store. Per machine: tick\n"+
 			"rate, events by kind, final clock; clock jumps (clock after an event minus before it:\n"+
@@ -39,53 +50,56 @@ func reportCommand(e *env, args []string) error {
 			"included; at most 300), or FROM-TO times since the run's start as Go durations\n"+
 			"(10s-20s: FROM included, TO not; the first 300 events drawn). Default: events 1-60.\n"+
 			"See docs/REPORT.md.")
-	v.runRef.register(fs)
-	fs.BoolVar(&asJSON, "json", false, "print the analysis as JSON")
-	fs.StringVar(&htmlPath, "html", "", "write the report as an HTML page to `FILE` ('-': stdout)")
-	fs.BoolVar(&allCausality, "causality", false, fmt.Sprintf("count what Lamport clocks cannot tell for runs of more than %d machines too (up to %d; slower)", report.CausalityDefaultMachines, report.CausalityMaxMachines))
-	fs.StringVar(&window, "window", "", "the space-time diagram's events: positions `A-B` (100-160) or times (10s-20s)")
-	var lf logFlags
-	lf.registerVerbose(fs)
-	if err := parseFlags(fs, args); err != nil {
+	o.v.runRef.register(fs)
+	fs.BoolVar(&o.asJSON, "json", false, "print the analysis as JSON")
+	fs.StringVar(&o.htmlPath, "html", "", "write the report as an HTML page to `FILE` ('-': stdout)")
+	fs.BoolVar(&o.allCausality, "causality", false, fmt.Sprintf("count what Lamport clocks cannot tell for runs of more than %d machines too (up to %d; slower)", report.CausalityDefaultMachines, report.CausalityMaxMachines))
+	fs.StringVar(&o.window, "window", "", "the space-time diagram's events: positions `A-B` (100-160) or times (10s-20s)")
+	o.lf.registerVerbose(fs)
+	return fs
+}
+
+func (o *reportOptions) validate(e *env, fs *pflag.FlagSet) error {
+	if err := o.lf.apply(e); err != nil {
 		return err
 	}
-	if err := lf.apply(e); err != nil {
-		return err
-	}
-	var opts report.HTMLOptions
 	switch {
-	case asJSON && htmlPath != "":
+	case o.asJSON && o.htmlPath != "":
 		return usageErrorf("report: --json and --html are alternatives: choose one")
-	case fs.Changed("html") && htmlPath == "":
+	case fs.Changed("html") && o.htmlPath == "":
 		return usageErrorf("report: --html needs a file name, or '-' for stdout")
-	case fs.Changed("window") && htmlPath == "":
+	case fs.Changed("window") && o.htmlPath == "":
 		return usageErrorf("report: --window chooses the space-time diagram of --html; give --html FILE too")
 	case fs.Changed("window"):
-		w, err := report.ParseWindow(window)
+		w, err := report.ParseWindow(o.window)
 		if err != nil {
 			return usageErrorf("report: --window: %v", err)
 		}
-		opts.Window = w
+		o.html.Window = w
 	}
-	if allCausality {
-		opts.CausalityMachines = report.CausalityMaxMachines
+	if o.allCausality {
+		o.html.CausalityMachines = report.CausalityMaxMachines
 	}
-	st, meta, _, err := v.open(fs)
+	return nil
+}
+
+func (o *reportOptions) run(e *env, fs *pflag.FlagSet) error {
+	st, meta, _, err := o.v.open(fs)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if htmlPath != "" {
-		return writeOutputFile(e, htmlPath, "the report's page", func(w io.Writer) error {
-			if err := report.WriteHTML(w, st, meta.ID, opts); err != nil {
+	if o.htmlPath != "" {
+		return writeOutputFile(e, o.htmlPath, "the report's page", func(w io.Writer) error {
+			if err := report.WriteHTML(w, st, meta.ID, o.html); err != nil {
 				return fmt.Errorf("store %s: %w", st.Path(), err)
 			}
 			return nil
 		})
 	}
-	a, err := report.AnalyzeWithCausality(st, meta.ID, opts.CausalityMachines)
+	a, err := report.AnalyzeWithCausality(st, meta.ID, o.html.CausalityMachines)
 	if err != nil {
 		return fmt.Errorf("store %s: %w", st.Path(), err)
 	}
-	return writeResult(e.stdout, "report", asJSON, a, func(w io.Writer) error { return report.WriteText(w, a) })
+	return writeResult(e.stdout, "report", o.asJSON, a, func(w io.Writer) error { return report.WriteText(w, a) })
 }

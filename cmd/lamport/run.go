@@ -14,11 +14,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"lamport/core"
 	"lamport/live"
 	"lamport/record"
 )
 
+// runOptions are run's flags and what validate resolves of them.
 type runOptions struct {
 	setupFlags
 	secret         secretFlag
@@ -29,10 +32,15 @@ type runOptions struct {
 	commitLog
 	logFlags
 	liveFaultFlags
+
+	s          setup
+	liveFaults core.Faults
+	delay      core.Latency
+	runSecret  []byte
+	madeSecret bool
 }
 
-func runCommand(e *env, args []string) error {
-	var o runOptions
+func (o *runOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "run", "run [flags]",
 		"Start every machine of the config, let them tick and exchange messages over real TCP,\n"+
 			"and record every event to the store. Ctrl-C stops the run cleanly: what ran is\n"+
@@ -46,30 +54,34 @@ func runCommand(e *env, args []string) error {
 	o.commitLog.register(fs)
 	o.secret.registerOwn(fs)
 	o.logFlags.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+	return fs
+}
+
+// validate checks the flags and resolves the setup: the config, the
+// parameters, the faults and the secret.
+func (o *runOptions) validate(e *env, fs *pflag.FlagSet) error {
 	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("run takes no arguments, got %q", fs.Args())
 	}
-	s, err := o.resolve(fs)
-	if err != nil {
+	var err error
+	if o.s, err = o.resolve(fs); err != nil {
 		return err
 	}
-	faults, delay, err := o.liveFaultFlags.faults(s)
-	if err != nil {
+	if o.liveFaults, o.delay, err = o.liveFaultFlags.faults(o.s); err != nil {
 		return err
 	}
 	if o.connectTimeout <= 0 {
 		return usageErrorf("--connect-timeout must be positive, got %v", o.connectTimeout)
 	}
-	secret, madeSecret, err := o.secret.resolveOrMake(fs)
-	if err != nil {
-		return err
-	}
+	o.runSecret, o.madeSecret, err = o.secret.resolveOrMake(fs)
+	return err
+}
+
+func (o *runOptions) run(e *env, fs *pflag.FlagSet) error {
+	s, faults, delay, secret, madeSecret := o.s, o.liveFaults, o.delay, o.runSecret, o.madeSecret
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -180,9 +192,9 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 		cmd := exec.Command(exe, "machine", "--id", strconv.FormatUint(uint64(id), 10),
 			"--run-id", runID, "--config", configPath, "--store", part, "--log-dir", o.logDir,
 			"--seed", strconv.FormatUint(s.params.Seed, 10), "--duration", s.duration.String(),
-			"--speed", strconv.FormatFloat(s.speed, 'g', -1, 64),
-			"--actions", strconv.Itoa(s.params.Actions), "--min-rate", strconv.Itoa(s.params.MinRate),
-			"--max-rate", strconv.Itoa(s.params.MaxRate), "--connect-timeout", o.connectTimeout.String())
+			"--speed", strconv.FormatFloat(s.speed, 'g', -1, 64))
+		cmd.Args = append(cmd.Args, paramArgs(s.params)...)
+		cmd.Args = append(cmd.Args, "--connect-timeout", o.connectTimeout.String())
 		cmd.Args = append(cmd.Args, o.liveFaultFlags.args()...)
 		cmd.Args = append(cmd.Args, o.logFlags.args()...)
 		cmd.Stderr = e.stderr

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,9 +23,8 @@ type setupFlags struct {
 	seed     uint64
 	duration time.Duration
 	speed    float64
-	actions  int
-	minRate  int
-	maxRate  int
+	// params are the values of core.ParamTable's flags, row by row.
+	params []int
 }
 
 // setup is a resolved run setup.
@@ -41,9 +41,10 @@ func (f *setupFlags) register(fs *pflag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", 0, "run seed (default: config's \"seed\", else random; always printed)")
 	fs.DurationVar(&f.duration, "duration", 60*time.Second, "how long machines tick, e.g. 10s, 5m; 0 runs until Ctrl-C")
 	fs.Float64Var(&f.speed, "speed", 1, "multiply every tick rate (a time-lapse); the model is unchanged. At most 1000000, and ticks must stay 1ns to 292 years apart at every rate: about 1.084e-10 to 1000000 at rates 1..6")
-	fs.IntVar(&f.actions, "actions", core.DefaultActions, "die size on a tick with an empty queue: 1,2,3 send, the rest internal")
-	fs.IntVar(&f.minRate, "min-rate", core.DefaultMinRate, "lowest tick rate a machine may draw, ticks per second")
-	fs.IntVar(&f.maxRate, "max-rate", core.DefaultMaxRate, "highest tick rate a machine may draw, ticks per second")
+	f.params = make([]int, len(core.ParamTable))
+	for i, d := range core.ParamTable {
+		fs.IntVar(&f.params[i], d.Name, d.Default, d.Usage)
+	}
 }
 
 // resolve reads --config and applies the flags over it.
@@ -59,10 +60,14 @@ func (f *setupFlags) resolve(fs *pflag.FlagSet) (setup, error) {
 func (f *setupFlags) resolveConfig(fs *pflag.FlagSet, cfg core.Config) (setup, error) {
 	var err error
 	s := setup{cfg: cfg, speed: f.speed, duration: f.duration}
-	p := core.Params{Actions: f.actions, MinRate: f.minRate, MaxRate: f.maxRate}
-	pickInt(fs, "actions", cfg.Actions, &p.Actions)
-	pickInt(fs, "min-rate", cfg.MinRate, &p.MinRate)
-	pickInt(fs, "max-rate", cfg.MaxRate, &p.MaxRate)
+	var p core.Params
+	for i, d := range core.ParamTable {
+		v := f.params[i]
+		if fromConfig, ok := cfg.Params[d.Name]; ok && !fs.Changed(d.Name) {
+			v = fromConfig
+		}
+		d.Set(&p, v)
+	}
 	if !fs.Changed("speed") && cfg.Speed != nil {
 		s.speed = *cfg.Speed
 	}
@@ -89,9 +94,9 @@ func (f *setupFlags) resolveConfig(fs *pflag.FlagSet, cfg core.Config) (setup, e
 	}
 	if err := p.Validate(); err != nil {
 		var where string
-		for name, v := range map[string]*int{"actions": cfg.Actions, "min-rate": cfg.MinRate, "max-rate": cfg.MaxRate} {
-			if v != nil && from(name) != "" && strings.Contains(err.Error(), name) {
-				where = from(name)
+		for _, d := range core.ParamTable {
+			if _, set := cfg.Params[d.Name]; set && from(d.Name) != "" && strings.Contains(err.Error(), d.Name) {
+				where = from(d.Name)
 			}
 		}
 		return setup{}, usageErrorf("%v%s", err, where)
@@ -114,12 +119,6 @@ func (f *setupFlags) resolveConfig(fs *pflag.FlagSet, cfg core.Config) (setup, e
 	return s, nil
 }
 
-func pickInt(fs *pflag.FlagSet, name string, fromConfig *int, dst *int) {
-	if !fs.Changed(name) && fromConfig != nil {
-		*dst = *fromConfig
-	}
-}
-
 // randomSeed is small enough to type back: lamport replay --seed 483920.
 func randomSeed() uint64 {
 	var b [8]byte
@@ -137,6 +136,16 @@ func newRunID(now time.Time) string {
 		panic(fmt.Sprintf("crypto/rand: %v", err))
 	}
 	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// paramArgs are the flags that give a child 'lamport' process p's model
+// parameters.
+func paramArgs(p core.Params) []string {
+	var args []string
+	for _, d := range core.ParamTable {
+		args = append(args, "--"+d.Name, strconv.Itoa(d.Get(p)))
+	}
+	return args
 }
 
 // setupOptions is what a run's metadata keeps of its flags for display.

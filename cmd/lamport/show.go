@@ -3,50 +3,41 @@ package main
 import (
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/pflag"
 
 	"lamport/core"
+	"lamport/export"
+	"lamport/record"
 )
 
-type viewFlags struct {
-	runRef
-	machine  uint32
-	from, to uint64
-	arrivals bool
-}
+// showOptions are show's flags.
+type showOptions struct{ v viewFlags }
 
-func (v *viewFlags) register(e *env, name, usageLine, about string) *pflag.FlagSet {
-	fs := newFlagSet(e, name, usageLine, about)
-	v.runRef.register(fs)
-	fs.Uint32Var(&v.machine, "machine", 0, "only this machine's entries")
-	fs.Uint64Var(&v.from, "from", 0, "first event index to include (1-based, per machine)")
-	fs.Uint64Var(&v.to, "to", 0, "last event index to include")
-	fs.BoolVar(&v.arrivals, "arrivals", false, "also include message arrivals (inputs), not only events")
-	return fs
-}
-
-func (v *viewFlags) filter() (timelineFilter, error) {
-	if v.to != 0 && v.from > v.to {
-		return timelineFilter{}, usageErrorf("--from %d is after --to %d", v.from, v.to)
-	}
-	return timelineFilter{machine: core.MachineID(v.machine), from: v.from, to: v.to, arrivals: v.arrivals}, nil
-}
-
-func showCommand(e *env, args []string) error {
-	var v viewFlags
-	fs := v.register(e, "show", "show RUN|latest [--machine N] [--from I] [--to J]",
+func (o *showOptions) flags(e *env) *pflag.FlagSet {
+	return o.v.register(e, "show", "show RUN|latest [--machine N] [--from I] [--to J]",
 		"Print a run's events, one per line, merged across machines by time:\n"+
 			"machine, event index, seconds since the run started, kind, clock after the event,\n"+
 			"queue length, and the peer, message id and message clock of sends and receives.\n"+
 			"Injected faults (lost and duplicated messages, crashes, restarts) are shown\n"+
 			"between the events, without an index, unless --from or --to narrows the events.")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	return streamRun(e, fs, &v, nil, func(b []byte, it *timelineItem) []byte {
-		return appendShowLine(b, it.machine, &it.entry)
-	})
+}
+
+func (o *showOptions) validate(e *env, fs *pflag.FlagSet) error {
+	_, err := o.v.filter()
+	return err
+}
+
+func (o *showOptions) run(e *env, fs *pflag.FlagSet) error {
+	return streamRun(e, fs, &o.v, showFormat)
+}
+
+// showFormat writes a run as show prints it.
+var showFormat = export.Format{
+	Lines: func(record.RunMeta, core.MachineID) ([]byte, export.LineFunc) {
+		return nil, func(b []byte, m core.MachineID, _ time.Time, e *core.Entry) []byte { return appendShowLine(b, m, e) }
+	},
 }
 
 // appendShowLine appends entry e of machine m as one line of 'lamport

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"lamport/core"
 	"lamport/internal/textfmt"
 	"lamport/record"
 	"lamport/replay"
@@ -23,6 +24,7 @@ import (
 // 950 MB, 100 000 would exhaust a large host.
 const maxSimMachines = 10000
 
+// simOptions are sim's flags and what validate resolves of them.
 type simOptions struct {
 	setupFlags
 	faultFlags
@@ -33,10 +35,13 @@ type simOptions struct {
 	verify   bool
 	commitLog
 	logFlags
+
+	s          setup
+	simLatency replay.Latency
+	simFaults  core.Faults
 }
 
-func simCommand(e *env, args []string) error {
-	var o simOptions
+func (o *simOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "sim", "sim [--seed N] [--config FILE] [--machines N] [--duration D] [--latency L]",
 		"Run the same machines in virtual time: a single-threaded discrete-event loop with every\n"+
 			"machine ticking at its drawn rate and a seeded network (latency per message, FIFO links).\n"+
@@ -63,9 +68,12 @@ func simCommand(e *env, args []string) error {
 	fs.Lookup("duration").DefValue = "1m0s"
 	o.commitLog.register(fs)
 	o.logFlags.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+	return fs
+}
+
+// validate checks the flags and resolves the setup: the config, the
+// parameters, the latency and the faults.
+func (o *simOptions) validate(e *env, fs *pflag.FlagSet) error {
 	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
@@ -75,18 +83,20 @@ func simCommand(e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("sim takes no arguments, got %q", fs.Args())
 	}
-	s, err := o.simSetup(fs)
-	if err != nil {
+	var err error
+	if o.s, err = o.simSetup(fs); err != nil {
 		return err
 	}
-	latency, err := replay.ParseLatency(o.latency)
-	if err != nil {
+	if o.simLatency, err = replay.ParseLatency(o.latency); err != nil {
 		return usageErrorf("%v", err)
 	}
-	faults, err := o.faults(fs, s)
-	if err != nil {
-		return err
-	}
+	o.simFaults, err = o.faults(fs, o.s)
+	return err
+}
+
+func (o *simOptions) run(e *env, fs *pflag.FlagSet) error {
+	s, latency, faults := o.s, o.simLatency, o.simFaults
+	var err error
 	spec := replay.SimSpec{Machines: s.cfg.IDs(), Params: s.params, Duration: s.duration, Latency: latency, Faults: faults}
 	bar := newProgress(e, o.quiet, s.duration.Milliseconds(), "sim")
 	spec.Progress = func(at time.Duration, events uint64) { bar.update(at.Milliseconds(), events) }

@@ -23,6 +23,7 @@ import (
 	"lamport/report"
 )
 
+// sweepOptions are sweep's flags and the plan validate makes of them.
 type sweepOptions struct {
 	setupFlags
 	machines int
@@ -37,18 +38,19 @@ type sweepOptions struct {
 	html     string
 	secret   secretFlag
 	logFlags
+
+	checked sweepPlan
+	// stop, when set, ends the sweep in place of Ctrl-C.
+	stop context.Context
 }
 
-func sweepCommand(e *env, args []string) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return sweepUntil(ctx, e, args)
-}
-
-// sweepUntil is the sweep command stopped by ctx's end (Ctrl-C), so a test
-// can stop it in process.
+// sweepUntil is the sweep command stopped by ctx's end rather than by
+// Ctrl-C, so a test can stop it in process.
 func sweepUntil(ctx context.Context, e *env, args []string) error {
-	var o sweepOptions
+	return command{name: "sweep", options: func() options { return &sweepOptions{stop: ctx} }}.run(e, args)
+}
+
+func (o *sweepOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "sweep", "sweep [--runs K] [--vary key=v1,v2,...]... [--duration D] [--mode sim|live] [--csv|--json]",
 		"Run the experiment grid: every combination of the --vary values (the first --vary\n"+
 			"varying slowest), each with the same K seeds (--seed, --seed+1, ...). Every run is\n"+
@@ -84,20 +86,36 @@ func sweepUntil(ctx context.Context, e *env, args []string) error {
 	o.secret.registerOwn(fs)
 	fs.Lookup("secret").Usage = "--mode live: " + fs.Lookup("secret").Usage
 	o.logFlags.register(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
+	return fs
+}
+
+// validate checks every flag and every variant of the grid, so a bad grid
+// records nothing.
+func (o *sweepOptions) validate(e *env, fs *pflag.FlagSet) error {
 	if err := o.logFlags.apply(e); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErrorf("sweep takes no arguments, got %q", fs.Args())
 	}
-	plan, err := o.plan(fs)
-	if err != nil {
+	var err error
+	if o.checked, err = o.plan(fs); err != nil {
 		return err
 	}
-	plan.logDir = o.logDir
+	o.checked.logDir = o.logDir
+	return nil
+}
+
+// run runs the checked grid until it is done or Ctrl-C (or o.stop) ends
+// it.
+func (o *sweepOptions) run(e *env, fs *pflag.FlagSet) error {
+	ctx := o.stop
+	if ctx == nil {
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+	}
+	plan := o.checked
 	st, err := openStore(o.store, false)
 	if err != nil {
 		return err

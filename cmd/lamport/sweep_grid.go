@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,8 +12,14 @@ import (
 )
 
 // sweepKeys are the parameters 'sweep --vary' may change, in the order
-// their help lists them.
-var sweepKeys = []string{"max-rate", "min-rate", "actions", "machines", "latency"}
+// their help lists them: the model's parameters, last row of
+// core.ParamTable first (the default grid varies max-rate first), then
+// the number of machines and the simulated latency.
+var sweepKeys = func() []string {
+	keys := core.ParamNames()
+	slices.Reverse(keys)
+	return append(keys, "machines", "latency")
+}()
 
 // sweepAxis is one --vary flag: a key and the values it takes.
 type sweepAxis struct {
@@ -120,14 +127,9 @@ func resolveVariant(name string, settings []report.Setting, base core.Params, ma
 		if err != nil {
 			return v, usageErrorf("variant %q: %s=%q is not an integer", name, s.Key, s.Value)
 		}
-		switch s.Key {
-		case "max-rate":
-			v.params.MaxRate = n
-		case "min-rate":
-			v.params.MinRate = n
-		case "actions":
-			v.params.Actions = n
-		case "machines":
+		if d, ok := core.LookupParam(s.Key); ok {
+			d.Set(&v.params, n)
+		} else if s.Key == "machines" {
 			v.machines = n
 		}
 	}

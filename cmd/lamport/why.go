@@ -16,12 +16,12 @@ import (
 // whyOptions are the flags and arguments of 'lamport why'.
 type whyOptions struct {
 	runRef
-	asJSON bool
-	run    string // the run's name; "" with --seed
-	a, b   report.EventRef
+	asJSON  bool
+	runName string // the run's name; "" with --seed
+	a, b    report.EventRef
 }
 
-func whyFlags(e *env, o *whyOptions) *pflag.FlagSet {
+func (o *whyOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "why", "why RUN|latest A B [--json] [--store S]   or   why --seed N A B",
 		"Say whether event A happened before event B, B before A, or neither (they are\n"+
 			"concurrent), and for an order print the chain that proves it: program order on a\n"+
@@ -37,7 +37,7 @@ func whyFlags(e *env, o *whyOptions) *pflag.FlagSet {
 }
 
 // validate reads RUN, A and B from the arguments.
-func (o *whyOptions) validate(fs *pflag.FlagSet) error {
+func (o *whyOptions) validate(e *env, fs *pflag.FlagSet) error {
 	args := fs.Args()
 	want := 3
 	if fs.Changed("seed") {
@@ -50,7 +50,7 @@ func (o *whyOptions) validate(fs *pflag.FlagSet) error {
 		return usageErrorf("why: give RUN and two events, A and B (like latest m1#3 m2#7); got %d arguments", len(args))
 	}
 	if want == 3 {
-		o.run, args = args[0], args[1:]
+		o.runName, args = args[0], args[1:]
 	}
 	var err error
 	if o.a, err = report.ParseEventRef(args[0]); err != nil {
@@ -62,32 +62,20 @@ func (o *whyOptions) validate(fs *pflag.FlagSet) error {
 	return nil
 }
 
-func whyCommand(e *env, args []string) error {
-	var o whyOptions
-	fs := whyFlags(e, &o)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := o.validate(fs); err != nil {
-		return err
-	}
-	return o.explain(e)
-}
-
-func (o *whyOptions) explain(e *env) error {
+func (o *whyOptions) run(e *env, fs *pflag.FlagSet) error {
 	st, err := openStore(o.store, true)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	var meta record.RunMeta
-	if o.run == "" {
+	if o.runName == "" {
 		meta, err = st.LatestWithSeed(o.seed)
 		if errors.Is(err, record.ErrNotFound) {
 			return fmt.Errorf("store %s: no run with seed %d", st.Path(), o.seed)
 		}
 	} else {
-		meta, err = st.Resolve(o.run)
+		meta, err = st.Resolve(o.runName)
 	}
 	if err != nil {
 		return fmt.Errorf("store %s: %w", st.Path(), err)

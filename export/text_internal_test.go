@@ -1,11 +1,10 @@
-package main
+package export
 
 import (
 	"testing"
 	"time"
 
 	"lamport/core"
-	"lamport/live"
 )
 
 // TestAppendLogTimeMatchesFormat: the hand-written time of export lines is
@@ -28,7 +27,7 @@ func TestAppendLogTimeMatchesFormat(t *testing.T) {
 		times = append(times, time.Unix(sec, int64(rng.Below(uint64(time.Second)))).In(zones[rng.Below(3)]))
 	}
 	for _, tm := range times {
-		want := tm.UTC().Format(live.LogTimeLayout)
+		want := tm.UTC().Format(core.LogTimeLayout)
 		if got := string(appendLogTime([]byte("x"), tm)); got != "x"+want {
 			t.Fatalf("appendLogTime(%v) = %q, want %q", tm, got, "x"+want)
 		}

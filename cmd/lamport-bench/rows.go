@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"lamport/core"
+	"lamport/export"
+	"lamport/internal/version"
 	"lamport/record"
 	"lamport/replay"
 	"lamport/report"
@@ -179,10 +181,10 @@ func benchRows() []benchRow {
 func runBenchRow(e *env, name string, c benchChild) error {
 	row, ok := findBenchRow(name)
 	if !ok {
-		return usageErrorf("bench: unknown measurement %q", name)
+		return fmt.Errorf("unknown measurement %q", name)
 	}
 	if err := os.MkdirAll(c.dir, 0o755); err != nil {
-		return fmt.Errorf("bench: %w", err)
+		return err
 	}
 	sampler := startAnonSampler(10 * time.Millisecond)
 	m, err := row.run(c)
@@ -235,7 +237,7 @@ func (c benchChild) simulate(l benchLoad) (benchMeasure, error) {
 // recordSim records one sim run into st, as 'lamport sim' does.
 func recordSim(st *record.Store, runID string, spec replay.SimSpec, machines int) (replay.SimResult, error) {
 	res, err := replay.RecordSim(st, replay.SimRun{
-		RunID: runID, Config: core.RingConfig(machines, "sim", 0), Spec: spec, Started: time.Now().UTC(), Tool: toolVersion,
+		RunID: runID, Config: core.RingConfig(machines, "sim", 0), Spec: spec, Started: time.Now().UTC(), Tool: version.Tool,
 		Options: map[string]string{"duration": spec.Duration.String(), "latency": spec.Latency.String()},
 	})
 	if err != nil {
@@ -302,8 +304,7 @@ func timedFreshStore(path string, fn func(*record.Store) (benchMeasure, error)) 
 
 // openBenchStore opens a store a previous row made, read-only.
 func (c benchChild) openBenchStore(store string) (*record.Store, string, error) {
-	path := c.storePath(store)
-	st, err := openStore(path, true)
+	st, err := record.Open(c.storePath(store), record.Options{ReadOnly: true})
 	if err != nil {
 		return nil, "", err
 	}
@@ -346,13 +347,24 @@ func (c benchChild) report(store string) (benchMeasure, error) {
 	return benchMeasure{Events: a.Events, Seconds: secs}, nil
 }
 
-// export runs 'lamport export RUN --format jsonl' itself, writing to a
+// export does what 'lamport export RUN --format jsonl' does, writing to a
 // writer that only counts lines: one line per event.
 func (c benchChild) export(store string) (benchMeasure, error) {
 	var out lineCounter
 	began := time.Now()
-	err := exportCommand(newEnv(&out, io.Discard),
-		[]string{benchRunID(store), "--store", c.storePath(store), "--format", "jsonl"})
+	err := func() error {
+		st, id, err := c.openBenchStore(store)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		meta, err := st.Resolve(id)
+		if err != nil {
+			return err
+		}
+		jsonl, _ := export.Lookup("jsonl")
+		return export.Write(&out, st, meta, jsonl, export.Filter{})
+	}()
 	secs := time.Since(began).Seconds()
 	if err != nil {
 		return benchMeasure{}, fmt.Errorf("export: %w", err)
@@ -381,19 +393,23 @@ func (c benchChild) rawBaseline(store string) (benchMeasure, error) {
 		return benchMeasure{}, err
 	}
 	stats, err := st.Stats(id)
+	var values [][]byte
+	var size int64
+	if err == nil {
+		values, size, err = st.StoredValues(id)
+	}
 	if cerr := st.Close(); err == nil && cerr != nil {
 		err = cerr
 	}
 	if err != nil {
 		return benchMeasure{}, fmt.Errorf("store %s: %w", c.storePath(store), err)
 	}
+	if len(values) == 0 {
+		return benchMeasure{}, fmt.Errorf("%s holds no run data", c.storePath(store))
+	}
 	var events uint64
 	for _, s := range stats {
 		events += s.Events
-	}
-	values, size, err := storedValues(c.storePath(store))
-	if err != nil {
-		return benchMeasure{}, err
 	}
 	raw := filepath.Join(c.dir, "raw-bbolt.db")
 	if err := removeIfExists(raw); err != nil {

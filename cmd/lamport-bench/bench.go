@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -15,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/spf13/pflag"
 
 	"lamport/internal/textfmt"
 )
@@ -36,44 +40,55 @@ var benchGroups = map[string][]string{
 		"steady-replay-1M", "steady-replay-10M", "steady-report-1M", "steady-report-10M"},
 }
 
+// benchOptions are the command's flags.
 type benchOptions struct {
-	quick  bool
-	rows   []string
-	repeat int
-	dir    string
-	seed   uint64
-	asJSON bool
-	row    string // hidden: run this one row here (the child process)
+	quick   bool
+	rows    []string
+	repeat  int
+	dir     string
+	seed    uint64
+	asJSON  bool
+	row     string // hidden: run this one row here (the child process)
+	verbose int
 }
 
-func benchCommand(e *env, args []string) error {
-	var o benchOptions
+// benchHelp is the text of --help above the flags.
+func benchHelp() string {
 	var rowList strings.Builder
 	for _, r := range benchRows() {
 		fmt.Fprintf(&rowList, "  %-18s %s\n", r.name, r.about)
 	}
-	fs := newFlagSet(e, "bench", "bench [--quick] [--only a,b,...] [--repeat N] [--dir D] [--json]",
-		"For developers: measure how fast lamport itself is and how much memory it takes, end to\n"+
-			"end, and print one table with a line per measurement (the list is below).\n\n"+
-			"Most measurements use the standard load: 100 machines for an hour of virtual time with\n"+
-			"the default parameters (about 1.4 M events). Each line gives: events; seconds (the median\n"+
-			"of the runs); 'cpu s', the user+system CPU seconds of the whole measuring process, set-up\n"+
-			"included; events/s; the store's bytes per event; peak RSS, the most memory the process\n"+
-			"held; 'anon', the most memory it held beside the store's file pages the system maps in\n"+
-			"(sampled every 10 ms); and 'vs raw', how fast recording is as a fraction of plain bbolt\n"+
-			"writing the very same bytes (the two run in turns; the median of the pairs' ratios).\n"+
-			"Each target is printed beside the numbers with PASS or FAIL.\n\n"+
-			"Each run is its own child process (this binary, run again), so its memory and CPU time\n"+
-			"are its own. A measurement runs 3 times (median seconds, largest memory), the memory\n"+
-			"and scale ones once; --repeat N runs every one N times. Stores go to a temporary\n"+
-			"directory, removed at the end; the 10 M-event store takes up to about 800 MB of disk.\n"+
-			"The full bench takes a few minutes; MB is 10^6 bytes.\n\n"+
-			"The memory measurements compare peak memory for about 1 M and 10 M events, for the\n"+
-			"standard load's 100 machines, whose slow machines' queues grow all run long (the model's\n"+
-			"own state), and for 3 steady machines whose queues stay short, so any growth there is\n"+
-			"the program's. Beside the target on peak memory, '(anon <= 1.2 x 1M + 4 MB)' tells\n"+
-			"whether the growth is the program's own memory or the store's mapped pages.\n\n"+
-			"Measurements (--only also takes the groups memory, steady and all):\n"+strings.TrimRight(rowList.String(), "\n"))
+	return "For developers: measure how fast lamport itself is and how much memory it takes, end to\n" +
+		"end, and print one table with a line per measurement (the list is below).\n\n" +
+		"Most measurements use the standard load: 100 machines for an hour of virtual time with\n" +
+		"the default parameters (about 1.4 M events). Each line gives: events; seconds (the median\n" +
+		"of the runs); 'cpu s', the user+system CPU seconds of the whole measuring process, set-up\n" +
+		"included; events/s; the store's bytes per event; peak RSS, the most memory the process\n" +
+		"held; 'anon', the most memory it held beside the store's file pages the system maps in\n" +
+		"(sampled every 10 ms); and 'vs raw', how fast recording is as a fraction of plain bbolt\n" +
+		"writing the very same bytes (the two run in turns; the median of the pairs' ratios).\n" +
+		"Each target is printed beside the numbers with PASS or FAIL.\n\n" +
+		"Each run is its own child process (this binary, run again), so its memory and CPU time\n" +
+		"are its own. A measurement runs 3 times (median seconds, largest memory), the memory\n" +
+		"and scale ones once; --repeat N runs every one N times. Stores go to a temporary\n" +
+		"directory, removed at the end; the 10 M-event store takes up to about 800 MB of disk.\n" +
+		"The full bench takes a few minutes; MB is 10^6 bytes.\n\n" +
+		"The memory measurements compare peak memory for about 1 M and 10 M events, for the\n" +
+		"standard load's 100 machines, whose slow machines' queues grow all run long (the model's\n" +
+		"own state), and for 3 steady machines whose queues stay short, so any growth there is\n" +
+		"the program's. Beside the target on peak memory, '(anon <= 1.2 x 1M + 4 MB)' tells\n" +
+		"whether the growth is the program's own memory or the store's mapped pages.\n\n" +
+		"Measurements (--only also takes the groups memory, steady and all):\n" + strings.TrimRight(rowList.String(), "\n")
+}
+
+// flags registers o's flags on a new flag set whose --help prints to w.
+func (o *benchOptions) flags(w io.Writer) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("lamport-bench", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.SortFlags = false
+	fs.Usage = func() {
+		fmt.Fprintf(w, "Usage: lamport-bench [--quick] [--only a,b,...] [--repeat N] [--dir D] [--json]\n\n%s\n\nFlags:\n%s", benchHelp(), fs.FlagUsages())
+	}
 	fs.BoolVar(&o.quick, "quick", false, "small sizes (about a thousandth of the events), for tests and CI")
 	fs.StringSliceVar(&o.rows, "only", nil, "measurements to take, comma-separated, in table order (default: all); one that reads a store first makes it, untimed")
 	fs.StringSliceVar(&o.rows, "rows", nil, "the former name of --only")
@@ -84,29 +99,36 @@ func benchCommand(e *env, args []string) error {
 	fs.BoolVar(&o.asJSON, "json", false, "print the results as JSON")
 	fs.StringVar(&o.row, "row", "", "take one measurement in this process and print it as JSON (what each child process does)")
 	_ = fs.MarkHidden("row")
-	var lf logFlags
-	lf.registerVerbose(fs)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if err := lf.apply(e); err != nil {
-		return err
-	}
+	fs.CountVarP(&o.verbose, "verbose", "v", "log each run of each measurement (INFO)")
+	return fs
+}
+
+// validate checks the flags and the arguments left after them.
+func (o *benchOptions) validate(fs *pflag.FlagSet) error {
 	if fs.NArg() > 0 {
-		return usageErrorf("bench takes no arguments, got %q", fs.Args())
+		return fmt.Errorf("lamport-bench takes no arguments, got %q", fs.Args())
+	}
+	if o.row != "" && o.dir == "" {
+		return fmt.Errorf("--row needs --dir")
+	}
+	if fs.Changed("repeat") && o.repeat < 1 {
+		return fmt.Errorf("--repeat must be at least 1, got %d", o.repeat)
+	}
+	return nil
+}
+
+// run takes the measurements, or with --row the one measurement of a
+// child process.
+func (o *benchOptions) run(e *env) error {
+	if o.verbose > 0 {
+		e.level.Set(slog.LevelInfo)
 	}
 	sizes := benchFullSizes
 	if o.quick {
 		sizes = benchQuickSizes
 	}
 	if o.row != "" {
-		if o.dir == "" {
-			return usageErrorf("bench --row needs --dir")
-		}
 		return runBenchRow(e, o.row, benchChild{sizes: sizes, dir: o.dir, seed: o.seed})
-	}
-	if fs.Changed("repeat") && o.repeat < 1 {
-		return usageErrorf("--repeat must be at least 1, got %d", o.repeat)
 	}
 	plan, err := planBench(o.rows)
 	if err != nil {
@@ -114,30 +136,30 @@ func benchCommand(e *env, args []string) error {
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return fmt.Errorf("bench: find this binary to run the rows: %w", err)
+		return fmt.Errorf("find this binary to run the measurements: %w", err)
 	}
 	if strings.HasSuffix(exe, ".test") {
-		return fmt.Errorf("bench runs each row in a child process of the lamport binary; %s is a test binary", exe)
+		return fmt.Errorf("each measurement runs in a child process of the lamport-bench binary; %s is a test binary", exe)
 	}
 	base := o.dir
 	if base != "" {
 		if err := os.MkdirAll(base, 0o755); err != nil {
-			return fmt.Errorf("bench --dir: %w", err)
+			return fmt.Errorf("--dir: %w", err)
 		}
 	}
 	dir, err := os.MkdirTemp(base, "lamport-bench-")
 	if err != nil {
-		return fmt.Errorf("bench: make a directory for the stores: %w", err)
+		return fmt.Errorf("make a directory for the stores: %w", err)
 	}
 	defer os.RemoveAll(dir)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b := &benchRun{e: e, exe: exe, dir: dir, o: o}
+	b := &benchRun{e: e, exe: exe, dir: dir, o: *o}
 	res := benchReport{Seed: o.seed, Quick: o.quick, Go: runtime.Version(), OS: runtime.GOOS + "/" + runtime.GOARCH, CPUs: runtime.NumCPU()}
 	for i := 0; i < len(plan); i++ {
 		if ctx.Err() != nil {
-			return fmt.Errorf("bench interrupted")
+			return fmt.Errorf("interrupted")
 		}
 		step := plan[i]
 		if step.row.name == "record" && !step.prep && i+1 < len(plan) && plan[i+1].row.name == "raw-bbolt" {
@@ -159,7 +181,21 @@ func benchCommand(e *env, args []string) error {
 		b.dropStores(plan[i+1:])
 	}
 	res.check()
-	return writeResult(e.stdout, "bench table", o.asJSON, res, func(w io.Writer) error { return writeBenchTable(w, res) })
+	out := bufio.NewWriter(e.stdout)
+	if o.asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(res)
+	} else {
+		err = writeBenchTable(out, res)
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return fmt.Errorf("write the table: %w", err)
+	}
+	return nil
 }
 
 // benchStep is one row to run; prep marks a store maker run only because a
@@ -187,7 +223,7 @@ func planBench(names []string) ([]benchStep, error) {
 			}
 		default:
 			if _, ok := findBenchRow(n); !ok {
-				return nil, usageErrorf("--only: unknown measurement %q (measurements: %s; groups: memory, steady, all)", n, strings.Join(benchRowNames(), ", "))
+				return nil, fmt.Errorf("--only: unknown measurement %q (measurements: %s; groups: memory, steady, all)", n, strings.Join(benchRowNames(), ", "))
 			}
 			want[n] = true
 		}
@@ -214,7 +250,7 @@ func planBench(names []string) ([]benchStep, error) {
 		plan = append(plan, benchStep{row: r})
 	}
 	if len(plan) == 0 {
-		return nil, usageErrorf("--only: no measurements given")
+		return nil, fmt.Errorf("--only: no measurements given")
 	}
 	return plan, nil
 }
@@ -342,7 +378,7 @@ func (b *benchRun) runPair(ctx context.Context, rec, raw benchStep) (benchRowRes
 // child runs one row in a fresh process and returns its measure, peak RSS
 // and CPU seconds.
 func (b *benchRun) child(ctx context.Context, row string) (benchMeasure, int64, float64, error) {
-	args := []string{"bench", "--row", row, "--dir", b.dir, "--seed", strconv.FormatUint(b.o.seed, 10)}
+	args := []string{"--row", row, "--dir", b.dir, "--seed", strconv.FormatUint(b.o.seed, 10)}
 	if b.o.quick {
 		args = append(args, "--quick")
 	}

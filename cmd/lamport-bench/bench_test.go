@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,36 @@ import (
 	"lamport/internal/textfmt"
 )
 
+// Built once by TestMain: this command, to run as a real process, and
+// lamport, whose sim counts the events each measurement must see.
+var benchBin, lamportBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lamport-bench-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	benchBin, lamportBin = filepath.Join(dir, "lamport-bench"), filepath.Join(dir, "lamport")
+	for bin, pkg := range map[string]string{benchBin: ".", lamportBin: "../lamport"} {
+		if out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, out)
+			os.Exit(2)
+		}
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// bench runs the command in-process and returns exit code, stdout, stderr.
+func bench(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
 // simEvents is the event count 'lamport sim --no-record' reports for a
 // load and seed.
 func simEvents(t *testing.T, seed uint64, l benchLoad) uint64 {
@@ -23,9 +55,13 @@ func simEvents(t *testing.T, seed uint64, l benchLoad) uint64 {
 	if l.steady {
 		args = append(args, "--min-rate", strconv.Itoa(steadyRate), "--max-rate", strconv.Itoa(steadyRate))
 	}
-	code, out, errOut := lamport(t, args...)
-	if code != 0 {
-		t.Fatalf("sim: exit %d: %s", code, errOut)
+	cmd := exec.Command(lamportBin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	outBytes, err := cmd.Output()
+	out := string(outBytes)
+	if err != nil {
+		t.Fatalf("sim: %v: %s", err, stderr.String())
 	}
 	m := regexp.MustCompile(`machines  ([0-9 ]+) events`).FindStringSubmatch(out)
 	if m == nil {
@@ -64,12 +100,12 @@ func wantBenchEvents(t *testing.T, seed uint64) map[string]uint64 {
 	return want
 }
 
-// TestBenchQuick runs 'lamport bench --quick --json' as a real process, so
+// TestBenchQuick runs 'lamport-bench --quick --json' as a real process, so
 // every row runs in its own child, and holds each row to the simulator's
 // own count of events.
 func TestBenchQuick(t *testing.T) {
 	base := t.TempDir()
-	cmd := exec.Command(lamportBin, "bench", "--quick", "--json", "--dir", base)
+	cmd := exec.Command(benchBin, "--quick", "--json", "--dir", base)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -136,7 +172,7 @@ func TestBenchQuick(t *testing.T) {
 // TestBenchTableAndPreparedStore picks two rows: replay needs the record
 // row's store, which is made first but not shown.
 func TestBenchTableAndPreparedStore(t *testing.T) {
-	cmd := exec.Command(lamportBin, "bench", "--quick", "--only", "replay,sim", "--repeat", "2", "--dir", t.TempDir(), "-v") // -v: the per-run lines
+	cmd := exec.Command(benchBin, "--quick", "--only", "replay,sim", "--repeat", "2", "--dir", t.TempDir(), "-v") // -v: the per-run lines
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -168,7 +204,7 @@ func TestBenchRowsInProcess(t *testing.T) {
 	dir := t.TempDir()
 	measures := map[string]benchMeasure{}
 	for _, row := range []string{"record", "raw-bbolt", "replay", "report", "export"} {
-		code, out, errOut := lamport(t, "bench", "--quick", "--row", row, "--dir", dir)
+		code, out, errOut := bench(t, "--quick", "--row", row, "--dir", dir)
 		if code != 0 {
 			t.Fatalf("bench --row %s: exit %d: %s", row, code, errOut)
 		}
@@ -199,18 +235,29 @@ func TestBenchRowsInProcess(t *testing.T) {
 }
 
 func TestBenchUsageErrors(t *testing.T) {
-	assertUsageFailure(t, `unknown measurement "nope"`, "bench", "--only", "sim,nope")
-	assertUsageFailure(t, `unknown measurement "nope"`, "bench", "--rows", "sim,nope") // the former name
-	assertUsageFailure(t, "--repeat must be at least 1", "bench", "--repeat", "0")
-	assertUsageFailure(t, "bench takes no arguments", "bench", "extra")
-	assertUsageFailure(t, "needs --dir", "bench", "--row", "sim")
-	assertUsageFailure(t, `unknown measurement "nope"`, "bench", "--row", "nope", "--dir", t.TempDir())
+	for _, c := range []struct {
+		want string
+		args []string
+	}{
+		{`unknown measurement "nope"`, []string{"--only", "sim,nope"}},
+		{`unknown measurement "nope"`, []string{"--rows", "sim,nope"}}, // the former name
+		{"--repeat must be at least 1", []string{"--repeat", "0"}},
+		{"lamport-bench takes no arguments", []string{"extra"}},
+		{"needs --dir", []string{"--row", "sim"}},
+		{`unknown measurement "nope"`, []string{"--row", "nope", "--dir", t.TempDir()}},
+		{"unknown flag: --nope", []string{"--nope"}},
+	} {
+		code, _, errOut := bench(t, c.args...)
+		if code != 2 || !strings.HasPrefix(errOut, "lamport-bench: ") || !strings.Contains(errOut, c.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and one line naming %q", c.args, code, errOut, c.want)
+		}
+	}
 }
 
 // The bench must not run its rows in a test binary: the children would be
 // the tests again.
 func TestBenchRefusesTestBinary(t *testing.T) {
-	code, _, errOut := lamport(t, "bench", "--quick", "--only", "sim")
+	code, _, errOut := bench(t, "--quick", "--only", "sim")
 	if code != 2 || !strings.Contains(errOut, "test binary") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
@@ -227,26 +274,46 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-// TestBenchSpeaksPlainly: bench's help and verdicts use the user's words
-// (measurements, FAIL), not the code's, and its summary says it is a
-// developer's command.
-func TestBenchSpeaksPlainly(t *testing.T) {
-	_, help, _ := lamport(t, "bench", "--help")
-	words, _ := internalWords(t)
-	if m := words.FindString(help); m != "" {
-		t.Errorf("bench --help says %q", m)
+var updateHelp = flag.Bool("update", false, "rewrite testdata/help.txt")
+
+// TestBenchHelp: --help is its golden file, testdata/help.txt (-update
+// rewrites it), and uses the user's words (measurements, FAIL), not the
+// code's.
+func TestBenchHelp(t *testing.T) {
+	code, help, errOut := bench(t, "--help")
+	if code != 0 {
+		t.Fatalf("--help: exit %d: %s", code, errOut)
 	}
-	// Beyond the team's words, the code's: bench measures, it has no rows.
+	golden := filepath.Join("testdata", "help.txt")
+	if *updateHelp {
+		if err := os.WriteFile(golden, []byte(help), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want, err := os.ReadFile(golden); err != nil || string(want) != help {
+		t.Errorf("--help differs from %s (%v; -update rewrites it); got:\n%s", golden, err, help)
+	}
+	data, err := os.ReadFile(filepath.Join("..", "lamport", "testdata", "internal_words.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pattern string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			pattern = l
+			break
+		}
+	}
+	if m := regexp.MustCompile(pattern).FindString(help); m != "" {
+		t.Errorf("--help says %q", m)
+	}
+	// Beyond the team's words, the code's: the command measures, it has no rows.
 	for _, word := range []string{"issue", " row", "rows", "params"} {
 		if strings.Contains(strings.ToLower(help), word) {
-			t.Errorf("bench --help says %q", word)
+			t.Errorf("--help says %q", word)
 		}
 	}
 	if passText(false) != "FAIL" || passText(true) != "PASS" {
 		t.Errorf("verdicts %q and %q, want FAIL and PASS", passText(false), passText(true))
-	}
-	_, top, _ := lamport(t, "--help")
-	if !regexp.MustCompile(`(?m)^  bench +for developers: `).MatchString(top) {
-		t.Errorf("lamport --help does not mark bench as a developer command:\n%s", top)
 	}
 }

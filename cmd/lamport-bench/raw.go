@@ -18,47 +18,6 @@ import (
 // as replay's BenchmarkRecordSim100Machines1Hour does.
 const rawBatch = 128
 
-// storedValues reads every value of a store's run data, in bbolt's order,
-// and their total size: every bucket but the store's own "meta" and "runs",
-// walked to the leaves. Reading them is not timed.
-func storedValues(path string) ([][]byte, int64, error) {
-	db, err := bolt.Open(path, 0o644, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if err != nil {
-		return nil, 0, fmt.Errorf("open %s for the raw baseline: %w", path, err)
-	}
-	defer db.Close()
-	var (
-		values [][]byte
-		size   int64
-	)
-	var walk func(*bolt.Bucket) error
-	walk = func(bk *bolt.Bucket) error {
-		return bk.ForEach(func(k, v []byte) error {
-			if v == nil {
-				return walk(bk.Bucket(k))
-			}
-			values = append(values, bytes.Clone(v))
-			size += int64(len(v))
-			return nil
-		})
-	}
-	err = db.View(func(tx *bolt.Tx) error {
-		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
-			if string(name) == "meta" || string(name) == "runs" {
-				return nil
-			}
-			return walk(bk)
-		})
-	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("read the values of %s: %w", path, err)
-	}
-	if len(values) == 0 {
-		return nil, 0, fmt.Errorf("%s holds no run data", path)
-	}
-	return values, size, nil
-}
-
 // rawAppend writes values to a fresh bbolt file (bbolt's default options,
 // as the store uses: a sync per commit) under 8-byte big-endian sequential
 // keys in one bucket filled to 100% (the best bbolt does for an append),
