@@ -73,8 +73,7 @@ type edit struct {
 	what    string
 	// at is the earliest time the edit touches: no divergence can come
 	// before it.
-	at  time.Duration
-	set func(*core.Entry) (string, error)
+	at time.Duration
 }
 
 func replayScenario(t *testing.T, st *record.Store, runID string, w *scenario.World, d *datadriven.Directive) (string, error) {

@@ -36,7 +36,7 @@ func TestEarlyKillOfAProcsMachineReplays(t *testing.T) {
 			time.Sleep(time.Millisecond)
 		}
 		if pid == 0 {
-			syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+			c.stopGroup()
 			t.Fatalf("no machine 2 process appeared:\n%s", c.output())
 		}
 		time.Sleep(delay)

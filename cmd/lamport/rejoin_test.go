@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +27,7 @@ func TestKilledMachineRejoinsItsRun(t *testing.T) {
 	}
 	m1, m2, m3 := machine(1), machine(2), machine(3)
 	for _, c := range []*child{m1, m2, m3} {
-		defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		defer c.stopGroup()
 	}
 	// Machine 2 is ticking once its log has a few lines.
 	waitForLogLines(t, filepath.Join(logs, "rejoin", "log_2.txt"), 5, m2)
@@ -40,7 +39,7 @@ func TestKilledMachineRejoinsItsRun(t *testing.T) {
 	beforeKill := mustRead(t, log2)
 	time.Sleep(time.Second)
 	again := machine(2)
-	defer syscall.Kill(-again.cmd.Process.Pid, syscall.SIGKILL)
+	defer again.stopGroup()
 	for name, c := range map[string]*child{"machine 1": m1, "machine 3": m3, "machine 2 restarted": again} {
 		<-c.scanned
 		if err := c.cmd.Wait(); err != nil {
@@ -108,7 +107,7 @@ func TestLateRejoinIsRefused(t *testing.T) {
 	}
 	m1, m2, m3 := startChild(t, args(1)...), startChild(t, args(2)...), startChild(t, args(3)...)
 	for _, c := range []*child{m1, m2, m3} {
-		defer syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
+		defer c.stopGroup()
 	}
 	waitForLogLines(t, filepath.Join(logs, "late", "log_2.txt"), 15, m2)
 	// Past the first commits (every 200 ms), so its store holds a log.

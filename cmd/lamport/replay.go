@@ -49,7 +49,7 @@ func (o *replayOptions) validate(e *env, fs *pflag.FlagSet) error {
 	return nil
 }
 
-func (o *replayOptions) run(e *env, fs *pflag.FlagSet) error {
+func (o *replayOptions) run(e *env, fs *pflag.FlagSet) (err error) {
 	st, meta, filter, err := o.v.open(fs)
 	if err != nil {
 		return err
@@ -64,7 +64,12 @@ func (o *replayOptions) run(e *env, fs *pflag.FlagSet) error {
 		opt.Params = &p
 	}
 	out := bufio.NewWriter(e.stdout)
-	defer out.Flush()
+	defer func() {
+		// A failed write sticks in out; Flush reports it once, here.
+		if ferr := out.Flush(); ferr != nil && err == nil {
+			err = fmt.Errorf("write output: %w", ferr)
+		}
+	}()
 	if o.trace {
 		var line []byte
 		opt.Trace = func(s replay.TraceStep) {
@@ -72,7 +77,7 @@ func (o *replayOptions) run(e *env, fs *pflag.FlagSet) error {
 				return
 			}
 			line = appendTraceLine(line[:0], s)
-			out.Write(line)
+			_, _ = out.Write(line) // the error sticks in out; the deferred Flush reports it
 		}
 	}
 	e.log.Info("replaying", "run", meta.ID, "seed", meta.Seed, "mode", meta.Mode, "status", meta.Status)

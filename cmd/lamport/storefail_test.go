@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -122,7 +123,7 @@ func TestFullStoreStopsTheRunAndLeavesItInterrupted(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := filepath.Join(dir, tc.name+".db")
-			args := append(tc.args, "--store", store, "--duration", duration.String())
+			args := append(slices.Clone(tc.args), "--store", store, "--duration", duration.String())
 			if tc.name == "sim" {
 				// Virtual time: long enough to fill the store many times.
 				args[len(args)-1] = "1000h"

@@ -409,6 +409,8 @@ func EventText(ev core.Event, self core.MachineID) string {
 			msgs = append(msgs, m.ID())
 		}
 		fmt.Fprintf(&b, " to=%s msgs=%s", idList(ev.To), strings.Join(msgs, ","))
+	case core.KindInternal:
+		// No message taken or sent: nothing more to say.
 	}
 	return b.String()
 }

@@ -146,19 +146,14 @@ func ShadowReplay(ids []core.MachineID, p core.Params, logs map[core.MachineID][
 			var t Tally
 			log := logs[id]
 			for i, e := range log {
-				if e.Arrival || e.Fault.Kind == core.FaultLost || e.Fault.Kind == core.FaultDup {
-					clock, ok := sent[key{e.Msg.From, e.Msg.Seq}]
-					if !ok { // never sent: the machine stops here
-						for _, rest := range log[i:] {
-							if rest.IsTick() {
-								t.Events++
-								t.Diverged++
-							}
-						}
-						break
+				if e.IsTick() {
+					want := s.tick()
+					t.Events++
+					if !sameEvent(want, e.Event) {
+						t.Diverged++
 					}
-					if e.Arrival {
-						s.queue = append(s.queue, core.Message{From: e.Msg.From, Seq: e.Msg.Seq, Clock: clock})
+					for j := range want.To {
+						next[key{id, want.FirstSeq + uint64(j)}] = want.Clock
 					}
 					continue
 				}
@@ -173,14 +168,21 @@ func ShadowReplay(ids []core.MachineID, p core.Params, logs map[core.MachineID][
 						s.clock = 0
 					}
 					continue
+				case core.FaultLost, core.FaultDup:
+					// A message's fate: it must have been sent, as an arrival must.
 				}
-				want := s.tick()
-				t.Events++
-				if !sameEvent(want, e.Event) {
-					t.Diverged++
+				clock, ok := sent[key{e.Msg.From, e.Msg.Seq}]
+				if !ok { // never sent: the machine stops here
+					for _, rest := range log[i:] {
+						if rest.IsTick() {
+							t.Events++
+							t.Diverged++
+						}
+					}
+					break
 				}
-				for j := range want.To {
-					next[key{id, want.FirstSeq + uint64(j)}] = want.Clock
+				if e.Arrival {
+					s.queue = append(s.queue, core.Message{From: e.Msg.From, Seq: e.Msg.Seq, Clock: clock})
 				}
 			}
 			tally[id] = t
