@@ -527,17 +527,16 @@ func appendDeltaFault(b []byte, s *deltaState, e *core.Entry) []byte {
 	case core.FaultCrash:
 		return appendZ(b, int64(f.QueueLost))
 	case core.FaultRestart:
-	default:
-		// deltaFormOf writes only known fault kinds as faults.
-		panic(fmt.Sprintf("record: delta fault of unknown kind %v", f.Kind))
+		b = binary.AppendUvarint(b, f.Missed)
+		reset := uint64(0)
+		if f.ResetClock {
+			reset = 1
+		}
+		b = binary.AppendUvarint(b, reset)
+		return binary.AppendUvarint(b, f.SeqSkip)
 	}
-	b = binary.AppendUvarint(b, f.Missed)
-	reset := uint64(0)
-	if f.ResetClock {
-		reset = 1
-	}
-	b = binary.AppendUvarint(b, reset)
-	return binary.AppendUvarint(b, f.SeqSkip)
+	// deltaFormOf writes only known fault kinds as faults.
+	panic(fmt.Sprintf("record: delta fault of unknown kind %v", f.Kind))
 }
 
 // Delta chunk header flags.

@@ -332,6 +332,9 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 		m.noteFirst(&Divergence{Machine: m.id, Index: m.events + 1, At: e.At, Wall: m.start.Add(e.At),
 			Reason: reason, Message: msg, Recent: m.recent.all()})
 	}
+	if !f.Kind.Valid() {
+		return false, fmt.Errorf("machine %d: entry at %v is a fault of unknown kind %v", m.id, e.At, f.Kind)
+	}
 	switch f.Kind {
 	case core.FaultLost:
 		sent, ok := out.take(e.Msg)
@@ -372,8 +375,6 @@ func (m *machineReplay) fault(out *produced, h *TraceHasher) (bool, error) {
 		if f.ResetClock {
 			m.lastClock = 0
 		}
-	default:
-		return false, fmt.Errorf("machine %d: entry at %v is a fault of unknown kind %v", m.id, e.At, f.Kind)
 	}
 	h.Add(m.id, &e)
 	return true, m.advance()

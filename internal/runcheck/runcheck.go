@@ -87,6 +87,9 @@ func verifyMachine(r *record.Reader, id core.MachineID, sent map[core.Message]se
 			v.Arrivals[id]++
 			continue
 		}
+		if k := e.Fault.Kind; k != 0 && !k.Valid() {
+			return fmt.Errorf("entry at %v is a fault of unknown kind %v", e.At, k)
+		}
 		switch e.Fault.Kind {
 		case core.FaultCrash:
 			if e.Fault.QueueLost != len(queue) {
@@ -99,14 +102,16 @@ func verifyMachine(r *record.Reader, id core.MachineID, sent map[core.Message]se
 				clock = 0
 			}
 			continue
-		case 0:
-		default:
+		case core.FaultLost, core.FaultDup:
 			continue // a lost or duplicated message settles nothing here
 		}
 		ev := e.Event
 		index++
 		if ev.Index != index {
 			return fmt.Errorf("event %d recorded with index %d", index, ev.Index)
+		}
+		if !ev.Kind.Valid() {
+			return fmt.Errorf("event %d has unknown kind %v", index, ev.Kind)
 		}
 		switch ev.Kind {
 		case core.KindRecv:
@@ -127,8 +132,6 @@ func verifyMachine(r *record.Reader, id core.MachineID, sent map[core.Message]se
 			if ev.Clock != clock+1 {
 				return fmt.Errorf("event %d %v: clock %d after %d, want +1", index, ev.Kind, ev.Clock, clock)
 			}
-		default:
-			return fmt.Errorf("event %d has unknown kind %v", index, ev.Kind)
 		}
 		if ev.Queue != len(queue) {
 			return fmt.Errorf("event %d records queue %d, arrivals and receives leave %d", index, ev.Queue, len(queue))
