@@ -15,11 +15,7 @@ import (
 // an expected output cannot be rewritten into one that breaks them.
 // go test ./core -run TestScenarios -rewrite regenerates the outputs.
 func TestScenarios(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.txt"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no scenarios (%v)", err)
-	}
-	for _, path := range files {
+	for _, path := range datadriven.Files(t, filepath.Join("testdata", "scenarios")) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			var w scenario.World
 			datadriven.Run(t, path, func(t *testing.T, d *datadriven.Directive) (string, error) {

@@ -25,14 +25,9 @@ var kindNames = [...]string{KindRecv: "recv", KindSend: "send", KindInternal: "i
 func Kinds() []Kind { return kindsOf[Kind](len(kindNames)) }
 
 // Valid reports whether k is a kind this version knows.
-func (k Kind) Valid() bool { return k > 0 && int(k) < len(kindNames) }
+func (k Kind) Valid() bool { return named(kindNames[:], k) }
 
-func (k Kind) String() string {
-	if k.Valid() {
-		return kindNames[k]
-	}
-	return fmt.Sprintf("kind(%d)", uint8(k))
-}
+func (k Kind) String() string { return nameOf(kindNames[:], k, "kind") }
 
 // FaultKind says what a fault entry records.
 type FaultKind uint8
@@ -65,14 +60,9 @@ var faultKindNames = [...]string{FaultLost: "lost", FaultDup: "dup", FaultCrash:
 func FaultKinds() []FaultKind { return kindsOf[FaultKind](len(faultKindNames)) }
 
 // Valid reports whether k is a fault kind this version knows.
-func (k FaultKind) Valid() bool { return k > 0 && int(k) < len(faultKindNames) }
+func (k FaultKind) Valid() bool { return named(faultKindNames[:], k) }
 
-func (k FaultKind) String() string {
-	if k.Valid() {
-		return faultKindNames[k]
-	}
-	return fmt.Sprintf("fault(%d)", uint8(k))
-}
+func (k FaultKind) String() string { return nameOf(faultKindNames[:], k, "fault") }
 
 // LostReason is why a message was lost.
 type LostReason uint8
@@ -89,14 +79,9 @@ const (
 var lostReasonNames = [...]string{LostDrop: "drop", LostPartition: "partition", LostDown: "down"}
 
 // Valid reports whether r is a reason this version knows.
-func (r LostReason) Valid() bool { return r > 0 && int(r) < len(lostReasonNames) }
+func (r LostReason) Valid() bool { return named(lostReasonNames[:], r) }
 
-func (r LostReason) String() string {
-	if r.Valid() {
-		return lostReasonNames[r]
-	}
-	return fmt.Sprintf("reason(%d)", uint8(r))
-}
+func (r LostReason) String() string { return nameOf(lostReasonNames[:], r, "reason") }
 
 // kindsOf lists 1..n-1 as T: the kinds of a name table whose index 0 is
 // unused.
@@ -106,4 +91,16 @@ func kindsOf[T ~uint8](n int) []T {
 		out = append(out, T(k))
 	}
 	return out
+}
+
+// named reports whether k has a name in names, whose index 0 is unused.
+func named[T ~uint8](names []string, k T) bool { return k > 0 && int(k) < len(names) }
+
+// nameOf is k's name in names, or what(number) for a kind this version
+// does not know, so an unknown kind read from a store still prints.
+func nameOf[T ~uint8](names []string, k T, what string) string {
+	if named(names, k) {
+		return names[k]
+	}
+	return fmt.Sprintf("%s(%d)", what, uint8(k))
 }

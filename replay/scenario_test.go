@@ -39,11 +39,7 @@ import (
 // go test ./replay -run TestReplayScenarios -rewrite regenerates the
 // outputs.
 func TestReplayScenarios(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "scenarios", "*.txt"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no scenarios (%v)", err)
-	}
-	for _, path := range files {
+	for _, path := range datadriven.Files(t, filepath.Join("testdata", "scenarios")) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			var w scenario.World
 			var st *record.Store

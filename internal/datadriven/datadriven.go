@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -105,6 +106,17 @@ func (d *Directive) Uints(key string) ([]uint64, error) {
 		out = append(out, n)
 	}
 	return out, nil
+}
+
+// Files lists the scripts (*.txt) in dir, failing the test when there
+// are none, so a misplaced directory cannot pass as an empty one.
+func Files(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scripts in %s (%v)", dir, err)
+	}
+	return files
 }
 
 // Run runs the script at path, calling handle for each directive. A

@@ -193,8 +193,7 @@ func checkEvent(id core.MachineID, prev uint64, ev, want core.Event) error {
 			return fmt.Errorf("machine %d %s: clock %d, want %d+1", id, ev.Kind, ev.Clock, prev)
 		}
 	}
-	if ev.Index != want.Index || ev.Tick != want.Tick || ev.Kind != want.Kind || ev.Die != want.Die || ev.Clock != want.Clock ||
-		ev.Queue != want.Queue || !slices.Equal(ev.To, want.To) || ev.FirstSeq != want.FirstSeq || ev.Msg != want.Msg {
+	if !sameEvent(ev, want) {
 		return fmt.Errorf("machine %d: core made %+v, the model's rules give %+v", id, ev, want)
 	}
 	return nil
