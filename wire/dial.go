@@ -44,28 +44,52 @@ func Dial(ctx context.Context, addr string, hello Hello, b Backoff) (*Link, erro
 // error wrapping ErrAuth, or a *RefusedError when the server noticed
 // first. The Link keeps the secret for its redials.
 func DialSecret(ctx context.Context, addr string, hello Hello, b Backoff, secret []byte) (*Link, error) {
+	return DialWith(ctx, addr, hello, DialOptions{Backoff: b, Secret: secret})
+}
+
+// DialOptions are the settings of DialWith.
+type DialOptions struct {
+	Backoff Backoff
+	// Secret is the run's shared secret; empty for none (see DialSecret).
+	Secret []byte
+	// Now is the clock the hello's clock probes are timed on; nil means
+	// time.Now. The live driver gives its machines' clock.
+	Now func() time.Time
+}
+
+// DialWith is Dial with options. When the hello asks for clock probes or
+// the run's start, they follow the OK reply, and Link.Sync holds what they
+// measured; ctx bounds the wait for the start too. A redial of the link
+// asks for neither.
+func DialWith(ctx context.Context, addr string, hello Hello, o DialOptions) (*Link, error) {
 	if err := hello.Validate(); err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	secret = append([]byte(nil), secret...)
-	nc, mac, err := connect(ctx, addr, hello, b, secret)
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	secret := append([]byte(nil), o.Secret...)
+	nc, mac, cs, err := connect(ctx, addr, hello, o.Backoff, secret, o.Now)
 	if err != nil {
 		return nil, err
 	}
-	return newLink(nc, mac, addr, hello, b, secret), nil
+	hello.Probes, hello.AwaitStart = 0, false
+	l := newLink(nc, mac, addr, hello, o.Backoff, secret)
+	l.sync = cs
+	return l, nil
 }
 
 // connect makes handshake attempts until one succeeds, one fails for good,
 // or ctx is done.
-func connect(ctx context.Context, addr string, hello Hello, b Backoff, secret []byte) (net.Conn, *frameMAC, error) {
+func connect(ctx context.Context, addr string, hello Hello, b Backoff, secret []byte, now func() time.Time) (net.Conn, *frameMAC, ClockSync, error) {
 	var last error
 	for attempt := 0; ; attempt++ {
-		nc, mac, err := handshake(ctx, addr, hello, secret)
+		nc, mac, cs, err := handshake(ctx, addr, hello, secret, now)
 		if err == nil {
-			return nc, mac, nil
+			return nc, mac, cs, nil
 		}
 		if final(err) {
-			return nil, nil, err
+			return nil, nil, ClockSync{}, err
 		}
 		if ctx.Err() == nil {
 			last = err
@@ -77,9 +101,9 @@ func connect(ctx context.Context, addr string, hello Hello, b Backoff, secret []
 		case <-ctx.Done():
 			t.Stop()
 			if last == nil {
-				return nil, nil, fmt.Errorf("dial %s: %w", addr, ctx.Err())
+				return nil, nil, ClockSync{}, fmt.Errorf("dial %s: %w", addr, ctx.Err())
 			}
-			return nil, nil, fmt.Errorf("dial %s: gave up after %d attempts: %w (last failure: %w)", addr, attempt+1, ctx.Err(), last)
+			return nil, nil, ClockSync{}, fmt.Errorf("dial %s: gave up after %d attempts: %w (last failure: %w)", addr, attempt+1, ctx.Err(), last)
 		case <-t.C:
 		}
 	}
@@ -98,54 +122,62 @@ func final(err error) bool {
 var pastDeadline = time.Unix(1, 0)
 
 // handshake makes one attempt: connect, then the four frames of the
-// handshake (see auth.go).
-func handshake(ctx context.Context, addr string, hello Hello, secret []byte) (net.Conn, *frameMAC, error) {
+// handshake (see auth.go), then the clock probes and the start the hello
+// asks for (see clocksync.go).
+func handshake(ctx context.Context, addr string, hello Hello, secret []byte, now func() time.Time) (net.Conn, *frameMAC, ClockSync, error) {
 	d := net.Dialer{Timeout: HandshakeTimeout}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, ClockSync{}, err
 	}
 	// The deadline is set before ctx is watched, so a cancellation always
 	// has the last word.
 	_ = nc.SetDeadline(time.Now().Add(HandshakeTimeout))
 	stop := context.AfterFunc(ctx, func() { _ = nc.SetDeadline(pastDeadline) })
-	mac, err := exchange(nc, addr, hello, secret)
+	var cs ClockSync
+	mac, smac, fr, err := exchange(nc, addr, hello, secret)
+	if err == nil && (hello.Probes > 0 || hello.AwaitStart) {
+		if cs, err = syncClock(nc, fr, mac, smac, hello, now); err != nil {
+			err = fmt.Errorf("peer at %s: %w", addr, err)
+		}
+	}
 	if !stop() && err == nil {
 		err = fmt.Errorf("handshake with %s: %w", addr, ctx.Err())
 	}
 	if err != nil {
 		_ = nc.Close()
-		return nil, nil, err
+		return nil, nil, ClockSync{}, err
 	}
 	_ = nc.SetDeadline(time.Time{})
-	return nc, mac, nil
+	return nc, mac, cs, nil
 }
 
 // exchange runs the dialer's side of the handshake; with a secret it
-// returns what tags the frames that follow.
-func exchange(nc net.Conn, addr string, hello Hello, secret []byte) (*frameMAC, error) {
+// returns what tags the frames that follow and what checks the server's,
+// and the reader of the server's frames.
+func exchange(nc net.Conn, addr string, hello Hello, secret []byte) (*frameMAC, *frameMAC, *FrameReader, error) {
 	// A fresh nonce per attempt: a server's proof recorded from one
 	// handshake must not pass in another.
 	hello.Nonce = newNonce()
 	hp := AppendHello(nil, hello)
 	if err := WriteFrame(nc, hp); err != nil {
-		return nil, fmt.Errorf("send hello to %s: %w", addr, err)
+		return nil, nil, nil, fmt.Errorf("send hello to %s: %w", addr, err)
 	}
 	fr := NewFrameReader(nc, maxHandshakeFrame)
 	payload, err := nextReply(fr)
 	if err != nil {
-		return nil, fmt.Errorf("challenge from %s: %w", addr, err)
+		return nil, nil, nil, fmt.Errorf("challenge from %s: %w", addr, err)
 	}
 	// A server that refuses the hello itself answers with a reply instead
 	// of a challenge.
 	if r, rerr := DecodeHelloReply(payload); rerr == nil {
 		if r.OK {
-			return nil, fmt.Errorf("challenge from %s: %w", addr, malformed("an OK reply before the proof"))
+			return nil, nil, nil, fmt.Errorf("challenge from %s: %w", addr, malformed("an OK reply before the proof"))
 		}
-		return nil, &RefusedError{Addr: addr, Reason: r.Reason}
+		return nil, nil, nil, &RefusedError{Addr: addr, Reason: r.Reason}
 	}
 	if _, err := DecodeChallenge(payload); err != nil {
-		return nil, fmt.Errorf("challenge from %s: %w", addr, err)
+		return nil, nil, nil, fmt.Errorf("challenge from %s: %w", addr, err)
 	}
 	// The reader reuses its buffer, so keep the challenge for the proofs.
 	cp := append([]byte(nil), payload...)
@@ -154,26 +186,26 @@ func exchange(nc net.Conn, addr string, hello Hello, secret []byte) (*frameMAC, 
 		proof = DialerProof(secret, hp, cp)
 	}
 	if err := WriteFrame(nc, AppendProof(nil, Proof{MAC: proof})); err != nil {
-		return nil, fmt.Errorf("send proof to %s: %w", addr, err)
+		return nil, nil, nil, fmt.Errorf("send proof to %s: %w", addr, err)
 	}
 	payload, err = nextReply(fr)
 	if err != nil {
-		return nil, fmt.Errorf("hello reply from %s: %w", addr, err)
+		return nil, nil, nil, fmt.Errorf("hello reply from %s: %w", addr, err)
 	}
 	reply, err := DecodeHelloReply(payload)
 	if err != nil {
-		return nil, fmt.Errorf("hello reply from %s: %w", addr, err)
+		return nil, nil, nil, fmt.Errorf("hello reply from %s: %w", addr, err)
 	}
 	if !reply.OK {
-		return nil, &RefusedError{Addr: addr, Reason: reply.Reason}
+		return nil, nil, nil, &RefusedError{Addr: addr, Reason: reply.Reason}
 	}
 	if len(secret) > 0 && !hmac.Equal(reply.Proof, ServerProof(secret, hp, cp, proof)) {
 		if len(reply.Proof) == 0 {
-			return nil, fmt.Errorf("peer at %s: %w: it has no secret, this machine has one", addr, ErrAuth)
+			return nil, nil, nil, fmt.Errorf("peer at %s: %w: it has no secret, this machine has one", addr, ErrAuth)
 		}
-		return nil, fmt.Errorf("peer at %s: %w: its proof does not match this machine's secret", addr, ErrAuth)
+		return nil, nil, nil, fmt.Errorf("peer at %s: %w: its proof does not match this machine's secret", addr, ErrAuth)
 	}
-	return newFrameMAC(secret, hp, cp, proof), nil
+	return newFrameMAC(secret, hp, cp, proof), newServerFrameMAC(secret, hp, cp, proof), fr, nil
 }
 
 // nextReply reads the server's next handshake frame.

@@ -41,7 +41,13 @@ func newFrameMAC(secret, hello, challenge, dialerProof []byte) *frameMAC {
 	if len(secret) == 0 {
 		return nil
 	}
-	return &frameMAC{h: hmac.New(sha256.New, proofOf(secret, frameKeyLabel, hello, challenge, dialerProof))}
+	return newFrameMACLabel(secret, frameKeyLabel, hello, challenge, dialerProof)
+}
+
+// newFrameMACLabel derives a frame key under label, which names the
+// direction of the frames it tags.
+func newFrameMACLabel(secret []byte, label string, hello, challenge, dialerProof []byte) *frameMAC {
+	return &frameMAC{h: hmac.New(sha256.New, proofOf(secret, label, hello, challenge, dialerProof))}
 }
 
 // next returns the tag of payload as the connection's next frame.

@@ -17,8 +17,10 @@ import (
 // Version 3 added Shared to the hello: a shared connection carries the
 // messages of many machine pairs, each frame tagged with its target.
 // Version 4 added, on a connection with a secret, a MAC to every frame
-// after the handshake (see framemac.go).
-const ProtocolVersion = 4
+// after the handshake (see framemac.go). Version 5 added Probes and
+// AwaitStart to the hello: the clock probes and the run's start that
+// follow an OK reply (see clocksync.go).
+const ProtocolVersion = 5
 
 // Bounds on the handshake's strings, so that a hostile hello or reply can
 // make its reader allocate at most a few kilobytes.
@@ -47,6 +49,13 @@ type Hello struct {
 	// (AppendTaggedMessage). A plain connection (false) carries only From's
 	// messages to To, untagged (AppendMessage).
 	Shared bool
+	// Probes is how many clock probes the dialer sends after an OK reply,
+	// each answered with the server's clock (0..MaxProbes), so the dialer
+	// can estimate the offset between the two machines' clocks.
+	Probes uint8
+	// AwaitStart asks the server, after the probes, for the instant the
+	// run starts; the dialer waits for it.
+	AwaitStart bool
 }
 
 // Validate reports whether h can be encoded as a hello that DecodeHello
@@ -62,12 +71,15 @@ func (h Hello) Validate() error {
 		return fmt.Errorf("hello: run id of %d bytes, limit %d", len(h.RunID), MaxRunIDLen)
 	case len(h.Fingerprint) > MaxFingerprintLen:
 		return fmt.Errorf("hello: fingerprint of %d bytes, limit %d", len(h.Fingerprint), MaxFingerprintLen)
+	case h.Probes > MaxProbes:
+		return fmt.Errorf("hello: %d clock probes, limit %d", h.Probes, MaxProbes)
 	}
 	return nil
 }
 
 // AppendHello appends h's payload, the msgpack array
-// [version, runID, from, to, fingerprint, nonce, shared], to dst. It
+// [version, runID, from, to, fingerprint, nonce, shared, probes,
+// await_start], to dst. It
 // encodes h as it is; call Validate first if h may break the limits.
 func AppendHello(dst []byte, h Hello) []byte {
 	dst = msgp.AppendArrayHeader(dst, helloFields)
@@ -77,15 +89,18 @@ func AppendHello(dst []byte, h Hello) []byte {
 	dst = msgp.AppendUint(dst, uint64(h.To))
 	dst = msgp.AppendStr(dst, h.Fingerprint)
 	dst = msgp.AppendBin(dst, h.Nonce[:])
-	return msgp.AppendBool(dst, h.Shared)
+	dst = msgp.AppendBool(dst, h.Shared)
+	dst = msgp.AppendUint(dst, uint64(h.Probes))
+	return msgp.AppendBool(dst, h.AwaitStart)
 }
 
 // helloFields is the length of a hello's array in this version.
-const helloFields = 7
+const helloFields = 9
 
-// DecodeHello parses a hello payload: exactly seven elements, a version
+// DecodeHello parses a hello payload: exactly nine elements, a version
 // that fits uint16, machine ids in 1..2^32-1, strings within their limits,
-// a binary nonce of exactly NonceSize bytes, a boolean, and no trailing
+// a binary nonce of exactly NonceSize bytes, a boolean, a probe count up
+// to MaxProbes, a boolean, and no trailing
 // bytes. It does not judge the values; that is the server's check. Errors
 // wrap ErrMalformed.
 func DecodeHello(payload []byte) (Hello, error) {
@@ -119,6 +134,14 @@ func DecodeHello(payload []byte) (Hello, error) {
 	}
 	if h.Shared, err = d.Bool(); err != nil {
 		return Hello{}, fmt.Errorf("hello shared: %w", malformedValue(err))
+	}
+	probes, err := d.UintMax(MaxProbes)
+	if err != nil {
+		return Hello{}, fmt.Errorf("hello probes: %w", malformedValue(err))
+	}
+	h.Probes = uint8(probes)
+	if h.AwaitStart, err = d.Bool(); err != nil {
+		return Hello{}, fmt.Errorf("hello await start: %w", malformedValue(err))
 	}
 	if err := noTrailing(&d); err != nil {
 		return Hello{}, fmt.Errorf("hello: %w", err)

@@ -22,6 +22,7 @@ func TestHelloRoundTrip(t *testing.T) {
 		"longest strings": {Version: 1, RunID: strings.Repeat("a", wire.MaxRunIDLen), From: 1, To: 2, Fingerprint: strings.Repeat("b", wire.MaxFingerprintLen)},
 		"unicode":         {Version: 1, RunID: "ρun-✓", From: 7, To: 8, Fingerprint: "指纹"},
 		"shared":          {Version: 3, RunID: "r", From: 1, To: 1, Fingerprint: "f", Shared: true},
+		"clock sync":      {Version: 5, RunID: "r", From: 1, To: 2, Fingerprint: "f", Probes: wire.MaxProbes, AwaitStart: true},
 	}
 	for name, h := range cases {
 		if err := h.Validate(); err != nil {
@@ -41,14 +42,21 @@ func TestHelloRoundTrip(t *testing.T) {
 func TestHelloBytes(t *testing.T) {
 	h := wire.Hello{Version: 3, RunID: "r7", From: 2, To: 1, Fingerprint: "ab"}
 	h.Nonce[0], h.Nonce[31] = 0xaa, 0xbb
-	want := "97" + "03" + "a27237" + "02" + "01" + "a26162" + "c420" + "aa" + strings.Repeat("00", 30) + "bb" + "c2"
+	// fixarray 9, then shared, probes and await_start at the end.
+	head := "99" + "03" + "a27237" + "02" + "01" + "a26162" + "c420" + "aa" + strings.Repeat("00", 30) + "bb"
+	want := head + "c2" + "00" + "c2"
 	if got := hex.EncodeToString(wire.AppendHello(nil, h)); got != want {
 		t.Errorf("hello payload %s, want %s", got, want)
 	}
 	h.Shared = true
-	want = want[:len(want)-2] + "c3"
+	want = head + "c3" + "00" + "c2"
 	if got := hex.EncodeToString(wire.AppendHello(nil, h)); got != want {
 		t.Errorf("shared hello payload %s, want %s", got, want)
+	}
+	h.Shared, h.Probes, h.AwaitStart = false, 8, true
+	want = head + "c2" + "08" + "c3"
+	if got := hex.EncodeToString(wire.AppendHello(nil, h)); got != want {
+		t.Errorf("hello with probes payload %s, want %s", got, want)
 	}
 	if got := hex.EncodeToString(wire.AppendHelloReply(nil, wire.HelloReply{OK: true})); got != "93c3a0c400" {
 		t.Errorf("OK reply payload %s, want 93c3a0c400", got)
@@ -68,6 +76,7 @@ func TestHelloValidate(t *testing.T) {
 		"to 0":             {Version: 1, From: 1, To: 0},
 		"long run id":      {Version: 1, From: 1, To: 2, RunID: strings.Repeat("x", wire.MaxRunIDLen+1)},
 		"long fingerprint": {Version: 1, From: 1, To: 2, Fingerprint: strings.Repeat("x", wire.MaxFingerprintLen+1)},
+		"too many probes":  {Version: 1, From: 1, To: 2, Probes: wire.MaxProbes + 1},
 	}
 	if err := good.Validate(); err != nil {
 		t.Errorf("good hello: %v", err)

@@ -40,6 +40,7 @@ type Link struct {
 	hello   Hello
 	backoff Backoff
 	secret  []byte
+	sync    ClockSync // set by DialWith before the link is shared
 
 	// ctx ends when Close stops waiting; redials watch it.
 	ctx    context.Context
@@ -82,6 +83,10 @@ func newLink(nc net.Conn, mac *frameMAC, addr string, hello Hello, b Backoff, se
 	go l.run(s)
 	return l
 }
+
+// Sync is what the first dial measured of the peer's clock and, if it was
+// asked for, the run's start (see DialWith).
+func (l *Link) Sync() ClockSync { return l.sync }
 
 // Addr is the address the link dials.
 func (l *Link) Addr() string { return l.addr }
@@ -363,7 +368,7 @@ func (l *Link) redial() (*session, error) {
 	if l.expired() {
 		return nil, errors.New("the close timeout passed while the peer was unreachable")
 	}
-	nc, mac, err := connect(l.ctx, l.addr, l.hello, l.backoff, l.secret)
+	nc, mac, _, err := connect(l.ctx, l.addr, l.hello, l.backoff, l.secret, time.Now)
 	if err != nil {
 		return nil, err
 	}

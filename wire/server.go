@@ -73,6 +73,13 @@ type Server struct {
 	// refused. Route runs on the connection's goroutine. Set it before
 	// Serve.
 	Route func(to core.MachineID, m core.Message) error
+	// Now is the clock a clock probe is answered with (Hello.Probes); nil
+	// means time.Now. The live driver gives its machines' clock, so the
+	// offsets measured are those of the times they record.
+	Now func() time.Time
+	// Start, if set, answers a dialer that waits for the run's start
+	// (Hello.AwaitStart); without it such a dialer is told there is none.
+	Start StartFunc
 
 	ln       net.Listener
 	stopping atomic.Bool
@@ -104,6 +111,13 @@ type Server struct {
 	rejected map[Reason]uint64
 	logs     logLimiter
 	wg       sync.WaitGroup
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // Listen binds addr now, before Serve, so that a port 0 is resolved (see
@@ -460,7 +474,7 @@ func (c *conn) serve() {
 	_ = c.nc.SetDeadline(deadline)
 	gone := make(chan struct{})
 	over := false
-	h, mac, err := c.handshake(fr, deadline, gone, &over)
+	h, mac, smac, err := c.handshake(fr, deadline, gone, &over)
 	if !over {
 		c.s.handshakeOver(c.nc, false)
 	}
@@ -487,6 +501,22 @@ func (c *conn) serve() {
 		return
 	}
 	defer c.s.release(keyOf(h), gone)
+	if h.Probes > 0 || h.AwaitStart {
+		// The probes get a deadline of their own; the wait for the start
+		// has none but the server's.
+		_ = c.nc.SetDeadline(time.Now().Add(c.timeout))
+		if err := c.answerClock(fr, mac, smac, h); err != nil {
+			switch {
+			case errors.Is(err, errForgedProbe):
+				c.s.reject(ReasonForged, remote, err.Error(), true, "from", h.From)
+			case errors.Is(err, ErrMalformed):
+				c.s.reject(ReasonBadMessage, remote, err.Error(), true, "from", h.From)
+			default:
+				c.readFailed(remote, h.From, err)
+			}
+			return
+		}
+	}
 	// Peers may stay quiet for long stretches between messages, so after
 	// the handshake only TCP keepalive (on by default) watches the line.
 	_ = c.nc.SetDeadline(time.Time{})
@@ -572,52 +602,52 @@ func (c *conn) nextMessage(fr *FrameReader, mac *frameMAC) (payload []byte, ok b
 }
 
 // handshake runs the server's side of the handshake up to, and including,
-// the OK reply; with a secret it returns what checks the frames that
-// follow. Its errors are *Refusal.
-func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}, over *bool) (Hello, *frameMAC, error) {
+// the OK reply; with a secret it returns what checks the dialer's frames
+// that follow and what tags its own. Its errors are *Refusal.
+func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}, over *bool) (Hello, *frameMAC, *frameMAC, error) {
 	payload, err := fr.Next()
 	if err != nil {
-		return Hello{}, nil, readRefusal("no hello", err)
+		return Hello{}, nil, nil, readRefusal("no hello", err)
 	}
 	h, err := DecodeHello(payload)
 	if err != nil {
 		if v, ok := peekVersion(payload); ok && v != ProtocolVersion {
 			// A hello of another version may be laid out differently; say so
 			// rather than only that it did not parse.
-			return Hello{}, nil, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d: %w", v, ProtocolVersion, err))
+			return Hello{}, nil, nil, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d: %w", v, ProtocolVersion, err))
 		}
-		return Hello{}, nil, replyRefusal(ReasonMalformed, err)
+		return Hello{}, nil, nil, replyRefusal(ReasonMalformed, err)
 	}
 	if h.Version != ProtocolVersion {
-		return Hello{}, nil, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d", h.Version, ProtocolVersion))
+		return Hello{}, nil, nil, replyRefusal(ReasonVersion, fmt.Errorf("protocol version %d, this machine speaks %d", h.Version, ProtocolVersion))
 	}
 	hp := append([]byte(nil), payload...)
 	cp := AppendChallenge(nil, Challenge{Nonce: newNonce()})
 	if err := WriteFrame(c.nc, cp); err != nil {
-		return Hello{}, nil, readRefusal("could not send the challenge", err)
+		return Hello{}, nil, nil, readRefusal("could not send the challenge", err)
 	}
 	payload, err = fr.Next()
 	if err != nil {
-		return Hello{}, nil, readRefusal("no proof", err)
+		return Hello{}, nil, nil, readRefusal("no proof", err)
 	}
 	p, err := DecodeProof(payload)
 	if err != nil {
-		return Hello{}, nil, replyRefusal(ReasonMalformed, err)
+		return Hello{}, nil, nil, replyRefusal(ReasonMalformed, err)
 	}
 	var proof []byte
 	switch {
 	case len(c.secret) == 0 && len(p.MAC) != 0:
-		return Hello{}, nil, replyRefusal(ReasonAuth, errors.New("the dialer has a secret and this machine has none"))
+		return Hello{}, nil, nil, replyRefusal(ReasonAuth, errors.New("the dialer has a secret and this machine has none"))
 	case len(c.secret) != 0 && len(p.MAC) == 0:
-		return Hello{}, nil, replyRefusal(ReasonAuth, errors.New("this machine requires the run's secret (--secret or LAMPORT_SECRET) and the dialer has none"))
+		return Hello{}, nil, nil, replyRefusal(ReasonAuth, errors.New("this machine requires the run's secret (--secret or LAMPORT_SECRET) and the dialer has none"))
 	case len(c.secret) != 0:
 		if !hmac.Equal(p.MAC, DialerProof(c.secret, hp, cp)) {
-			return Hello{}, nil, replyRefusal(ReasonAuth, errors.New("wrong secret"))
+			return Hello{}, nil, nil, replyRefusal(ReasonAuth, errors.New("wrong secret"))
 		}
 		proof = ServerProof(c.secret, hp, cp, p.MAC)
 	}
 	if h.Shared && c.route == nil {
-		return Hello{}, nil, replyRefusal(ReasonRefused, errors.New("this machine takes no shared connections"))
+		return Hello{}, nil, nil, replyRefusal(ReasonRefused, errors.New("this machine takes no shared connections"))
 	}
 	if c.check != nil {
 		if err := c.check(h); err != nil {
@@ -626,14 +656,14 @@ func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}
 				r = &Refusal{Reason: ReasonRefused, Err: err}
 			}
 			r.reply = true
-			return Hello{}, nil, r
+			return Hello{}, nil, nil, r
 		}
 	}
 	if !c.s.claim(keyOf(h), gone, deadline) {
 		if h.Shared {
-			return Hello{}, nil, replyRefusal(ReasonDuplicate, fmt.Errorf("the shared connection of machine %d's process is already connected", h.From))
+			return Hello{}, nil, nil, replyRefusal(ReasonDuplicate, fmt.Errorf("the shared connection of machine %d's process is already connected", h.From))
 		}
-		return Hello{}, nil, replyRefusal(ReasonDuplicate, fmt.Errorf("machine %d is already connected", h.From))
+		return Hello{}, nil, nil, replyRefusal(ReasonDuplicate, fmt.Errorf("machine %d is already connected", h.From))
 	}
 	// Counted before the reply, so a dialer that has its OK finds itself
 	// in Stats.
@@ -642,9 +672,9 @@ func (c *conn) handshake(fr *FrameReader, deadline time.Time, gone chan struct{}
 	if err := WriteFrame(c.nc, AppendHelloReply(nil, HelloReply{OK: true, Proof: proof})); err != nil {
 		c.s.unaccept()
 		c.s.release(keyOf(h), gone)
-		return Hello{}, nil, readRefusal("could not accept", err)
+		return Hello{}, nil, nil, readRefusal("could not accept", err)
 	}
-	return h, newFrameMAC(c.secret, hp, cp, p.MAC), nil
+	return h, newFrameMAC(c.secret, hp, cp, p.MAC), newServerFrameMAC(c.secret, hp, cp, p.MAC), nil
 }
 
 // readFailed logs the end of an admitted connection at a level fitting its
