@@ -109,7 +109,7 @@ func checkMeta(m RunMeta) error {
 	if err := norm.normalise(); err != nil {
 		return err
 	}
-	if !slices.Equal(norm.Machines, m.Machines) {
+	if !slices.EqualFunc(norm.Machines, m.Machines, func(a, b MachineMeta) bool { return a.ID == b.ID }) {
 		return fmt.Errorf("machines are not sorted by id")
 	}
 	if m.Schema < 1 || m.Schema > SchemaVersion {

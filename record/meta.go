@@ -37,6 +37,9 @@ type MachineMeta struct {
 	// StartWall is the wall time at which the machine's Entry.At offsets
 	// are zero. The driver sets it; record only stores it.
 	StartWall time.Time
+	// Clocks are the machine's measurements of its peers' clocks in other
+	// processes, made when it connected; none for a run on one clock.
+	Clocks []PeerClock
 }
 
 // RunMeta is a run's metadata, stored as JSON under runs/<id>.
@@ -156,6 +159,14 @@ type jsonMachine struct {
 	ID        core.MachineID `json:"id"`
 	Rate      int            `json:"rate"`
 	StartWall time.Time      `json:"start_wall"`
+	Clocks    []jsonClock    `json:"clocks,omitempty"`
+}
+
+// jsonClock is a PeerClock, its durations in nanoseconds.
+type jsonClock struct {
+	Peer   core.MachineID `json:"peer"`
+	Offset int64          `json:"offset_ns"`
+	Bound  int64          `json:"bound_ns"`
 }
 
 func encodeMeta(m RunMeta) ([]byte, error) {
@@ -169,7 +180,11 @@ func encodeMeta(m RunMeta) ([]byte, error) {
 		Tool: m.Tool, Schema: m.Schema, Options: m.Options,
 	}
 	for _, mm := range m.Machines {
-		j.Machines = append(j.Machines, jsonMachine(mm))
+		jm := jsonMachine{ID: mm.ID, Rate: mm.Rate, StartWall: mm.StartWall}
+		for _, c := range mm.Clocks {
+			jm.Clocks = append(jm.Clocks, jsonClock{Peer: c.Peer, Offset: int64(c.Offset), Bound: int64(c.Bound)})
+		}
+		j.Machines = append(j.Machines, jm)
 	}
 	return json.MarshalIndent(j, "", "  ")
 }
@@ -189,7 +204,11 @@ func decodeMeta(b []byte) (RunMeta, error) {
 		Tool: j.Tool, Schema: j.Schema, Options: j.Options,
 	}
 	for _, jm := range j.Machines {
-		m.Machines = append(m.Machines, MachineMeta(jm))
+		mm := MachineMeta{ID: jm.ID, Rate: jm.Rate, StartWall: jm.StartWall}
+		for _, c := range jm.Clocks {
+			mm.Clocks = append(mm.Clocks, PeerClock{Peer: c.Peer, Offset: time.Duration(c.Offset), Bound: time.Duration(c.Bound)})
+		}
+		m.Machines = append(m.Machines, mm)
 	}
 	return m, nil
 }

@@ -16,10 +16,15 @@ type TimedEntry struct {
 	// per-machine state in a slice.
 	Slot int
 	// RunAt is when the entry happened on the run's time axis: the
-	// machine's start (StartWall) less the run's (Started), plus Entry.At.
-	// A machine or run without a start time counts from the run's start.
+	// machine's start on that axis (RunMeta.AxisStart) less the axis's
+	// origin, plus Entry.At. The origin is the run's Started, or for a
+	// run whose machines' clocks were measured against each other, the
+	// earliest corrected start. A machine or run without a start time
+	// counts from the origin.
 	RunAt time.Duration
-	// Wall is the machine's StartWall plus Entry.At.
+	// Wall is the machine's start on the axis plus Entry.At: a wall time
+	// on the reference machine's clock (for a run on one clock, simply
+	// StartWall plus Entry.At).
 	Wall  time.Time
 	Entry core.Entry
 }
@@ -40,8 +45,8 @@ type TimeWalk struct {
 type walkHead struct {
 	it *EntryIter
 	e  TimedEntry
-	// start and offset are the machine's StartWall and its distance from
-	// the run's Started.
+	// start and offset are the machine's start on the run's time axis and
+	// its distance from the axis's origin.
 	start  time.Time
 	offset time.Duration
 }
@@ -77,12 +82,13 @@ func (w *TimeWalk) Next() (*TimedEntry, bool) {
 	}
 	if !w.started {
 		w.started = true
+		starts, origin := w.r.meta.axisStarts()
 		for slot, id := range w.machines {
 			h := &walkHead{it: w.r.Entries(id), e: TimedEntry{Machine: id, Slot: slot}}
-			if mm, ok := w.r.meta.Machine(id); ok {
-				h.start = mm.StartWall
-				if !mm.StartWall.IsZero() && !w.r.meta.Started.IsZero() {
-					h.offset = mm.StartWall.Sub(w.r.meta.Started)
+			if start, ok := starts[id]; ok {
+				h.start = start
+				if !start.IsZero() && !origin.IsZero() {
+					h.offset = start.Sub(origin)
 				}
 			}
 			if w.load(h) {
