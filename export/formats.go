@@ -60,8 +60,13 @@ var Formats = []Format{
 		},
 		Lines: func(meta record.RunMeta, machine core.MachineID) ([]byte, LineFunc) {
 			prefix := machine == 0
+			// A log file has its machine's own clock, not the run's axis.
+			own := map[core.MachineID]time.Duration{}
+			for _, c := range meta.Clocks() {
+				own[c.ID] = c.Offset
+			}
 			return appendLogHeaders(nil, meta, machine), func(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []byte {
-				return appendLog(b, m, wall, e, prefix)
+				return appendLog(b, m, wall.Add(own[m]), e, prefix)
 			}
 		},
 	},

@@ -20,7 +20,8 @@ type Filter struct {
 // Each streams a run's entries in the run's one time order (record.TimeWalk:
 // by time, ties to the lower machine id, log order within a machine),
 // holding one entry per machine in memory. fn gets each entry with its
-// machine and wall time and must not keep the entry past its call.
+// machine and wall time, its At moved onto the run's time axis
+// (record.TimedEntry.RunAt), and must not keep the entry past its call.
 func Each(st *record.Store, meta record.RunMeta, f Filter, fn func(m core.MachineID, wall time.Time, e *core.Entry) error) error {
 	return st.View(meta.ID, func(r *record.Reader) error {
 		var walk *record.TimeWalk
@@ -33,7 +34,10 @@ func Each(st *record.Store, meta record.RunMeta, f Filter, fn func(m core.Machin
 			if !f.Keep(&te.Entry) {
 				continue
 			}
-			if err := fn(te.Machine, te.Wall, &te.Entry); err != nil {
+			// The formats' time_ns is on the run's one time axis.
+			e := te.Entry
+			e.At = te.RunAt
+			if err := fn(te.Machine, te.Wall, &e); err != nil {
 				return err
 			}
 		}

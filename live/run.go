@@ -37,7 +37,8 @@ type Spec struct {
 	// LogDir receives <RunID>/log_<id>.txt per local machine (LogPath), each
 	// headed by its core.LogHeader line; "" writes none.
 	LogDir string
-	// Clock defaults to SystemClock.
+	// Clock defaults to DefaultClock: the system clock, or a skewed one
+	// for tests (ClockSkewEnv).
 	Clock core.Clock
 	// ConnectTimeout bounds the wait for every peer to accept; default 30s.
 	ConnectTimeout time.Duration
@@ -124,7 +125,11 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		return Result{}, err
 	}
 	if spec.Clock == nil {
-		spec.Clock = SystemClock{}
+		clock, err := DefaultClock()
+		if err != nil {
+			return Result{}, err
+		}
+		spec.Clock = clock
 	}
 	if spec.ConnectTimeout == 0 {
 		spec.ConnectTimeout = 30 * time.Second
@@ -142,6 +147,9 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	servers, addrs, err := listen(spec.Config, local, spec.Secret, spec.HandshakeTimeout)
 	if err != nil {
 		return Result{}, err
+	}
+	for _, s := range servers {
+		s.Now = spec.Clock.Now
 	}
 	closeServers := func() {
 		for _, s := range servers {
@@ -204,6 +212,20 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	}
 	nodes[0].restart = restart
 	hub := newHub(nodes)
+	// A run spread over processes starts when the leader says; the leader
+	// of a run being rejoined has long started.
+	var gate *startGate
+	if leader := leaderOf(spec.Config); hub.nodes[leader] != nil && len(local) < len(ids) && !spec.Resume {
+		var remote []core.MachineID
+		for _, id := range ids {
+			if hub.nodes[id] == nil {
+				remote = append(remote, id)
+			}
+		}
+		slices.Sort(remote)
+		gate = newStartGate(spec.Clock, remote)
+		hub.nodes[leader].server.Start = gate.answer
+	}
 	if hub.shares() {
 		// The shared connection goes to the first machine only; the
 		// others' listeners refuse every shared hello.
@@ -221,7 +243,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		case <-runCtx.Done():
 		}
 	}()
-	ticked, runErr := runNodes(runCtx, spec, nodes, hub, rec, addrs)
+	ticked, runErr := runNodes(runCtx, spec, nodes, hub, rec, addrs, gate)
 	stopRun()
 	runErr = errors.Join(runErr, closeLogs(nodes))
 	if err := rec.Close(); err != nil {
@@ -313,7 +335,7 @@ var ErrNotStarted = errors.New("stopped before every machine was connected; noth
 // runNodes serves, connects, ticks and drains the nodes, in phases so that
 // no machine stops listening while another still sends to it in this
 // process. It reports whether the machines got to tick.
-func runNodes(ctx context.Context, spec Spec, nodes []*node, hub *hub, rec *record.Recorder, addrs map[core.MachineID]string) (bool, error) {
+func runNodes(ctx context.Context, spec Spec, nodes []*node, hub *hub, rec *record.Recorder, addrs map[core.MachineID]string, gate *startGate) (bool, error) {
 	serveCtx, stopServing := context.WithCancel(context.Background())
 	var serving sync.WaitGroup
 	for _, n := range nodes {
@@ -339,13 +361,18 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, hub *hub, rec *reco
 		serving.Wait()
 	}()
 
-	if err := connect(ctx, spec, nodes, hub, addrs); err != nil {
+	begin, err := connect(ctx, spec, nodes, hub, addrs, gate)
+	if err != nil {
 		_ = closeLinks(nodes, hub, 0)
 		return false, err
 	}
 	if ctx.Err() != nil {
 		_ = closeLinks(nodes, hub, 0)
 		return false, nil
+	}
+	if err := recordClocks(spec, nodes); err != nil {
+		_ = closeLinks(nodes, hub, 0)
+		return false, err
 	}
 	if spec.Resume {
 		if err := markRejoined(spec, nodes[0].self); err != nil {
@@ -358,7 +385,9 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, hub *hub, rec *reco
 			n.delayer = newDelayer(n.send, spec.Clock)
 		}
 	}
-	begin := spec.Clock.Now()
+	if begin.IsZero() {
+		begin = spec.Clock.Now()
+	}
 	var until time.Time
 	if spec.Duration > 0 {
 		until = begin.Add(spec.Duration)
@@ -406,8 +435,12 @@ func runNodes(ctx context.Context, spec Spec, nodes []*node, hub *hub, rec *reco
 
 // connect dials, all at once, the shared connection of the local nodes
 // and every peer of every local node that runs in another process, waiting
-// up to ConnectTimeout for machines that are not up yet.
-func connect(ctx context.Context, spec Spec, nodes []*node, hub *hub, addrs map[core.MachineID]string) error {
+// up to ConnectTimeout for machines that are not up yet. Each dial to
+// another process probes the peer's clock. A run spread over processes
+// then agrees on its start (see startGate): this process's machines dial
+// the leader last and wait there, or, at the leader, gate waits for them.
+// It returns the start on this process's clock, or zero to begin now.
+func connect(ctx context.Context, spec Spec, nodes []*node, hub *hub, addrs map[core.MachineID]string, gate *startGate) (time.Time, error) {
 	dialCtx, cancel := context.WithTimeout(ctx, spec.ConnectTimeout)
 	defer cancel()
 	var (
@@ -430,32 +463,78 @@ func connect(ctx context.Context, spec Spec, nodes []*node, hub *hub, addrs map[
 			hub.trunk = l
 		})
 	}
+	dial := func(n *node, peer core.MachineID, awaitStart bool) {
+		hello := wire.Hello{Version: wire.ProtocolVersion, RunID: n.runID, From: n.self, To: peer, Fingerprint: n.fingerprint,
+			Probes: syncProbes, AwaitStart: awaitStart}
+		wg.Go(func() {
+			l, err := wire.DialWith(dialCtx, addrs[peer], hello, wire.DialOptions{Secret: spec.Secret, Now: spec.Clock.Now})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if ctx.Err() == nil {
+					errs = append(errs, fmt.Errorf("machine %d cannot reach machine %d: %w", n.self, peer, err))
+				}
+				cancel()
+				return
+			}
+			n.links[peer] = l
+		})
+	}
+	leader := leaderOf(spec.Config)
+	awaitLeader := hub.nodes[leader] == nil && !spec.Resume
 	for _, n := range nodes {
 		for _, peer := range n.machine.Peers() {
-			if hub.nodes[peer] != nil {
+			if hub.nodes[peer] != nil || (awaitLeader && peer == leader) {
 				continue
 			}
-			hello := wire.Hello{Version: wire.ProtocolVersion, RunID: n.runID, From: n.self, To: peer, Fingerprint: n.fingerprint}
-			wg.Go(func() {
-				l, err := wire.DialSecret(dialCtx, addrs[peer], hello, wire.Backoff{}, spec.Secret)
-				mu.Lock()
-				defer mu.Unlock()
-				if err != nil {
-					if ctx.Err() == nil {
-						errs = append(errs, fmt.Errorf("machine %d cannot reach machine %d: %w", n.self, peer, err))
-					}
-					cancel()
-					return
-				}
-				n.links[peer] = l
-			})
+			dial(n, peer, false)
 		}
 	}
 	wg.Wait()
-	if len(errs) > 0 {
-		return errs[0]
+	if len(errs) == 0 && awaitLeader {
+		// Last, so that the leader hears of this process only once all of
+		// its other connections are up.
+		for _, n := range nodes {
+			dial(n, leader, true)
+		}
+		wg.Wait()
 	}
-	return nil
+	if len(errs) > 0 {
+		if gate != nil {
+			gate.fail(errs[0])
+		}
+		return time.Time{}, errs[0]
+	}
+	switch {
+	case gate != nil:
+		begin, err := gate.ready(dialCtx)
+		if err != nil && ctx.Err() != nil {
+			return time.Time{}, nil // stopped: runNodes sees ctx
+		}
+		return begin, err
+	case awaitLeader:
+		// Every local machine heard the same start; the link with the
+		// tightest clock bound converts it best.
+		var best wire.ClockSync
+		for _, n := range nodes {
+			if cs := n.links[leader].Sync(); best.Start.IsZero() || (!cs.Start.IsZero() && cs.Bound < best.Bound) {
+				best = cs
+			}
+		}
+		if best.Start.IsZero() {
+			return time.Time{}, nil
+		}
+		return localBegin(spec.Clock, best.Start, best.Offset), nil
+	}
+	return time.Time{}, nil
+}
+
+// leaderOf is the run's leader, the machine that decides the start of a
+// run spread over processes and whose clock is the run's time axis
+// (record.RunMeta.Reference): the lowest id of the config.
+func leaderOf(cfg core.Config) core.MachineID {
+	ids := cfg.IDs()
+	return slices.Min(ids)
 }
 
 func closeLinks(nodes []*node, hub *hub, timeout time.Duration) error {

@@ -55,7 +55,8 @@ import (
 //     and can be positive for a machine whose clock messages pull ahead
 //     of the fastest's. Lag is the fastest machine's current
 //     clock minus this machine's clock, taken at each of this machine's
-//     events, with all machines merged by wall time (StartWall + At; ties
+//     events, with all machines merged on the run's time axis (see
+//     record.TimedEntry; ties
 //     go to the lower machine id, then log order). A negative lag means
 //     the machine was ahead.
 //   - Per pair: messages sent from one machine to another (a send event's
@@ -108,6 +109,22 @@ type Analysis struct {
 	// could not be, CausalityNote then saying why.
 	Causality     *Causality `json:"causality"`
 	CausalityNote string     `json:"causality_note,omitempty"`
+	// Clocks are the machines' wall clocks against the reference machine's
+	// (ClockReference), as measured when they connected; only for a run
+	// spread over processes or hosts, whose times are then all on the
+	// reference's clock (record.RunMeta.Clocks).
+	ClockReference core.MachineID `json:"clock_reference,omitempty"`
+	Clocks         []ClockOffset  `json:"clocks,omitempty"`
+}
+
+// ClockOffset is a machine's wall clock minus the reference machine's,
+// within ± Bound. Measured is false for the reference and the machines
+// that shared its clock (one process), whose offset is exactly 0.
+type ClockOffset struct {
+	ID       core.MachineID `json:"id"`
+	Offset   time.Duration  `json:"offset_ns"`
+	Bound    time.Duration  `json:"bound_ns"`
+	Measured bool           `json:"measured"`
 }
 
 // MachineAnalysis is one machine's numbers.
@@ -268,6 +285,12 @@ func analyze(r *record.Reader) (Analysis, error) {
 	a := Analysis{
 		Run: meta.ID, Mode: meta.Mode, Options: meta.Options, Seed: meta.Seed, Status: string(meta.Status),
 		Speed: meta.Speed, Started: meta.Started,
+	}
+	if meta.Synced() {
+		a.ClockReference = meta.Reference()
+		for _, c := range meta.Clocks() {
+			a.Clocks = append(a.Clocks, ClockOffset{ID: c.ID, Offset: c.Offset, Bound: c.Bound, Measured: c.Measured})
+		}
 	}
 	modelSeconds := modelTime(meta.Speed)
 	// Every machine of the metadata, and any with a log it does not list

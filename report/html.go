@@ -384,6 +384,11 @@ func (p *page) numbers() {
 	p.printf("<h3>Clock jumps, gaps and drift (clock units; fastest machine %d)</h3>\n<p class=\"note\">%s.</p>\n", a.Fastest, esc(vsFastestNote))
 	p.table("jumps", jumpRows(a), true)
 
+	if len(a.Clocks) > 0 {
+		p.printf("<h3>Wall clocks</h3>\n<p class=\"note\">%s.</p>\n", esc(clockTitle(a)))
+		p.table("clocks", clockRows(a), true)
+	}
+
 	p.printf("<h3>Jump histogram (events per jump size)</h3>\n")
 	buckets := histogramBuckets(a.Machines)
 	rows := [][]string{{"machine"}}

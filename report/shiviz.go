@@ -29,7 +29,8 @@ var ErrUnsentMessage = errors.New("a receive takes a message that was never sent
 // vectorEvent is one recorded event with the vector clock derived for it.
 type vectorEvent struct {
 	Machine core.MachineID
-	// Wall is the machine's StartWall plus the entry's At.
+	// Wall is the machine's start on the run's time axis
+	// (record.RunMeta.AxisStart) plus the entry's At.
 	Wall  time.Time
 	Event core.Event
 	// IDs lists the machines that have a log, ascending. Clock[i] is how
@@ -74,7 +75,7 @@ func vectorClocks(r *record.Reader, fn func(vectorEvent) error) error {
 	type cursor struct {
 		pos   int // index into ids and the vectors
 		it    *record.EntryIter
-		start time.Time // StartWall
+		start time.Time // the machine's start on the run's time axis
 		wall  time.Time // next's wall time
 		vec   []uint64
 		past  uint64 // the sum of vec
@@ -139,8 +140,7 @@ func vectorClocks(r *record.Reader, fn func(vectorEvent) error) error {
 	}
 	cs := make([]*cursor, len(ids))
 	for i, id := range ids {
-		mm, _ := meta.Machine(id)
-		c := &cursor{pos: i, it: r.Entries(id), start: mm.StartWall, vec: make([]uint64, len(ids))}
+		c := &cursor{pos: i, it: r.Entries(id), start: meta.AxisStart(id), vec: make([]uint64, len(ids))}
 		if err := advance(c); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"lamport/internal/textfmt"
 )
@@ -52,7 +53,44 @@ func WriteText(w io.Writer, a Analysis) error {
 	if line := causalityLine(&a); line != "" {
 		pw.Printf("%s\n", line)
 	}
+	if len(a.Clocks) > 0 {
+		pw.Printf("%s:\n", clockTitle(&a))
+		pw.Table(clockRows(&a))
+	}
 	return pw.Err
+}
+
+// clockTitle heads the table of the machines' wall clocks.
+func clockTitle(a *Analysis) string {
+	return "wall clocks against machine " + textUint(uint64(a.ClockReference)) +
+		"'s, measured as the machines connected (the run's times are on its clock)"
+}
+
+// clockRows are the cells of the table of wall clocks, header first: each
+// machine's offset to the reference and the bound the true offset lies
+// within, in milliseconds.
+func clockRows(a *Analysis) [][]string {
+	rows := [][]string{{"machine", "offset (ms)", "± bound (ms)", "from"}}
+	for _, c := range a.Clocks {
+		note := "measured"
+		switch {
+		case c.ID == a.ClockReference:
+			note = "reference"
+		case !c.Measured:
+			note = "same process as the reference"
+		}
+		rows = append(rows, []string{textUint(uint64(c.ID)), textSignedMillis(c.Offset), textMillis(c.Bound), note})
+	}
+	return rows
+}
+
+func textMillis(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f', 3, 64) }
+
+func textSignedMillis(d time.Duration) string {
+	if d > 0 {
+		return "+" + textMillis(d)
+	}
+	return textMillis(d)
 }
 
 // machineRows, jumpRows and pairRows are the cells of the report's tables,
