@@ -113,39 +113,44 @@ func hmacSHA256(secret, in []byte) []byte {
 	return m.Sum(nil)
 }
 
-// A dialer built from docs/WIRE.md alone: it sends a hello, answers the
-// challenge with the dialer proof computed from the document's formula,
-// and checks that a real server admits it and answers with exactly the
-// server proof the document's formula gives. The formulas are read from
-// the document, so a change to it that the code does not follow fails.
-func TestProofsAreAsWireMDSays(t *testing.T) {
-	formulas := docProofs(t)
-	secret := []byte("a secret both ends were given")
-	s, err := wire.Listen("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Secret = secret
-	box := newInbox()
-	runServer(t, s, func(wire.Hello) error { return nil }, box)
+// docDialer is a dialer built from docs/WIRE.md alone, connected to a real
+// server with its secret: what the handshake's MACs are made of, and the
+// connection after the OK reply.
+type docDialer struct {
+	nc       net.Conn
+	fr       *wire.FrameReader
+	secret   []byte
+	formulas map[string][]string
+	fields   map[string][]byte
+	// serverProof is the proof of the server's OK reply.
+	serverProof []byte
+}
 
+// dialAsTheDocSays sends hello (its run id long enough that its length
+// takes two uvarint bytes), answers the challenge with the dialer proof
+// computed from the document's formula, and checks that the server admits
+// it and answers with exactly the server proof the document's formula
+// gives. The formulas are read from the document, so a change to it that
+// the code does not follow fails.
+func dialAsTheDocSays(t *testing.T, s *wire.Server, secret []byte, h wire.Hello) *docDialer {
+	t.Helper()
+	d := &docDialer{secret: secret, formulas: docProofs(t)}
 	nc, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer nc.Close()
+	t.Cleanup(func() { nc.Close() })
+	d.nc = nc
 	_ = nc.SetDeadline(time.Now().Add(patience))
-	// A run id long enough that the hello's length takes two uvarint bytes.
-	hello := wire.AppendHello(nil, wire.Hello{Version: wire.ProtocolVersion, RunID: strings.Repeat("r", 200), From: 2, To: 1,
-		Fingerprint: testFingerprint, Nonce: [wire.NonceSize]byte{1, 2, 3}})
+	hello := wire.AppendHello(nil, h)
 	if len(hello) < 128 {
 		t.Fatalf("the hello is %d bytes, want one whose length is two uvarint bytes", len(hello))
 	}
 	if err := wire.WriteFrame(nc, hello); err != nil {
 		t.Fatal(err)
 	}
-	fr := wire.NewFrameReader(nc, 4096)
-	payload, err := fr.Next()
+	d.fr = wire.NewFrameReader(nc, 4096)
+	payload, err := d.fr.Next()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,12 +159,12 @@ func TestProofsAreAsWireMDSays(t *testing.T) {
 		t.Fatalf("the server's second frame is not a challenge: %v", err)
 	}
 
-	fields := map[string][]byte{"hello": hello, "challenge": challenge}
-	dialerProof := hmacSHA256(secret, macInput(t, formulas["dialer proof"], fields))
+	d.fields = map[string][]byte{"hello": hello, "challenge": challenge}
+	dialerProof := hmacSHA256(secret, macInput(t, d.formulas["dialer proof"], d.fields))
 	if err := wire.WriteFrame(nc, wire.AppendProof(nil, wire.Proof{MAC: dialerProof})); err != nil {
 		t.Fatal(err)
 	}
-	payload, err = fr.Next()
+	payload, err = d.fr.Next()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,24 +175,55 @@ func TestProofsAreAsWireMDSays(t *testing.T) {
 	if !reply.OK {
 		t.Fatalf("the server refused the dialer proof of docs/WIRE.md's formula: %s", reply.Reason)
 	}
-	fields["dialer proof"] = dialerProof
-	if want := hmacSHA256(secret, macInput(t, formulas["server proof"], fields)); !bytes.Equal(reply.Proof, want) {
+	d.fields["dialer proof"] = dialerProof
+	if want := hmacSHA256(secret, macInput(t, d.formulas["server proof"], d.fields)); !bytes.Equal(reply.Proof, want) {
 		t.Fatalf("the server's proof is\n%x\nthe formula of docs/WIRE.md gives\n%x", reply.Proof, want)
 	}
+	d.serverProof = reply.Proof
+	return d
+}
+
+// tag is the document's frame tag of payload as frame n under key.
+func (d *docDialer) tag(t *testing.T, key []byte, n uint64, payload []byte) []byte {
+	t.Helper()
+	tagSize, tagTerms := docFrameTag(t)
+	num := make([]byte, 8)
+	for i := range 8 {
+		num[i] = byte(n >> (56 - 8*i))
+	}
+	return hmacSHA256(key, macInput(t, tagTerms, map[string][]byte{"n": num, "payload": payload}))[:tagSize]
+}
+
+// key is the key of the document's formula name.
+func (d *docDialer) key(t *testing.T, name string) []byte {
+	t.Helper()
+	terms, ok := d.formulas[name]
+	if !ok {
+		t.Fatalf("docs/WIRE.md gives no %q formula", name)
+	}
+	return hmacSHA256(d.secret, macInput(t, terms, d.fields))
+}
+
+func TestProofsAreAsWireMDSays(t *testing.T) {
+	secret := []byte("a secret both ends were given")
+	s, err := wire.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Secret = secret
+	box := newInbox()
+	runServer(t, s, func(wire.Hello) error { return nil }, box)
+	d := dialAsTheDocSays(t, s, secret, wire.Hello{Version: wire.ProtocolVersion, RunID: strings.Repeat("r", 200), From: 2, To: 1,
+		Fingerprint: testFingerprint, Nonce: [wire.NonceSize]byte{1, 2, 3}})
+	nc := d.nc
 
 	// Messages tagged as the document says are delivered; one whose tag
 	// is for another frame number is refused as forged.
-	frameKey := hmacSHA256(secret, macInput(t, formulas["frame key"], fields))
-	tagSize, tagTerms := docFrameTag(t)
+	frameKey := d.key(t, "frame key")
 	sendTagged := func(n uint64, m core.Message) {
 		t.Helper()
 		payload := wire.AppendMessage(nil, m)
-		num := make([]byte, 8)
-		for i := range 8 {
-			num[i] = byte(n >> (56 - 8*i))
-		}
-		tag := hmacSHA256(frameKey, macInput(t, tagTerms, map[string][]byte{"n": num, "payload": payload}))[:tagSize]
-		if err := wire.WriteFrame(nc, append(payload, tag...)); err != nil {
+		if err := wire.WriteFrame(nc, append(payload, d.tag(t, frameKey, n, payload)...)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -200,10 +236,86 @@ func TestProofsAreAsWireMDSays(t *testing.T) {
 	waitRejected(t, s, map[wire.Reason]uint64{wire.ReasonForged: 1})
 
 	// The same formulas against the functions the code exports.
-	if got := wire.DialerProof(secret, hello, challenge); !bytes.Equal(got, dialerProof) {
-		t.Errorf("wire.DialerProof = %x, the document's formula %x", got, dialerProof)
+	hello, challenge, dialerProof := d.fields["hello"], d.fields["challenge"], d.fields["dialer proof"]
+	if got, want := wire.DialerProof(secret, hello, challenge), hmacSHA256(secret, macInput(t, d.formulas["dialer proof"], d.fields)); !bytes.Equal(got, want) {
+		t.Errorf("wire.DialerProof = %x, the document's formula %x", got, want)
 	}
-	if got, want := wire.ServerProof(secret, hello, challenge, dialerProof), reply.Proof; !bytes.Equal(got, want) {
+	if got, want := wire.ServerProof(secret, hello, challenge, dialerProof), d.serverProof; !bytes.Equal(got, want) {
 		t.Errorf("wire.ServerProof = %x, the document's formula %x", got, want)
+	}
+}
+
+// The clock probes as docs/WIRE.md gives them: a probe tagged as the
+// dialer's frame 0 is answered with the server's clock, tagged with the
+// document's server frame key as the server's frame 0, and the first
+// message after it is the dialer's frame 1.
+func TestClockProbesAreAsWireMDSays(t *testing.T) {
+	secret := []byte("a secret both ends were given")
+	s, err := wire.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serverNow := time.Unix(1_800_000_000, 42)
+	s.Secret, s.Now = secret, func() time.Time { return serverNow }
+	box := newInbox()
+	runServer(t, s, func(wire.Hello) error { return nil }, box)
+	d := dialAsTheDocSays(t, s, secret, wire.Hello{Version: wire.ProtocolVersion, RunID: strings.Repeat("r", 200), From: 2, To: 1,
+		Fingerprint: testFingerprint, Probes: 1})
+	frameKey, serverKey := d.key(t, "frame key"), d.key(t, "server frame key")
+	probe := wire.AppendProbe(nil, 0)
+	if err := wire.WriteFrame(d.nc, append(probe, d.tag(t, frameKey, 0, probe)...)); err != nil {
+		t.Fatal(err)
+	}
+	frame, err := d.fr.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, tag := frame[:len(frame)-wire.FrameMACSize], frame[len(frame)-wire.FrameMACSize:]
+	if want := d.tag(t, serverKey, 0, payload); !bytes.Equal(tag, want) {
+		t.Fatalf("the probe's answer has tag %x, the document's server frame key gives %x", tag, want)
+	}
+	if n, at, err := wire.DecodeProbeReply(payload); err != nil || n != 0 || !at.Equal(serverNow) {
+		t.Fatalf("probe answer %d %v %v, want 0 and the server's clock %v", n, at, err, serverNow)
+	}
+	m := wire.AppendMessage(nil, core.Message{From: 2, Seq: 1, Clock: 9})
+	if err := wire.WriteFrame(d.nc, append(m, d.tag(t, frameKey, 1, m)...)); err != nil {
+		t.Fatal(err)
+	}
+	if got := box.waitFor(t, 1); got[0].Clock != 9 {
+		t.Fatalf("delivered %v, want the message tagged as frame 1", got)
+	}
+}
+
+// A probe out of turn, or with a wrong tag, ends the connection and is
+// counted; nothing is answered.
+func TestABadProbeIsRefusedAndCounted(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		n      int    // the probe's number
+		tagN   uint64 // the frame number its tag is for
+		reason wire.Reason
+	}{
+		{"out of turn", 1, 0, wire.ReasonBadMessage},
+		{"wrong tag", 0, 5, wire.ReasonForged},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			secret := []byte("k")
+			s, err := wire.Listen("127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Secret = secret
+			runServer(t, s, func(wire.Hello) error { return nil }, newInbox())
+			d := dialAsTheDocSays(t, s, secret, wire.Hello{Version: wire.ProtocolVersion, RunID: strings.Repeat("r", 200), From: 2, To: 1,
+				Fingerprint: testFingerprint, Probes: 2})
+			probe := wire.AppendProbe(nil, tc.n)
+			if err := wire.WriteFrame(d.nc, append(probe, d.tag(t, d.key(t, "frame key"), tc.tagN, probe)...)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.fr.Next(); err == nil {
+				t.Error("the server answered a bad probe")
+			}
+			waitRejected(t, s, map[wire.Reason]uint64{tc.reason: 1})
+		})
 	}
 }
