@@ -35,7 +35,9 @@ func (o *machineOptions) flags(e *env) *pflag.FlagSet {
 	fs := newFlagSet(e, "machine", "machine --id N [flags]",
 		"Run one machine of the config in this process: listen on its address, connect to its peers,\n"+
 			"tick and record to its own store. Start one per machine, in separate terminals or on\n"+
-			"separate hosts, with the same config, seed and parameters; then 'lamport merge' the stores.\n\n"+
+			"separate hosts, with the same config, seed and parameters; then 'lamport merge' the stores.\n"+
+			"The machines start ticking together once all are connected, and each measures the others'\n"+
+			"clocks, so the merged run has one time axis even when the hosts' clocks disagree.\n\n"+
 			"If its store already holds the run (the process was killed), the same command rejoins\n"+
 			"it: the machine is rebuilt from its recorded log, a crash and a restart are recorded,\n"+
 			"and it ticks on to the end of the run while its peers reconnect.")
