@@ -273,7 +273,8 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	if runErr != nil {
 		status = record.StatusInterrupted
 	}
-	ended := start.Round(0).Add(spec.Clock.Now().Sub(start))
+	// On the leader's clock, as Started is (see recordClocks).
+	ended := start.Round(0).Add(spec.Clock.Now().Sub(start)).Add(leaderOffset(spec, nodes))
 	finishErr := spec.Store.FinishRun(spec.RunID, status, ended)
 	if finishErr != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("finish run %s: %w", spec.RunID, finishErr))

@@ -150,8 +150,28 @@ func peerClocks(n *node) []record.PeerClock {
 	return out
 }
 
+// leaderOffset is the leader's clock minus this process's, from the
+// tightest measurement of the local machines' links to the leader; 0 when
+// the leader runs here or nothing was measured.
+func leaderOffset(spec Spec, nodes []*node) time.Duration {
+	leader := leaderOf(spec.Config)
+	var best wire.ClockSync
+	for _, n := range nodes {
+		if l := n.links[leader]; l != nil {
+			if cs := l.Sync(); cs.Probes > 0 && (best.Probes == 0 || cs.Bound < best.Bound) {
+				best = cs
+			}
+		}
+	}
+	return best.Offset
+}
+
 // recordClocks stores the local machines' clock measurements in the run's
-// metadata, where the run's time axis reads them (record.RunMeta.Clocks).
+// metadata, where the run's time axis reads them (record.RunMeta.Clocks),
+// and moves the run's Started onto the leader's clock, as its Ended will
+// be, so that a merged run's span is on one clock. The machines' own
+// StartWall stay on this process's clock: their logs and a rejoin count
+// from it.
 func recordClocks(spec Spec, nodes []*node) error {
 	clocks := map[core.MachineID][]record.PeerClock{}
 	for _, n := range nodes {
@@ -162,11 +182,15 @@ func recordClocks(spec Spec, nodes []*node) error {
 	if len(clocks) == 0 {
 		return nil
 	}
+	toLeader := leaderOffset(spec, nodes)
 	err := spec.Store.UpdateRun(spec.RunID, func(m *record.RunMeta) {
 		for i := range m.Machines {
 			if c, ok := clocks[m.Machines[i].ID]; ok {
 				m.Machines[i].Clocks = c
 			}
+		}
+		if !spec.Resume {
+			m.Started = m.Started.Add(toLeader)
 		}
 	})
 	if err != nil {

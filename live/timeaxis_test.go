@@ -54,6 +54,7 @@ func TestARunAcrossProcessesHasOneTimeAxis(t *testing.T) {
 		stores = make([]*record.Store, len(processes))
 		errs   = make([]error, len(processes))
 	)
+	began := time.Now()
 	for i, p := range processes {
 		st, err := record.Open(filepath.Join(dir, fmt.Sprintf("part%d.db", i)), record.Options{})
 		if err != nil {
@@ -71,6 +72,7 @@ func TestARunAcrossProcessesHasOneTimeAxis(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	elapsed := time.Since(began)
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("process %d: %v", i+1, err)
@@ -83,6 +85,12 @@ func TestARunAcrossProcessesHasOneTimeAxis(t *testing.T) {
 	meta, err := merged.Run("axis")
 	if err != nil {
 		t.Fatal(err)
+	}
+
+	// The run's span is on one clock: no longer than the test took, though
+	// one process's clock is 3 s ahead.
+	if span := meta.Ended.Sub(meta.Started); span <= 0 || span > elapsed {
+		t.Errorf("the run spans %v (%v to %v); the processes ran for %v", span, meta.Started, meta.Ended, elapsed)
 	}
 
 	// The skew, measured: machine 2's clock is 3 s ahead of machine 1's,
