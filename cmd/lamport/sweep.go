@@ -293,7 +293,7 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 				bar.update(int64(done)*runMillis+at.Milliseconds(), events+n)
 			}
 			runID, err := p.record(ctx, st, v, seed, progress)
-			if ctx.Err() != nil {
+			if ctx.Err() != nil && !finished(st, runID, err) {
 				if _, err := st.Run(runID); err == nil {
 					cut = runID
 				}
@@ -323,6 +323,17 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 		}
 	}
 	return sweep, nil, nil
+}
+
+// finished reports whether the run that record returned with err ended
+// complete, though Ctrl-C came: a stop just after a run's end leaves that
+// run whole, and it counts.
+func finished(st *record.Store, runID string, err error) bool {
+	if err != nil {
+		return false
+	}
+	meta, err := st.Run(runID)
+	return err == nil && meta.Status == record.StatusComplete
 }
 
 // record makes one run of variant v with seed and returns its id.

@@ -110,4 +110,16 @@ func TestSweepStoppedByCtrlC(t *testing.T) {
 	if strings.Contains(out, "actions=6") {
 		t.Errorf("the variant that never ran is in the table:\n%s", out)
 	}
+
+	// A stop that comes just after a run ended complete (the loop's check,
+	// every Stop of the sim, then the check after the run) keeps that run:
+	// it is whole in the store, and the table counts it.
+	stop = &stopAfter{Context: context.Background(), limit: calls - 2}
+	code, out, errOut = sweep(stop, args("late.db", "2"))
+	if code != 130 || !strings.Contains(errOut, "stopped after 1 of 4 runs") || strings.Contains(errOut, "cut short") {
+		t.Fatalf("a stop after the first run ended: exit %d, stderr:\n%s", code, errOut)
+	}
+	if !regexp.MustCompile(`(?m)^\| actions=5 \| 1 \| `).MatchString(out) {
+		t.Errorf("the run that ended before the stop is not in the table:\n%s", out)
+	}
 }
