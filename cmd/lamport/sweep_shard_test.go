@@ -335,29 +335,50 @@ func TestSweepTableOfMissingShards(t *testing.T) {
 	}
 }
 
-// A table cannot be rebuilt from runs that do not say where they stand in
-// their sweep's grid, as runs recorded before sweeps noted it.
-func TestSweepTableRefusesRunsWithoutTheirPlace(t *testing.T) {
-	store := filepath.Join(t.TempDir(), "old.db")
+// recordSweepRuns records a 2 s sim run of seed 1 into store for each
+// id, with the options given, as a sweep would have recorded it.
+func recordSweepRuns(t *testing.T, store string, opts map[string]string, ids ...string) {
+	t.Helper()
 	st, err := record.Open(store, record.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer st.Close()
 	cfg := core.RingConfig(3, "sim", 0)
 	latency, err := replay.ParseLatency(replay.DefaultLatency)
 	if err != nil {
 		t.Fatal(err)
 	}
 	spec := replay.SimSpec{Machines: cfg.IDs(), Params: core.DefaultParams(1), Duration: 2 * time.Second, Latency: latency}
-	_, err = replay.RecordSim(st, replay.SimRun{RunID: "old-run", Config: cfg, Spec: spec, Started: time.Unix(0, 0).UTC(),
-		Options: map[string]string{"sweep": "sweep-old", "variant": "original", "duration": "2s"}})
-	if cerr := st.Close(); err == nil {
-		err = cerr
+	for i, id := range ids {
+		_, err = replay.RecordSim(st, replay.SimRun{RunID: id, Config: cfg, Spec: spec, Started: time.Unix(int64(i), 0).UTC(), Options: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
-	if err != nil {
-		t.Fatal(err)
+}
+
+// A table cannot be rebuilt from runs that do not say where they stand in
+// their sweep's grid, as runs recorded before sweeps noted it; nor from a
+// store that holds one run of the grid twice.
+func TestSweepTableRefusesRunsWithoutTheirPlace(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "old.db")
+	recordSweepRuns(t, old, map[string]string{"sweep": "sweep-old", "variant": "original", "duration": "2s"}, "old-run")
+	assertOneLineFailure(t, "run old-run does not say where it stands in the sweep's grid", "sweep", "--table", "sweep-old", "--store", old)
+
+	twice := filepath.Join(dir, "twice.db")
+	recordSweepRuns(t, twice, map[string]string{"sweep": "dup", "variant": "original", "duration": "2s", "variant-index": "1",
+		"sweep-variants": "1", "sweep-seeds": "1", "sweep-first-seed": "1", "sweep-digest": "0123456789abcdef"}, "dup-a", "dup-b")
+	assertOneLineFailure(t, `sweep dup: variant "original" seed 1 is recorded twice`, "sweep", "--table", "dup", "--store", twice)
+	// The same options on one run make a table: what is refused above is
+	// the repeat, not the options.
+	once := filepath.Join(dir, "once.db")
+	recordSweepRuns(t, once, map[string]string{"sweep": "dup", "variant": "original", "duration": "2s", "variant-index": "1",
+		"sweep-variants": "1", "sweep-seeds": "1", "sweep-first-seed": "1", "sweep-digest": "0123456789abcdef"}, "dup-a")
+	if out, _ := mustLamport(t, "sweep", "--table", "dup", "--store", once); !strings.Contains(out, "| original | 1 | ") {
+		t.Errorf("a sweep of one run:\n%s", out)
 	}
-	assertOneLineFailure(t, "run old-run does not say where it stands in the sweep's grid", "sweep", "--table", "sweep-old", "--store", store)
 }
 
 func TestSweepShardAndTableRefuseBadFlags(t *testing.T) {
