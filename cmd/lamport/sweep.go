@@ -36,6 +36,9 @@ type sweepOptions struct {
 	asCSV    bool
 	asJSON   bool
 	html     string
+	shard    string
+	sweepID  string
+	table    string
 	secret   secretFlag
 	logFlags
 
@@ -51,7 +54,8 @@ func sweepUntil(ctx context.Context, e *env, args []string) error {
 }
 
 func (o *sweepOptions) flags(e *env) *pflag.FlagSet {
-	fs := newFlagSet(e, "sweep", "sweep [--runs K] [--vary key=v1,v2,...]... [--duration D] [--mode sim|live] [--csv|--json]",
+	fs := newFlagSet(e, "sweep", "sweep [--runs K] [--vary key=v1,v2,...]... [--duration D] [--mode sim|live] [--shard I/N] [--sweep-id ID] [--csv|--json]\n"+
+		"   or: lamport sweep --table ID [--store FILE] [--csv|--json] [--html FILE]",
 		"Run the experiment grid: every combination of the --vary values (the first --vary\n"+
 			"varying slowest), each with the same K seeds (--seed, --seed+1, ...). Every run is\n"+
 			"recorded with the sweep's id (lamport ls --sweep ID lists them) and analysed as\n"+
@@ -67,7 +71,17 @@ func (o *sweepOptions) flags(e *env) *pflag.FlagSet {
 			"max-rate=2 (smaller variation in clock rates), then actions=4 (fewer internal events).\n"+
 			"Ctrl-C stops the sweep: it prints the table of the runs it finished (the runs column\n"+
 			"says how many each variant has), records the run it cut as interrupted, leaves that\n"+
-			"run out of the figures, and exits 130.")
+			"run out of the figures, and exits 130.\n"+
+			"--shard I/N runs only the I-th of N parts of the grid, so that several processes or\n"+
+			"hosts share one sweep: run k of the grid (variant by variant, seed by seed, from 0)\n"+
+			"goes to part (k mod N)+1, so any N runs every run of the grid exactly once. The shards\n"+
+			"of one sweep share its id: --sweep-id ID, or else one derived from the grid, seeds,\n"+
+			"duration, mode and machines, so shards started apart with the same flags agree. A\n"+
+			"sweep with a given or derived id names its runs ID-v<variant>-s<seed> and refuses a\n"+
+			"store that already has one of them. 'lamport merge OUT IN...' gathers the shards'\n"+
+			"stores; --table ID then prints the table of sweep ID from --store, rebuilt from its\n"+
+			"complete runs without running anything: byte for byte what the whole sweep printed\n"+
+			"(whose header names its store).")
 	o.setupFlags.register(fs)
 	fs.Lookup("seed").Usage = "first seed; variants run seeds N..N+K-1 (default: config's \"seed\", else random; always printed)"
 	fs.Lookup("duration").Usage = "how long each run's machines tick (virtual time in --mode sim)"
@@ -78,11 +92,14 @@ func (o *sweepOptions) flags(e *env) *pflag.FlagSet {
 	fs.IntVar(&o.runs, "runs", 5, "seeds per variant")
 	fs.StringArrayVar(&o.vary, "vary", nil, "key=v1,v2,...: a parameter and the values it takes (repeatable)")
 	fs.StringVar(&o.mode, "mode", "sim", "sim (virtual time: fast, deterministic) or live (real TCP on this host, at --speed)")
-	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the runs are recorded to")
+	fs.StringVar(&o.store, "store", "lamport.db", "bbolt store the runs are recorded to (with --table, read from)")
 	fs.StringVar(&o.logDir, "log-dir", "logs", "--mode live: directory for each run's logs, <dir>/<run id>/log_<id>.txt (\"\" for none)")
 	fs.BoolVar(&o.asCSV, "csv", false, "print the table as CSV (with sample standard deviations) instead of markdown")
 	fs.BoolVar(&o.asJSON, "json", false, "print the sweep as JSON: every variant with its runs' figures")
 	fs.StringVar(&o.html, "html", "", "also write the table and a bar chart per figure (variants side by side) to this HTML file")
+	fs.StringVar(&o.shard, "shard", "", "I/N: run only the I-th of N parts of the grid (1/N..N/N); needs a fixed first seed (--seed or the config's)")
+	fs.StringVar(&o.sweepID, "sweep-id", "", "the sweep's id: 1 to 64 letters, digits, '.', '_' or '-'; its runs are then named ID-v<variant>-s<seed> (default: drawn; with --shard derived from the sweep's settings)")
+	fs.StringVar(&o.table, "table", "", "print the table of this recorded sweep (an id or a unique prefix) from --store and run nothing")
 	o.secret.registerOwn(fs)
 	fs.Lookup("secret").Usage = "--mode live: " + fs.Lookup("secret").Usage
 	o.logFlags.register(fs)
@@ -98,6 +115,9 @@ func (o *sweepOptions) validate(e *env, fs *pflag.FlagSet) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("sweep takes no arguments, got %q", fs.Args())
 	}
+	if fs.Changed("table") {
+		return o.validateTable(fs)
+	}
 	var err error
 	if o.checked, err = o.plan(fs); err != nil {
 		return err
@@ -109,6 +129,9 @@ func (o *sweepOptions) validate(e *env, fs *pflag.FlagSet) error {
 // run runs the checked grid until it is done or Ctrl-C (or o.stop) ends
 // it.
 func (o *sweepOptions) run(e *env, fs *pflag.FlagSet) error {
+	if fs.Changed("table") {
+		return o.runTable(e)
+	}
 	ctx := o.stop
 	if ctx == nil {
 		var stop context.CancelFunc
@@ -121,6 +144,9 @@ func (o *sweepOptions) run(e *env, fs *pflag.FlagSet) error {
 		return err
 	}
 	defer st.Close()
+	if err := plan.checkStore(st); err != nil {
+		return err
+	}
 
 	// A sweep stopped by Ctrl-C still prints the table of the runs it
 	// finished, then says so and exits as stopped.
@@ -128,7 +154,36 @@ func (o *sweepOptions) run(e *env, fs *pflag.FlagSet) error {
 	if err != nil {
 		return err
 	}
+	planned := plan.planned()
+	if planned == 0 && (o.asCSV || o.asJSON) {
+		// The markdown's header says so; CSV and JSON have no place for it.
+		e.log.Warn(fmt.Sprintf("shard %s of sweep %s has no runs: the grid has %d", plan.shard, sweep.ID, len(plan.variants)*plan.runs))
+	}
+	if err := o.write(e, sweep, plan.header(o.store, planned), planned > 0); err != nil {
+		return err
+	}
+	return stopped
+}
+
+// header is the markdown's lines above the table: the sweep, how to list
+// its runs and, for a shard, how to gather the whole sweep.
+func (p sweepPlan) header(store string, planned int) []string {
+	s := p.shape()
+	if !p.shard.sharded() {
+		return []string{s.headline(store), s.runsLine(store)}
+	}
+	gather := "the whole sweep: lamport merge OUT <every shard's store>, then lamport sweep --table " + p.id + " --store OUT"
+	if planned == 0 {
+		return []string{s.shardHeadline(p.shard, planned, store), gather}
+	}
+	return []string{s.shardHeadline(p.shard, planned, store), s.runsLine(store), gather}
+}
+
+// write prints sweep as --csv, --json or markdown under header, and writes
+// its --html page. withTable false leaves the markdown at the header.
+func (o *sweepOptions) write(e *env, sweep report.Sweep, header []string, withTable bool) error {
 	out := bufio.NewWriter(e.stdout)
+	var err error
 	switch {
 	case o.asCSV:
 		err = report.WriteSweepCSV(out, sweep)
@@ -137,10 +192,13 @@ func (o *sweepOptions) run(e *env, fs *pflag.FlagSet) error {
 		enc.SetIndent("", "  ")
 		err = enc.Encode(sweep)
 	default:
-		fmt.Fprintf(out, "sweep %s: %s x %s (%d..%d), %s each, %s, recorded to %s\n",
-			sweep.ID, plural(len(plan.variants), "variant"), plural(plan.runs, "seed"), plan.seed, plan.seed+uint64(plan.runs)-1, plan.duration, plan.modeText(), o.store)
-		fmt.Fprintf(out, "runs: lamport ls --sweep %s --store %s\n\n", sweep.ID, o.store)
-		err = report.WriteSweepMarkdown(out, sweep)
+		for _, l := range header {
+			fmt.Fprintln(out, l)
+		}
+		if withTable {
+			fmt.Fprintln(out)
+			err = report.WriteSweepMarkdown(out, sweep)
+		}
 	}
 	if ferr := out.Flush(); err == nil {
 		err = ferr
@@ -153,12 +211,61 @@ func (o *sweepOptions) run(e *env, fs *pflag.FlagSet) error {
 			return err
 		}
 	}
-	return stopped
+	return nil
+}
+
+// sweepShape is what a sweep's header says of it: the same whether the
+// sweep has just run or its table is rebuilt from the store.
+type sweepShape struct {
+	id       string
+	variants int
+	runs     int // seeds per variant
+	seed     uint64
+	duration time.Duration
+	mode     string
+	speed    float64
+}
+
+func (p sweepPlan) shape() sweepShape {
+	return sweepShape{id: p.id, variants: len(p.variants), runs: p.runs, seed: p.seed, duration: p.duration, mode: p.mode, speed: p.speed}
+}
+
+// grid is "3 variants x 5 seeds (7..11), 1m0s each, mode sim".
+func (s sweepShape) grid() string {
+	return fmt.Sprintf("%s x %s (%d..%d), %s each, %s",
+		plural(s.variants, "variant"), plural(s.runs, "seed"), s.seed, s.seed+uint64(s.runs)-1, s.duration, s.modeText())
+}
+
+// headline is the first line of the markdown output.
+func (s sweepShape) headline(store string) string {
+	return fmt.Sprintf("sweep %s: %s, recorded to %s", s.id, s.grid(), store)
+}
+
+// shardHeadline is a shard's first line: how many of the grid's runs fell
+// to it.
+func (s sweepShape) shardHeadline(shard sweepShard, planned int, store string) string {
+	if planned == 0 {
+		// Only a shard past the grid's size has none: run k goes to
+		// shard k+1 then.
+		return fmt.Sprintf("sweep %s shard %s: no runs; the %s of %s go to shards 1 to %d; nothing recorded to %s",
+			s.id, shard, plural(s.variants*s.runs, "run"), s.grid(), s.variants*s.runs, store)
+	}
+	return fmt.Sprintf("sweep %s shard %s: %s of %s, recorded to %s", s.id, shard, plural(planned, "run"), s.grid(), store)
+}
+
+func (s sweepShape) runsLine(store string) string {
+	return fmt.Sprintf("runs: lamport ls --sweep %s --store %s", s.id, store)
 }
 
 // sweepPlan is a checked grid, ready to run.
 type sweepPlan struct {
-	id       string
+	id string
+	// namedRuns: the id was given or derived, and every run is named
+	// sweepRunID(id, variant, seed) rather than drawn.
+	namedRuns bool
+	// digest is definitionHash: what every run of the sweep records.
+	digest   string
+	shard    sweepShard
 	mode     string
 	logDir   string // live runs' log files; "" for none
 	variants []sweepVariant
@@ -181,6 +288,16 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		return p, usageErrorf("--mode must be sim or live, got %q", o.mode)
 	}
 	var err error
+	if fs.Changed("shard") {
+		if p.shard, err = parseSweepShard(o.shard); err != nil {
+			return p, err
+		}
+	}
+	if fs.Changed("sweep-id") {
+		if err := checkSweepID(o.sweepID); err != nil {
+			return p, err
+		}
+	}
 	if p.secret, _, err = o.secret.resolveOrMake(fs); err != nil {
 		return p, err
 	}
@@ -195,16 +312,8 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 	if o.runs < 1 || o.runs > 100000 {
 		return p, usageErrorf("--runs must be in 1..100000, got %d", o.runs)
 	}
-	if o.asCSV && o.asJSON {
-		return p, usageErrorf("--csv and --json: choose one")
-	}
-	if o.html == "-" {
-		return p, usageErrorf("--html needs a file name: stdout has the table")
-	}
-	if o.html != "" {
-		if info, err := os.Stat(filepath.Dir(o.html)); err != nil || !info.IsDir() {
-			return p, usageErrorf("--html %s: no directory %s to write it in", o.html, filepath.Dir(o.html))
-		}
+	if err := o.checkOutputs(); err != nil {
+		return p, err
 	}
 	if !fs.Changed("duration") {
 		o.duration = time.Minute
@@ -243,6 +352,9 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		return p, usageErrorf("%v", err)
 	}
 	p.seed, p.duration, p.speed = s.params.Seed, s.duration, s.speed
+	if p.shard.sharded() && !s.seedChosen {
+		return p, usageErrorf("--shard needs a fixed first seed (--seed, or \"seed\" in the config) so that every shard runs the same seeds")
+	}
 	if p.seed > ^uint64(0)-uint64(p.runs) {
 		return p, usageErrorf("--seed %d leaves no room for %d seeds above it", p.seed, p.runs)
 	}
@@ -260,8 +372,86 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 		}
 		p.variants = append(p.variants, v)
 	}
-	p.id = "sweep-" + newRunID(time.Now())
+	if p.digest, err = p.definitionHash(); err != nil {
+		return p, err
+	}
+	switch {
+	case fs.Changed("sweep-id"):
+		p.id, p.namedRuns = o.sweepID, true
+	case p.shard.sharded():
+		p.id, p.namedRuns = derivedSweepID(p.digest), true
+	default:
+		p.id = "sweep-" + newRunID(time.Now())
+	}
 	return p, nil
+}
+
+// checkOutputs checks --csv, --json and --html, which a sweep and --table
+// share.
+func (o *sweepOptions) checkOutputs() error {
+	if o.asCSV && o.asJSON {
+		return usageErrorf("--csv and --json: choose one")
+	}
+	if o.html == "-" {
+		return usageErrorf("--html needs a file name: stdout has the table")
+	}
+	if o.html != "" {
+		if info, err := os.Stat(filepath.Dir(o.html)); err != nil || !info.IsDir() {
+			return usageErrorf("--html %s: no directory %s to write it in", o.html, filepath.Dir(o.html))
+		}
+	}
+	return nil
+}
+
+// planned is how many runs of the grid fall to the plan's shard.
+func (p sweepPlan) planned() int {
+	n := 0
+	for k := range len(p.variants) * p.runs {
+		if p.shard.owns(k) {
+			n++
+		}
+	}
+	return n
+}
+
+// checkStore refuses, before anything runs, a sweep whose id the store
+// already knows from a sweep with other settings, or one of whose runs is
+// already there: each run of a sweep is recorded once.
+func (p sweepPlan) checkStore(st *record.Store) error {
+	if !p.namedRuns {
+		return nil // a drawn id is new
+	}
+	metas, err := st.Runs()
+	if err != nil {
+		return fmt.Errorf("store %s: %w", st.Path(), err)
+	}
+	ids := make(map[string]bool, len(metas))
+	for _, m := range metas {
+		ids[m.ID] = true
+		if m.Options[optSweep] == p.id && m.Options[optSweepDigest] != p.digest[:16] {
+			return usageErrorf("store %s holds runs of another sweep with the id %s (its grid, seeds, duration, mode or machines differ): give this one another --sweep-id or --store", st.Path(), p.id)
+		}
+	}
+	for vi := range p.variants {
+		for k := range p.runs {
+			if !p.shard.owns(vi*p.runs + k) {
+				continue
+			}
+			if id := sweepRunID(p.id, vi+1, p.seed+uint64(k)); ids[id] {
+				return usageErrorf("store %s already has run %s of sweep %s: each run of a sweep is recorded once; use another --store, or another --sweep-id to run the sweep again", st.Path(), id, p.id)
+			}
+		}
+	}
+	return nil
+}
+
+// configOf is the machines variant v runs: the config's, or a ring of the
+// variant's machine count.
+func (p sweepPlan) configOf(v sweepVariant) core.Config {
+	if p.cfg != nil && !v.setsMachines() {
+		return *p.cfg
+	}
+	return core.RingConfig(v.machines, ringHost(p.mode), 0)
 }
 
 // run records every run of the grid and reduces each to its figures. When
@@ -269,31 +459,36 @@ func (o *sweepOptions) plan(fs *pflag.FlagSet) (sweepPlan, error) {
 // left out of the figures, the variants' finished runs are kept, and
 // stopped says so (it wraps errInterrupted).
 func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool) (sweep report.Sweep, stopped error, err error) {
-	total := len(p.variants) * p.runs
-	e.log.Info("sweep", "sweep", p.id, "variants", len(p.variants), "seeds", p.runs, "first seed", p.seed, "duration", p.duration, "mode", p.mode)
+	total := p.planned()
+	e.log.Info("sweep", "sweep", p.id, "shard", p.shard.String(), "variants", len(p.variants), "seeds", p.runs, "first seed", p.seed, "duration", p.duration, "mode", p.mode, "runs", total)
 	runMillis := p.duration.Milliseconds()
 	bar := newProgress(e, quiet, int64(total)*runMillis, "sweep")
 	defer bar.finish()
-	sweep = report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration}
+	sweep = report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration, Variants: []report.Variant{}}
 	if p.mode == "live" {
 		sweep.Speed = p.speed
 	}
 	var events uint64
 	done := 0
-	for _, v := range p.variants {
-		e.log.Info("variant", "variant", v.describe(p.mode))
+	for vi, v := range p.variants {
 		figures := make([]report.RunFigures, 0, p.runs)
 		cut := ""
 		for k := range p.runs {
 			if ctx.Err() != nil {
 				break
 			}
+			if !p.shard.owns(vi*p.runs + k) {
+				continue
+			}
+			if len(figures) == 0 {
+				e.log.Info("variant", "variant", v.describe(p.mode))
+			}
 			seed := p.seed + uint64(k)
 			progress := func(at time.Duration, n uint64) {
 				bar.update(int64(done)*runMillis+at.Milliseconds(), events+n)
 			}
-			runID, err := p.record(ctx, st, v, seed, progress)
-			if ctx.Err() != nil {
+			runID, err := p.record(ctx, st, vi, seed, progress)
+			if ctx.Err() != nil && !finished(st, runID, err) {
 				if _, err := st.Run(runID); err == nil {
 					cut = runID
 				}
@@ -325,17 +520,30 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 	return sweep, nil, nil
 }
 
-// record makes one run of variant v with seed and returns its id.
-func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant, seed uint64, progress func(time.Duration, uint64)) (string, error) {
+// finished reports whether the run that record returned with err ended
+// complete, though Ctrl-C came: a stop just after a run's end leaves that
+// run whole, and it counts, as 'sweep --table' counts it.
+func finished(st *record.Store, runID string, err error) bool {
+	if err != nil {
+		return false
+	}
+	meta, err := st.Run(runID)
+	return err == nil && meta.Status == record.StatusComplete
+}
+
+// record makes one run of variant vi (0-based) with seed and returns its
+// id.
+func (p sweepPlan) record(ctx context.Context, st *record.Store, vi int, seed uint64, progress func(time.Duration, uint64)) (string, error) {
+	v := p.variants[vi]
 	params := v.params
 	params.Seed = seed
-	cfg := core.RingConfig(v.machines, ringHost(p.mode), 0)
-	if p.cfg != nil && !v.setsMachines() {
-		cfg = *p.cfg
-	}
+	cfg := p.configOf(v)
 	began := time.Now()
 	runID := newRunID(began)
-	opts := map[string]string{"duration": p.duration.String(), "sweep": p.id, "variant": v.name}
+	if p.namedRuns {
+		runID = sweepRunID(p.id, vi+1, seed)
+	}
+	opts := p.runOptions(vi)
 	if p.mode == "live" {
 		res, err := live.Run(ctx, live.Spec{
 			RunID: runID, Config: cfg, Params: params, Speed: p.speed, Duration: p.duration,
@@ -362,11 +570,11 @@ func (p sweepPlan) record(ctx context.Context, st *record.Store, v sweepVariant,
 
 // modeText is the sweep's mode as its header line says it: a live sweep's
 // speed, which every per-second figure is normalised by.
-func (p sweepPlan) modeText() string {
-	if p.mode == "live" {
-		return "mode live at speed " + strconv.FormatFloat(p.speed, 'g', -1, 64)
+func (s sweepShape) modeText() string {
+	if s.mode == "live" {
+		return "mode live at speed " + strconv.FormatFloat(s.speed, 'g', -1, 64)
 	}
-	return "mode " + p.mode
+	return "mode " + s.mode
 }
 
 // ringHost names the hosts of a ring of machines: "sim" as 'lamport sim

@@ -31,9 +31,11 @@ type sweepAxis struct {
 type sweepVariant struct {
 	name     string
 	settings []report.Setting
-	params   core.Params
-	machines int
-	latency  replay.Latency
+	// settingsJSON is settings as the variant's runs record them.
+	settingsJSON string
+	params       core.Params
+	machines     int
+	latency      replay.Latency
 }
 
 // defaultSweepGrid is the original experiment: the model as given, then a
@@ -138,6 +140,10 @@ func resolveVariant(name string, settings []report.Setting, base core.Params, ma
 	}
 	if v.machines < 2 || v.machines > maxSimMachines {
 		return v, usageErrorf("variant %q: machines must be in 2..%d, got %d", name, maxSimMachines, v.machines)
+	}
+	var err error
+	if v.settingsJSON, err = encodeSettings(settings); err != nil {
+		return v, fmt.Errorf("variant %q: %w", name, err)
 	}
 	return v, nil
 }

@@ -110,4 +110,38 @@ func TestSweepStoppedByCtrlC(t *testing.T) {
 	if strings.Contains(out, "actions=6") {
 		t.Errorf("the variant that never ran is in the table:\n%s", out)
 	}
+
+	// The table rebuilt from the store is, byte for byte, the one the
+	// stopped sweep printed: the cut run is left out of it too.
+	assertTableRebuilt(t, out, filepath.Join(dir, "cut.db"), "the table has the 1 of its 4 runs")
+
+	// A stop that comes just after a run ended complete (the loop's check,
+	// every Stop of the sim, then the check after the run) keeps that run:
+	// it is whole in the store, and the table counts it.
+	stop = &stopAfter{Context: context.Background(), limit: calls - 2}
+	code, out, errOut = sweep(stop, args("late.db", "2"))
+	if code != 130 || !strings.Contains(errOut, "stopped after 1 of 4 runs") || strings.Contains(errOut, "cut short") {
+		t.Fatalf("a stop after the first run ended: exit %d, stderr:\n%s", code, errOut)
+	}
+	if !regexp.MustCompile(`(?m)^\| actions=5 \| 1 \| `).MatchString(out) {
+		t.Errorf("the run that ended before the stop is not in the table:\n%s", out)
+	}
+	assertTableRebuilt(t, out, filepath.Join(dir, "late.db"), "the table has the 1 of its 4 runs")
+}
+
+// assertTableRebuilt checks that 'sweep --table' on store prints out, the
+// output of the sweep that recorded it, and warns with want.
+func assertTableRebuilt(t *testing.T, out, store, want string) {
+	t.Helper()
+	id := regexp.MustCompile(`^sweep (\S+): `).FindStringSubmatch(out)
+	if id == nil {
+		t.Fatalf("no sweep id in:\n%s", out)
+	}
+	code, table, errOut := lamport(t, "sweep", "--table", id[1], "--store", store)
+	if code != 0 || table != out {
+		t.Errorf("sweep --table %s: exit %d (%s)\n%s\nthe sweep printed:\n%s", id[1], code, errOut, table, out)
+	}
+	if !strings.Contains(errOut, want) {
+		t.Errorf("sweep --table %s: stderr %q, want it to say %q", id[1], errOut, want)
+	}
 }
