@@ -22,7 +22,8 @@ func (o *mergeOptions) flags(e *env) *pflag.FlagSet {
 	return newFlagSet(e, "merge", "merge OUT IN...",
 		"Merge per-machine stores (from 'lamport machine' processes) into OUT, which is created\n"+
 			"if missing. The parts of one run are joined into one run; a machine recorded twice is an\n"+
-			"error and OUT is left unchanged.")
+			"error and OUT is left unchanged. Whole runs are copied as they are, so the stores of a\n"+
+			"sweep's shards (sweep --shard) merge into one store of the whole sweep.")
 }
 
 func (o *mergeOptions) validate(e *env, fs *pflag.FlagSet) error {
@@ -98,10 +99,17 @@ func storeRunIDs(paths []string) ([]string, error) {
 	return ids, nil
 }
 
+// mergedRunsListed is how many merged runs merge names one by one; past
+// it, as when the shards of a sweep are gathered, it counts them.
+const mergedRunsListed = 3
+
 // mergedSummary is merge's one line: "merged 3 stores into lamport.db: run
-// ID, 3 machines, 2 600 events", with every merged run as it now stands.
+// ID, 3 machines, 2 600 events", with every merged run as it now stands,
+// or, for more than mergedRunsListed runs, their totals.
 func mergedSummary(out *record.Store, stores int, runIDs []string) (string, error) {
 	var parts []string
+	var machines int
+	var events uint64
 	for _, id := range runIDs {
 		meta, err := out.Run(id)
 		if err != nil {
@@ -111,14 +119,20 @@ func mergedSummary(out *record.Store, stores int, runIDs []string) (string, erro
 		if err != nil {
 			return "", fmt.Errorf("store %s: %w", out.Path(), err)
 		}
-		var events uint64
+		var runEvents uint64
 		for _, s := range stats {
-			events += s.Events
+			runEvents += s.Events
 		}
-		parts = append(parts, fmt.Sprintf("run %s, %s, %s", id, plural(len(meta.Machines), "machine"), plural64(events, "event")))
+		machines += len(meta.Machines)
+		events += runEvents
+		parts = append(parts, fmt.Sprintf("run %s, %s, %s", id, plural(len(meta.Machines), "machine"), plural64(runEvents, "event")))
 	}
 	what := "no runs"
-	if len(parts) > 0 {
+	switch {
+	case len(parts) > mergedRunsListed:
+		what = fmt.Sprintf("%s, %s, %s (lamport ls --store %s lists them)", plural(len(parts), "run"),
+			plural(machines, "machine"), plural64(events, "event"), out.Path())
+	case len(parts) > 0:
 		what = strings.Join(parts, "; ")
 	}
 	return fmt.Sprintf("merged %s into %s: %s", plural(stores, "store"), out.Path(), what), nil
