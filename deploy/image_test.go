@@ -85,7 +85,9 @@ func dockerGoBuild(stages []dockerStage) (goBuild, error) {
 				return goBuild{}, fmt.Errorf("Dockerfile line %d: %v", in.line, err)
 			}
 			for _, ce := range callExprs(f) {
-				words, err := expand.Fields(nil, ce.Args...)
+				// A Config of its own each time: with nil, expand writes to one
+				// shared by every caller.
+				words, err := expand.Fields(&expand.Config{}, ce.Args...)
 				if err != nil || len(words) < 2 || words[0] != "go" || words[1] != "build" {
 					continue
 				}
@@ -93,7 +95,7 @@ func dockerGoBuild(stages []dockerStage) (goBuild, error) {
 				for _, a := range ce.Assigns {
 					v := ""
 					if a.Value != nil {
-						v, _ = expand.Literal(nil, a.Value)
+						v, _ = expand.Literal(&expand.Config{}, a.Value)
 					}
 					g.env = append(g.env, a.Name.Value+"="+v)
 				}
