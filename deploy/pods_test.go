@@ -19,8 +19,8 @@ import (
 )
 
 // The containers' scripts are run here as the kubelet would run them, on
-// this host: /bin/sh -c SCRIPT, in a directory that stands for the pod's
-// file system. Each volume the pod mounts is a directory of the fake
+// this host: sh -c SCRIPT (see podShell), in a directory that stands for
+// the pod's file system. Each volume the pod mounts is a directory of the fake
 // cluster, linked at its mount path: a claim is the same directory for
 // every pod that mounts it (as the shared volume is), a StatefulSet's
 // claim template gives each pod its own, and a ConfigMap is written out as
@@ -34,28 +34,30 @@ import (
 // and creates or checks the files it names, see fakeLamport) or the real
 // binary.
 
+// podShell is the shell that runs the pods' scripts: busybox's sh, the
+// image's own, where busybox is installed, else the host's /bin/sh.
+// LAMPORT_DEPLOY_BUSYBOX=1 requires busybox (CI installs it, see
+// TestMain); =0 takes /bin/sh.
+var podShell = func() []string {
+	if p, err := exec.LookPath("busybox"); err == nil && os.Getenv("LAMPORT_DEPLOY_BUSYBOX") != "0" {
+		return []string{p, "sh"}
+	}
+	return []string{"/bin/sh"}
+}()
+
 // fakeEnv names the file where the stand-in lamport records its calls; set,
 // the test binary is the stand-in.
 const fakeEnv = "LAMPORT_DEPLOY_FAKE_CALLS"
 
-// fakeCommand is the test binary run by a script as lamport, or as sleep
-// (which then returns at once, so a script that idles after its run ends).
+// fakeCommand is the test binary run by a script as lamport.
 func fakeCommand(calls string, argv []string) int {
-	switch filepath.Base(argv[0]) {
-	case "sleep":
-		return 0
-	case "lamport":
-		return fakeLamport(calls, argv[1:])
+	if filepath.Base(argv[0]) != "lamport" {
+		fmt.Fprintf(os.Stderr, "no stand-in for %s\n", argv[0])
+		return 127
 	}
-	fmt.Fprintf(os.Stderr, "no stand-in for %s\n", argv[0])
-	return 127
-}
-
-// fakeLamport records its arguments, then does to the files what lamport
-// would: a config must be there; a store that a command writes is created
-// (in a directory that must exist), one it reads must be there.
-func fakeLamport(calls string, args []string) int {
-	line, err := json.Marshal(args)
+	code := fakeLamport(calls, argv[1:])
+	// Recorded when it ends, so a recorded call is a finished one.
+	line, err := json.Marshal(argv[1:])
 	if err == nil {
 		err = appendLine(calls, line)
 	}
@@ -63,6 +65,13 @@ func fakeLamport(calls string, args []string) int {
 		fmt.Fprintln(os.Stderr, "stand-in lamport:", err)
 		return 2
 	}
+	return code
+}
+
+// fakeLamport does to the files what lamport would: a config must be
+// there; a store that a command writes is created (in a directory that
+// must exist), one it reads must be there.
+func fakeLamport(calls string, args []string) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(os.Stderr, "stand-in lamport: "+format+"\n", a...)
 		return 2
@@ -181,9 +190,6 @@ func newFakeCluster(dir string, b *bundle, real bool) (*fakeCluster, error) {
 	if !real {
 		lamport = self
 		c.calls = filepath.Join(dir, "calls.jsonl")
-		if err := os.Symlink(self, filepath.Join(c.binDir, "sleep")); err != nil {
-			return nil, err
-		}
 	}
 	return c, os.Symlink(lamport, filepath.Join(c.binDir, "lamport"))
 }
@@ -338,7 +344,7 @@ func (c *fakeCluster) start(pr podRun) (*runningPod, error) {
 	if c.calls != "" {
 		env = append(env, fakeEnv+"="+c.calls)
 	}
-	cmd := exec.Command("/bin/sh", "-c", rewritePaths(script, root))
+	cmd := exec.Command(podShell[0], append(podShell[1:], "-c", rewritePaths(script, root))...)
 	cmd.Dir, cmd.Env = workDir, env
 	// Its own process group, so that what the script started can be ended
 	// with it, and no signal of the test's terminal reaches it.
@@ -374,7 +380,10 @@ func (rp *runningPod) kill() {
 }
 
 // runPod runs a pod to its end and returns the lamport calls it made (with
-// the stand-in) and what it printed.
+// the stand-in) and what it printed. A pod of a StatefulSet (pr.claims
+// set) does not end by itself after its run: once the stand-in has
+// answered it is sent SIGTERM, as when the StatefulSet is deleted, and
+// must then end, with status 0 or that of the signal.
 func (c *fakeCluster) runPod(pr podRun) ([][]string, string, error) {
 	if c.calls != "" {
 		_ = os.Remove(c.calls)
@@ -383,9 +392,38 @@ func (c *fakeCluster) runPod(pr podRun) ([][]string, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	stopped := false
+	if pr.claims != nil && c.calls != "" {
+		answered := func() bool {
+			calls, _ := c.readCalls()
+			return len(calls) > 0
+		}
+		select {
+		case <-rp.done:
+		case <-waitUntil(30*time.Second, answered):
+			stopped = rp.cmd.Process.Signal(syscall.SIGTERM) == nil
+		}
+	}
 	err = rp.wait(30 * time.Second)
+	if code := exitCode(err); stopped && (code == 128+int(syscall.SIGTERM) || code == 130) {
+		err = nil // ended by the SIGTERM, as it should
+	}
 	calls, rerr := c.readCalls()
 	return calls, rp.out.String(), errors.Join(err, rerr)
+}
+
+// waitUntil returns a channel closed once cond holds, polled until d has
+// passed.
+func waitUntil(d time.Duration, cond func() bool) <-chan struct{} {
+	ch := make(chan struct{})
+	go func() {
+		deadline := time.Now().Add(d)
+		for !cond() && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		close(ch)
+	}()
+	return ch
 }
 
 func (c *fakeCluster) readCalls() ([][]string, error) {
