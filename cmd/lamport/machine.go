@@ -143,5 +143,5 @@ func (o *machineOptions) run(e *env, fs *pflag.FlagSet) error {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
 		printLogsLine(e.stdout, o.logDir, res.Meta)
 	}
-	return runErr
+	return stoppedBy(ctx, runErr, "machine "+uint64String(uint64(id))+"'s part of run "+o.runID+" is recorded up to the stop in "+o.store)
 }
