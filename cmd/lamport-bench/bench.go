@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -38,6 +39,9 @@ var benchGroups = map[string][]string{
 	"memory": {"sim-1M", "sim-10M", "record-1M", "record-10M", "replay-1M", "replay-10M", "report-1M", "report-10M"},
 	"steady": {"steady-sim-1M", "steady-sim-10M", "steady-record-1M", "steady-record-10M",
 		"steady-replay-1M", "steady-replay-10M", "steady-report-1M", "steady-report-10M"},
+	"steady-100M": {"steady-record-10M", "steady-replay-10M", "steady-report-10M",
+		"steady-record-100M", "steady-replay-100M", "steady-report-100M"},
+	"sweep": {"sweep", "sweep-2shards"},
 }
 
 // benchOptions are the command's flags.
@@ -162,13 +166,13 @@ func (o *benchOptions) run(e *env) error {
 			return fmt.Errorf("interrupted")
 		}
 		step := plan[i]
-		if step.row.name == "record" && !step.prep && i+1 < len(plan) && plan[i+1].row.name == "raw-bbolt" {
-			rec, raw, err := b.runPair(ctx, step, plan[i+1])
+		if turns := turnSteps(plan[i:]); len(turns) > 1 {
+			rows, err := b.runInTurns(ctx, turns)
 			if err != nil {
 				return err
 			}
-			res.Rows = append(res.Rows, rec, raw)
-			i++
+			res.Rows = append(res.Rows, rows...)
+			i += len(turns) - 1
 		} else {
 			r, err := b.runStep(ctx, step)
 			if err != nil {
@@ -223,7 +227,8 @@ func planBench(names []string) ([]benchStep, error) {
 			}
 		default:
 			if _, ok := findBenchRow(n); !ok {
-				return nil, fmt.Errorf("--only: unknown measurement %q (measurements: %s; groups: memory, steady, all)", n, strings.Join(benchRowNames(), ", "))
+				groups := slices.Sorted(maps.Keys(benchGroups))
+				return nil, fmt.Errorf("--only: unknown measurement %q (measurements: %s; groups: %s, all)", n, strings.Join(benchRowNames(), ", "), strings.Join(groups, ", "))
 			}
 			want[n] = true
 		}
@@ -349,30 +354,70 @@ func (b *benchRun) runStep(ctx context.Context, step benchStep) (benchRowResult,
 	return a.result(), nil
 }
 
-// runPair runs the record row and the raw-bbolt row in turns (record 1,
-// raw 1, record 2, ...): each raw append is of the values that record run
-// stored, and each pair shares the machine's conditions of the moment. The
-// record row's ratio to raw is the median of the pairs' ratios.
-func (b *benchRun) runPair(ctx context.Context, rec, raw benchStep) (benchRowResult, benchRowResult, error) {
-	ra, wa := b.newAcc(rec), b.newAcc(raw)
-	n := max(ra.n, wa.n)
-	ra.n, wa.n = n, n
-	var ratios []float64
-	for i := range n {
-		mr, err := b.runOnce(ctx, ra, i)
-		if err != nil {
-			return ra.r, wa.r, err
+// turnRows are the rows measured in turns (sim 1, record 1, raw-bbolt 1,
+// sim 2, ...) when they are run together: each pair of them shares the
+// machine's conditions of the moment, so their ratios are fair on a
+// shared machine.
+var turnRows = []string{"sim", "record", "raw-bbolt"}
+
+// turnSteps is the leading run of plan's steps that are turn rows, in
+// order and none prepared; fewer than two means no turns.
+func turnSteps(plan []benchStep) []benchStep {
+	var out []benchStep
+	for _, s := range plan {
+		if s.prep || len(out) >= len(turnRows) || !slices.Contains(turnRows, s.row.name) {
+			break
 		}
-		mw, err := b.runOnce(ctx, wa, i)
-		if err != nil {
-			return ra.r, wa.r, err
-		}
-		ratios = append(ratios, (float64(mr.Events)/mr.Seconds)/(float64(mw.Events)/mw.Seconds))
+		out = append(out, s)
 	}
-	r, w := ra.result(), wa.result()
-	r.RatiosToRaw = ratios
-	r.RatioToRaw = median(ratios)
-	return r, w, nil
+	return out
+}
+
+// runInTurns runs steps in turns. The record row then gets, as medians
+// over its turns, its ratio to raw-bbolt (the raw append of the very values
+// it stored), its ratio to sim (what recording costs a simulation in wall
+// time) and the CPU that recording adds per event (its process's CPU
+// seconds less the sim's, per event).
+func (b *benchRun) runInTurns(ctx context.Context, steps []benchStep) ([]benchRowResult, error) {
+	accs := make([]*benchAcc, len(steps))
+	n := 0
+	for i, s := range steps {
+		accs[i] = b.newAcc(s)
+		n = max(n, accs[i].n)
+	}
+	runs := make(map[string][]benchMeasure, len(steps))
+	cpus := make(map[string][]float64, len(steps))
+	for i := range n {
+		for _, a := range accs {
+			a.n = n
+			m, err := b.runOnce(ctx, a, i)
+			if err != nil {
+				return nil, err
+			}
+			runs[a.step.row.name] = append(runs[a.step.row.name], m)
+			cpus[a.step.row.name] = append(cpus[a.step.row.name], a.cpu[len(a.cpu)-1])
+		}
+	}
+	rate := func(m benchMeasure) float64 { return float64(m.Events) / m.Seconds }
+	out := make([]benchRowResult, len(accs))
+	for k, a := range accs {
+		r := a.result()
+		if r.Name == "record" {
+			for i, rec := range runs["record"] {
+				if raw := runs["raw-bbolt"]; i < len(raw) {
+					r.RatiosToRaw = append(r.RatiosToRaw, rate(rec)/rate(raw[i]))
+				}
+				if sim := runs["sim"]; i < len(sim) {
+					r.RatiosToSim = append(r.RatiosToSim, rate(rec)/rate(sim[i]))
+					r.RecordCPUPerEvent = append(r.RecordCPUPerEvent, (cpus["record"][i]-cpus["sim"][i])/float64(rec.Events)*1e9)
+				}
+			}
+			r.RatioToRaw, r.RatioToSim = median(r.RatiosToRaw), median(r.RatiosToSim)
+			r.RecordCPUNanos = median(r.RecordCPUPerEvent)
+		}
+		out[k] = r
+	}
+	return out, nil
 }
 
 // child runs one row in a fresh process and returns its measure, peak RSS
@@ -411,7 +456,8 @@ func (b *benchRun) dropStores(rest []benchStep) {
 		needed[s.row.reads] = true
 		needed[s.row.makes] = true
 	}
-	for _, name := range []string{benchStoreMain, benchStoreShort, benchStoreLong, benchStoreSteadyShort, benchStoreSteadyLong, "experiment"} {
+	for _, name := range []string{benchStoreMain, benchStoreShort, benchStoreLong, benchStoreSteadyShort, benchStoreSteadyLong,
+		benchStoreSteadyHuge, benchStoreScale, "experiment"} {
 		if !needed[name] {
 			os.Remove(filepath.Join(b.dir, "bench-"+name+".db"))
 		}
@@ -462,9 +508,16 @@ type benchRowResult struct {
 	PeakAnon      int64   `json:"peak_anon_bytes,omitempty"`
 	// RatioToRaw is, on the record row, its events/s over raw-bbolt's: the
 	// median of RatiosToRaw, one per pair of runs.
-	RatioToRaw  float64      `json:"ratio_to_raw,omitempty"`
-	RatiosToRaw []float64    `json:"ratios_to_raw,omitempty"`
-	Checks      []benchCheck `json:"targets,omitempty"`
+	RatioToRaw  float64   `json:"ratio_to_raw,omitempty"`
+	RatiosToRaw []float64 `json:"ratios_to_raw,omitempty"`
+	// RatioToSim is, on the record row, its events/s over sim's, and
+	// RecordCPUNanos the CPU that recording added per event: the medians
+	// over the turns in which both ran.
+	RatioToSim        float64      `json:"ratio_to_sim,omitempty"`
+	RatiosToSim       []float64    `json:"ratios_to_sim,omitempty"`
+	RecordCPUNanos    float64      `json:"record_cpu_ns_per_event,omitempty"`
+	RecordCPUPerEvent []float64    `json:"record_cpu_ns_per_event_runs,omitempty"`
+	Checks            []benchCheck `json:"targets,omitempty"`
 }
 
 // benchCheck is one of the targets of docs/PERFORMANCE.md against the measured figure.
@@ -492,8 +545,11 @@ func (r *benchReport) check() {
 	rate("sim", 5e6, ">= 5 M events/s")
 	rate("record", 2e6, ">= 2 M events/s")
 	if rec := r.row("record"); rec != nil {
-		if rec.RatioToRaw > 0 {
-			rec.Checks = append(rec.Checks, benchCheck{">= 0.5 x raw", rec.RatioToRaw >= 0.5})
+		// The ratio to raw bbolt is shown, not judged: with 12-byte values
+		// the raw append outruns the simulation itself.
+		if rec.RatioToSim > 0 {
+			rec.Checks = append(rec.Checks, benchCheck{">= 0.8 x sim", rec.RatioToSim >= 0.8},
+				benchCheck{"recording <= 120 ns CPU/event", rec.RecordCPUNanos <= 120})
 		}
 		rec.Checks = append(rec.Checks, benchCheck{"<= 16 B/event", rec.BytesPerEvent <= 16})
 	}
@@ -505,6 +561,28 @@ func (r *benchReport) check() {
 	}
 	if row := r.row("scale"); row != nil {
 		row.Checks = append(row.Checks, benchCheck{"runs", row.Events > 0})
+	}
+	if row := r.row("scale-record"); row != nil {
+		row.Checks = append(row.Checks, benchCheck{"< 1 s", row.Seconds < 1}, benchCheck{"< 200 MB", row.PeakRSS < 200e6},
+			benchCheck{"store < 20 MB", row.BytesPerEvent*float64(row.Events) < 20e6})
+	}
+	if row := r.row("sweep"); row != nil {
+		row.Checks = append(row.Checks, benchCheck{"< 4 s", row.Seconds < 4})
+		if sh := r.row("sweep-2shards"); sh != nil {
+			sh.Checks = append(sh.Checks, benchCheck{">= 1.8 x one process", row.Seconds/sh.Seconds >= 1.8})
+		}
+	}
+	for _, what := range []string{"record", "replay", "report"} {
+		huge, long := r.row("steady-"+what+"-100M"), r.row("steady-"+what+"-10M")
+		if huge == nil {
+			continue
+		}
+		if long != nil {
+			huge.Checks = append(huge.Checks, benchCheck{"<= 1.2 x 10M", float64(huge.PeakRSS) <= 1.2*float64(long.PeakRSS)})
+		}
+		if what == "record" {
+			huge.Checks = append(huge.Checks, benchCheck{"store <= 6 B/event", huge.BytesPerEvent <= 6})
+		}
 	}
 	// Memory: the target is on peak RSS; the same test on anon memory says
 	// whether what grows is the program's own memory or mapped store pages.
@@ -533,7 +611,7 @@ func writeBenchTable(w io.Writer, r benchReport) error {
 	}
 	fmt.Fprintf(w, "lamport bench: seed %d, %s, %s %s, %d CPUs; seconds: median of the runs; RSS: largest; MB = 10^6 bytes\n",
 		r.Seed, sizes, r.Go, r.OS, r.CPUs)
-	tw := newTableWriter(w, "measurement", "runs", "events", "seconds", "cpu s", "events/s", "B/event", "peak RSS", "anon", "vs raw", "target", "")
+	tw := newTableWriter(w, "measurement", "runs", "events", "seconds", "cpu s", "events/s", "B/event", "peak RSS", "anon", "vs raw", "vs sim", "rec ns/ev", "target", "")
 	for _, row := range r.Rows {
 		var targets, verdicts []string
 		for _, c := range row.Checks {
@@ -542,7 +620,7 @@ func writeBenchTable(w io.Writer, r benchReport) error {
 		}
 		tw.row(row.Name, strconv.Itoa(len(row.Runs)), textfmt.Thousands(row.Events), strconv.FormatFloat(row.Seconds, 'f', 3, 64),
 			strconv.FormatFloat(row.CPUSeconds, 'f', 2, 64), millions(row.EventsPerSecond), optFloat(row.BytesPerEvent, 1), megabytes(row.PeakRSS), megabytes(row.PeakAnon),
-			optRatio(row.RatioToRaw), strings.Join(targets, "; "), strings.Join(verdicts, " "))
+			optRatio(row.RatioToRaw), optRatio(row.RatioToSim), optFloat(row.RecordCPUNanos, 0), strings.Join(targets, "; "), strings.Join(verdicts, " "))
 	}
 	return tw.flush()
 }

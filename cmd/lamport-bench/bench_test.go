@@ -48,10 +48,11 @@ func bench(t *testing.T, args ...string) (int, string, string) {
 
 // simEvents is the event count 'lamport sim --no-record' reports for a
 // load and seed.
-func simEvents(t *testing.T, seed uint64, l benchLoad) uint64 {
+func simEvents(t *testing.T, seed uint64, l benchLoad, extra ...string) uint64 {
 	t.Helper()
 	args := []string{"sim", "--no-record", "--quiet", "--seed", strconv.FormatUint(seed, 10),
 		"--machines", strconv.Itoa(l.machines), "--duration", l.duration.String()}
+	args = append(args, extra...)
 	if l.steady {
 		args = append(args, "--min-rate", strconv.Itoa(steadyRate), "--max-rate", strconv.Itoa(steadyRate))
 	}
@@ -89,6 +90,20 @@ func wantBenchEvents(t *testing.T, seed uint64) map[string]uint64 {
 		"experiment": exp,
 		"scale":      simEvents(t, seed, s.scale),
 	}
+	want["scale-record"] = want["scale"]
+	huge := simEvents(t, seed, s.steadyHuge)
+	for _, what := range []string{"record", "replay", "report"} {
+		want["steady-"+what+"-100M"] = huge
+	}
+	// The sweep's default grid: the original experiment, then max-rate=2,
+	// then actions=4, each for seeds seed..seed+sweepRuns-1.
+	var sweep uint64
+	for _, variant := range [][]string{nil, {"--max-rate", "2"}, {"--actions", "4"}} {
+		for i := range s.sweepRuns {
+			sweep += simEvents(t, seed+uint64(i), s.exp, variant...)
+		}
+	}
+	want["sweep"], want["sweep-2shards"] = sweep, sweep
 	for prefix, loads := range map[string][2]benchLoad{"": {s.short, s.long}, "steady-": {s.steadyShort, s.steadyLong}} {
 		for i, size := range []string{"1M", "10M"} {
 			n := simEvents(t, seed, loads[i])
@@ -154,9 +169,21 @@ func TestBenchQuick(t *testing.T) {
 			t.Errorf("%s: %v bytes per event", row.name, got.BytesPerEvent)
 		}
 	}
+	// The record row ran in turns with sim and raw-bbolt: one ratio to each
+	// per turn, and the CPU recording added; four targets (rate, ratio to
+	// sim, CPU per event, bytes per event).
 	rec := rep.row("record")
-	if rec.RatioToRaw <= 0 || len(rec.RatiosToRaw) != benchDefaultRepeat || len(rec.Checks) != 3 {
-		t.Errorf("record: ratio to raw %v, targets %+v", rec.RatioToRaw, rec.Checks)
+	if rec.RatioToRaw <= 0 || len(rec.RatiosToRaw) != benchDefaultRepeat || rec.RatioToSim <= 0 || len(rec.RatiosToSim) != benchDefaultRepeat ||
+		len(rec.RecordCPUPerEvent) != benchDefaultRepeat || len(rec.Checks) != 4 {
+		t.Errorf("record: ratio to raw %v, to sim %v, CPU/event %v, targets %+v", rec.RatiosToRaw, rec.RatiosToSim, rec.RecordCPUPerEvent, rec.Checks)
+	}
+	if sim, raw := rep.row("sim"), rep.row("raw-bbolt"); len(sim.Checks) != 1 || len(raw.Checks) != 0 {
+		t.Errorf("sim targets %+v, raw-bbolt targets %+v: want the rate only, and none (raw bbolt is information)", sim.Checks, raw.Checks)
+	}
+	for name, n := range map[string]int{"scale-record": 3, "sweep": 1, "sweep-2shards": 1, "steady-record-100M": 2, "steady-report-100M": 1} {
+		if got := rep.row(name); len(got.Checks) != n {
+			t.Errorf("%s: targets %+v, want %d", name, got.Checks, n)
+		}
 	}
 	for _, name := range []string{"replay-10M", "steady-report-10M"} {
 		if long := rep.row(name); len(long.Checks) != 3 {

@@ -44,6 +44,12 @@ type benchSizes struct {
 	// events (short, long), and a steady run of as many events.
 	short, long             benchLoad
 	steadyShort, steadyLong benchLoad
+	// steadyHuge is the steady run of about 100 M events, whose memory
+	// must stay within 1.2 x steadyLong's and store at most 6 B/event.
+	steadyHuge benchLoad
+	// sweepRuns is the sweep's --runs: 3 variants x sweepRuns recorded
+	// runs of the original experiment.
+	sweepRuns int
 }
 
 // 100 machines at the default rates (1..6 ticks/s) tick 384 times a second
@@ -58,6 +64,8 @@ var (
 		long:        benchLoad{machines: 100, duration: 26040 * time.Second},
 		steadyShort: benchLoad{machines: 3, duration: 55556 * time.Second, steady: true},
 		steadyLong:  benchLoad{machines: 3, duration: 555556 * time.Second, steady: true},
+		steadyHuge:  benchLoad{machines: 3, duration: 5555556 * time.Second, steady: true},
+		sweepRuns:   3334,
 	}
 	benchQuickSizes = benchSizes{
 		main: benchLoad{machines: 10, duration: 2 * time.Minute},
@@ -67,6 +75,8 @@ var (
 		long:        benchLoad{machines: 10, duration: 10 * time.Minute},
 		steadyShort: benchLoad{machines: 3, duration: 200 * time.Second, steady: true},
 		steadyLong:  benchLoad{machines: 3, duration: 2000 * time.Second, steady: true},
+		steadyHuge:  benchLoad{machines: 3, duration: 20000 * time.Second, steady: true},
+		sweepRuns:   20,
 	}
 )
 
@@ -78,6 +88,8 @@ const (
 	benchStoreLong        = "10M"
 	benchStoreSteadyShort = "steady-1M"
 	benchStoreSteadyLong  = "steady-10M"
+	benchStoreSteadyHuge  = "steady-100M"
+	benchStoreScale       = "scale"
 )
 
 // benchMeasure is what a row's child process reports on stdout, as one JSON
@@ -138,6 +150,12 @@ func benchRows() []benchRow {
 			run: func(c benchChild) (benchMeasure, error) { return c.experiment() }},
 		{name: "scale", about: "10 000 machines x 1 s in one sim, not recorded", once: true,
 			run: func(c benchChild) (benchMeasure, error) { return c.simulate(c.sizes.scale) }},
+		{name: "scale-record", about: "10 000 machines x 1 s in one sim, recorded to a fresh store", once: true, makes: benchStoreScale,
+			run: func(c benchChild) (benchMeasure, error) { return c.record(benchStoreScale, c.sizes.scale) }},
+		{name: "sweep", about: "lamport sweep of 3 variants x 3334 seeds of the original experiment (10 002 recorded runs), one process",
+			run: func(c benchChild) (benchMeasure, error) { return c.sweep(1) }},
+		{name: "sweep-2shards", about: "the same sweep as 2 shards in 2 processes at once, each to its own store",
+			run: func(c benchChild) (benchMeasure, error) { return c.sweep(2) }},
 	}
 	memory := []struct {
 		prefix, about string
@@ -173,6 +191,15 @@ func benchRows() []benchRow {
 				run: func(c benchChild) (benchMeasure, error) { return c.report(store) }})
 		}
 	}
+	huge := func(s benchSizes) benchLoad { return s.steadyHuge }
+	rows = append(rows,
+		benchRow{name: "steady-record-100M", about: "memory: the steady run of about 100 M events, recorded", makes: benchStoreSteadyHuge, once: true,
+			run: func(c benchChild) (benchMeasure, error) { return c.record(benchStoreSteadyHuge, huge(c.sizes)) }},
+		benchRow{name: "steady-replay-100M", about: "memory: replay of steady-record-100M", reads: benchStoreSteadyHuge, once: true,
+			run: func(c benchChild) (benchMeasure, error) { return c.replay(benchStoreSteadyHuge) }},
+		benchRow{name: "steady-report-100M", about: "memory: report of steady-record-100M", reads: benchStoreSteadyHuge, once: true,
+			run: func(c benchChild) (benchMeasure, error) { return c.report(benchStoreSteadyHuge) }},
+	)
 	return rows
 }
 
