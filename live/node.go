@@ -43,10 +43,9 @@ type node struct {
 	links map[core.MachineID]*wire.Link
 	hub   *hub
 
-	// logFile and logBuf belong to the tick goroutine.
-	logFile *os.File
-	logBuf  []byte
-	logErr  error
+	// log is the machine's log file, nil without one; logPath names it.
+	log     *machineLog
+	logPath string
 
 	// Send-side faults (run --drop, --partition, --delay). faultRNG is
 	// drawn under mu; delayer, set with the links when delay is, holds
@@ -87,7 +86,8 @@ func newNode(self core.MachineID, ids []core.MachineID, p core.Params, runID, fi
 // header. A fresh run creates the file and refuses one that exists: it
 // belongs to an earlier run of the same id, which this one must not
 // overwrite. A machine rejoining its run appends to its own file.
-func (n *node) openLog(dir string, header []byte, rejoin bool) error {
+// Its lines then go through w, in batches.
+func (n *node) openLog(w *logWriter, dir string, header []byte, rejoin bool) error {
 	if dir == "" {
 		return nil
 	}
@@ -97,7 +97,7 @@ func (n *node) openLog(dir string, header []byte, rejoin bool) error {
 	}
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	if rejoin {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+		flags = os.O_RDWR | os.O_CREATE | os.O_APPEND
 	}
 	f, err := os.OpenFile(path, flags, 0o644)
 	if errors.Is(err, fs.ErrExist) {
@@ -106,17 +106,21 @@ func (n *node) openLog(dir string, header []byte, rejoin bool) error {
 	if err != nil {
 		return fmt.Errorf("machine %d log: %w", n.self, err)
 	}
-	// A new file starts with the header; a rejoin appends below its own.
-	if st, statErr := f.Stat(); statErr != nil {
+	// A new file starts with the header; a rejoin appends below its own,
+	// after the last whole line its killed process wrote.
+	if rejoin {
+		err = cutTornLine(f)
+	}
+	if st, statErr := f.Stat(); err == nil && statErr != nil {
 		err = statErr
-	} else if st.Size() == 0 {
+	} else if err == nil && st.Size() == 0 {
 		_, err = f.Write(header)
 	}
 	if err != nil {
 		f.Close()
 		return fmt.Errorf("machine %d log: %w", n.self, err)
 	}
-	n.logFile = f
+	n.log, n.logPath = w.open(f), path
 	return nil
 }
 
@@ -176,11 +180,8 @@ func (n *node) tick() {
 	n.mu.Unlock()
 	n.ticks.Add(1)
 
-	if n.logFile != nil && n.logErr == nil {
-		n.logBuf = core.AppendLogLine(n.logBuf[:0], n.start.Add(at), n.self, ev)
-		if _, err := n.logFile.Write(n.logBuf); err != nil {
-			n.logErr = fmt.Errorf("machine %d log: %w", n.self, err)
-		}
+	if n.log != nil {
+		n.log.add(n.start.Add(at), n.self, ev)
 	}
 	for i, msg := range sent {
 		if n.fates[i] == fateLost {
@@ -255,14 +256,14 @@ func (n *node) stopRecording() {
 	n.mu.Unlock()
 }
 
+// closeLog writes the lines still pending and closes the log file, once;
+// it reports the first write that failed during the run.
 func (n *node) closeLog() error {
-	if n.logFile == nil {
-		return n.logErr
+	if n.log == nil {
+		return nil
 	}
-	err := n.logFile.Close()
-	if n.logErr != nil {
-		return n.logErr
-	}
+	err := n.log.close()
+	n.log = nil
 	if err != nil {
 		return fmt.Errorf("machine %d log: %w", n.self, err)
 	}

@@ -172,12 +172,13 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		}
 		meta.Options[OptionSecret] = "yes"
 	}
+	logs := newLogWriter()
 	for _, id := range local {
 		n, err := newNode(id, ids, spec.Params, spec.RunID, fingerprint, spec.Clock, start)
 		var mm record.MachineMeta
 		if err == nil {
 			mm = record.MachineMeta{ID: id, Rate: n.machine.Rate(), StartWall: start.Round(0)}
-			err = n.openLog(spec.LogDir, meta.LogHeader(mm).Append(nil), spec.Resume)
+			err = n.openLog(logs, spec.LogDir, meta.LogHeader(mm).Append(nil), spec.Resume)
 		}
 		if err != nil {
 			closeServers()
@@ -243,8 +244,10 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 		case <-runCtx.Done():
 		}
 	}()
+	logs.start(LogFlushEvery)
 	ticked, runErr := runNodes(runCtx, spec, nodes, hub, rec, addrs, gate)
 	stopRun()
+	logs.stop()
 	runErr = errors.Join(runErr, closeLogs(nodes))
 	if err := rec.Close(); err != nil {
 		runErr = errors.Join(runErr, err) // it names the run
@@ -571,13 +574,13 @@ func closeLinks(nodes []*node, hub *hub, timeout time.Duration) error {
 // and their run's directory if that is left empty.
 func removeLogs(nodes []*node, rejoin bool) {
 	for _, n := range nodes {
-		if n.logFile == nil {
+		if n.logPath == "" {
 			continue
 		}
-		_ = n.logFile.Close() // a second Close after closeLogs fails harmlessly
+		_ = n.closeLog() // if closeLogs has not
 		if !rejoin {
-			_ = os.Remove(n.logFile.Name())
-			_ = os.Remove(filepath.Dir(n.logFile.Name())) // only if empty
+			_ = os.Remove(n.logPath)
+			_ = os.Remove(filepath.Dir(n.logPath)) // only if empty
 		}
 	}
 }
