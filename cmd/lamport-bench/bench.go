@@ -296,6 +296,7 @@ type benchAcc struct {
 	hash  string
 	bytes []float64
 	cpu   []float64
+	late  []float64
 }
 
 func (b *benchRun) newAcc(step benchStep) *benchAcc {
@@ -330,6 +331,9 @@ func (b *benchRun) runOnce(ctx context.Context, a *benchAcc, i int) (benchMeasur
 	if m.Bytes > 0 {
 		a.bytes = append(a.bytes, float64(m.Bytes)/float64(m.Events))
 	}
+	if m.LateP99 > 0 {
+		a.late = append(a.late, m.LateP99)
+	}
 	return m, nil
 }
 
@@ -341,6 +345,7 @@ func (a *benchAcc) result() benchRowResult {
 	r.EventsPerSecond = float64(r.Events) / r.Seconds
 	r.BytesPerEvent = median(a.bytes)
 	r.CPUSeconds = median(a.cpu)
+	r.LateP99 = median(a.late)
 	return r
 }
 
@@ -513,6 +518,8 @@ type benchRowResult struct {
 	// RatioToSim is, on the record row, its events/s over sim's, and
 	// RecordCPUNanos the CPU that recording added per event: the medians
 	// over the turns in which both ran.
+	// LateP99 is the median of a live row's runs' p99 tick lateness, ms.
+	LateP99           float64      `json:"late_p99_ms,omitempty"`
 	RatioToSim        float64      `json:"ratio_to_sim,omitempty"`
 	RatiosToSim       []float64    `json:"ratios_to_sim,omitempty"`
 	RecordCPUNanos    float64      `json:"record_cpu_ns_per_event,omitempty"`
@@ -566,6 +573,9 @@ func (r *benchReport) check() {
 		row.Checks = append(row.Checks, benchCheck{"< 1 s", row.Seconds < 1}, benchCheck{"< 200 MB", row.PeakRSS < 200e6},
 			benchCheck{"store < 20 MB", row.BytesPerEvent*float64(row.Events) < 20e6})
 	}
+	if row := r.row("live-lateness"); row != nil {
+		row.Checks = append(row.Checks, benchCheck{"p99 late < 1 ms", row.LateP99 > 0 && row.LateP99 < 1})
+	}
 	if row := r.row("sweep"); row != nil {
 		row.Checks = append(row.Checks, benchCheck{"< 4 s", row.Seconds < 4})
 		if sh := r.row("sweep-2shards"); sh != nil {
@@ -611,7 +621,7 @@ func writeBenchTable(w io.Writer, r benchReport) error {
 	}
 	fmt.Fprintf(w, "lamport bench: seed %d, %s, %s %s, %d CPUs; seconds: median of the runs; RSS: largest; MB = 10^6 bytes\n",
 		r.Seed, sizes, r.Go, r.OS, r.CPUs)
-	tw := newTableWriter(w, "measurement", "runs", "events", "seconds", "cpu s", "events/s", "B/event", "peak RSS", "anon", "vs raw", "vs sim", "rec ns/ev", "target", "")
+	tw := newTableWriter(w, "measurement", "runs", "events", "seconds", "cpu s", "events/s", "B/event", "peak RSS", "anon", "vs raw", "vs sim", "rec ns/ev", "p99 late", "target", "")
 	for _, row := range r.Rows {
 		var targets, verdicts []string
 		for _, c := range row.Checks {
@@ -620,7 +630,7 @@ func writeBenchTable(w io.Writer, r benchReport) error {
 		}
 		tw.row(row.Name, strconv.Itoa(len(row.Runs)), textfmt.Thousands(row.Events), strconv.FormatFloat(row.Seconds, 'f', 3, 64),
 			strconv.FormatFloat(row.CPUSeconds, 'f', 2, 64), millions(row.EventsPerSecond), optFloat(row.BytesPerEvent, 1), megabytes(row.PeakRSS), megabytes(row.PeakAnon),
-			optRatio(row.RatioToRaw), optRatio(row.RatioToSim), optFloat(row.RecordCPUNanos, 0), strings.Join(targets, "; "), strings.Join(verdicts, " "))
+			optRatio(row.RatioToRaw), optRatio(row.RatioToSim), optFloat(row.RecordCPUNanos, 0), optMillis(row.LateP99), strings.Join(targets, "; "), strings.Join(verdicts, " "))
 	}
 	return tw.flush()
 }
@@ -652,6 +662,13 @@ func optFloat(x float64, prec int) string {
 		return "-"
 	}
 	return strconv.FormatFloat(x, 'f', prec, 64)
+}
+
+func optMillis(ms float64) string {
+	if ms <= 0 {
+		return "-"
+	}
+	return strconv.FormatFloat(ms, 'f', 2, 64) + " ms"
 }
 
 func optRatio(x float64) string {

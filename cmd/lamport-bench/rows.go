@@ -50,6 +50,8 @@ type benchSizes struct {
 	// sweepRuns is the sweep's --runs: 3 variants x sweepRuns recorded
 	// runs of the original experiment.
 	sweepRuns int
+	// quick shortens the live run.
+	quick bool
 }
 
 // 100 machines at the default rates (1..6 ticks/s) tick 384 times a second
@@ -77,6 +79,7 @@ var (
 		steadyLong:  benchLoad{machines: 3, duration: 2000 * time.Second, steady: true},
 		steadyHuge:  benchLoad{machines: 3, duration: 20000 * time.Second, steady: true},
 		sweepRuns:   20,
+		quick:       true,
 	}
 )
 
@@ -105,6 +108,8 @@ type benchMeasure struct {
 	// /proc/self/status every 10 ms; 0 where there is no /proc.
 	PeakAnon int64  `json:"peak_anon,omitempty"`
 	Hash     string `json:"hash,omitempty"`
+	// LateP99 is a live run's p99 tick lateness in milliseconds.
+	LateP99 float64 `json:"late_p99_ms,omitempty"`
 }
 
 // benchChild is the context a row runs in, inside its own process.
@@ -152,6 +157,8 @@ func benchRows() []benchRow {
 			run: func(c benchChild) (benchMeasure, error) { return c.simulate(c.sizes.scale) }},
 		{name: "scale-record", about: "10 000 machines x 1 s in one sim, recorded to a fresh store", once: true, makes: benchStoreScale,
 			run: func(c benchChild) (benchMeasure, error) { return c.record(benchStoreScale, c.sizes.scale) }},
+		{name: "live-lateness", about: "'lamport run --speed 1000 --duration 5s': 3 machines over loopback TCP, recorded, logs on; p99 tick lateness",
+			run: func(c benchChild) (benchMeasure, error) { return c.liveLateness(liveDurationOf(c.sizes)) }},
 		{name: "sweep", about: "lamport sweep of 3 variants x 3334 seeds of the original experiment (10 002 recorded runs), one process",
 			run: func(c benchChild) (benchMeasure, error) { return c.sweep(1) }},
 		{name: "sweep-2shards", about: "the same sweep as 2 shards in 2 processes at once, each to its own store",
@@ -463,4 +470,13 @@ func fileSize(path string) (int64, error) {
 		return 0, fmt.Errorf("size of %s: %w", path, err)
 	}
 	return fi.Size(), nil
+}
+
+// liveDurationOf is how long the live measurement ticks: liveDuration, or
+// a fifth of a second for --quick.
+func liveDurationOf(s benchSizes) time.Duration {
+	if s.quick {
+		return 200 * time.Millisecond
+	}
+	return liveDuration
 }
