@@ -48,7 +48,11 @@ func deltaFormOf(e *core.Entry) int {
 	if e.Fault.Kind.Valid() {
 		return dFault
 	}
-	ev := &e.Event
+	return deltaTickForm(&e.Event)
+}
+
+// deltaTickForm is deltaFormOf for a tick with output ev.
+func deltaTickForm(ev *core.Event) int {
 	noMsg := ev.Msg == core.Message{}
 	switch ev.Kind {
 	case core.KindRecv:
@@ -188,16 +192,12 @@ func (s *deltaState) predictedTickAt() time.Duration { return s.tickAt + s.tickG
 
 // advance moves s past e.
 func (s *deltaState) advance(e *core.Entry) {
-	s.at = e.At
 	switch {
 	case e.Arrival:
-		s.queue++
-		if s.heads.len() < s.maxHeads {
-			s.heads.push(e.Msg)
-		}
-		*s.sender(e.Msg.From) = senderLast{from: e.Msg.From, valid: true, seq: e.Msg.Seq, clock: e.Msg.Clock}
+		s.advanceArrival(e.At, e.Msg)
 		return
 	case e.Fault.Kind != 0:
+		s.at = e.At
 		switch e.Fault.Kind {
 		case core.FaultCrash:
 			s.queue = 0
@@ -213,8 +213,23 @@ func (s *deltaState) advance(e *core.Entry) {
 		}
 		return
 	}
-	ev := &e.Event
-	s.tickGap, s.tickAt = e.At-s.tickAt, e.At
+	s.advanceTick(e.At, &e.Event)
+}
+
+// advanceArrival moves s past an arrival of msg at at.
+func (s *deltaState) advanceArrival(at time.Duration, msg core.Message) {
+	s.at = at
+	s.queue++
+	if s.heads.len() < s.maxHeads {
+		s.heads.push(msg)
+	}
+	*s.sender(msg.From) = senderLast{from: msg.From, valid: true, seq: msg.Seq, clock: msg.Clock}
+}
+
+// advanceTick moves s past a tick at at with output ev.
+func (s *deltaState) advanceTick(at time.Duration, ev *core.Event) {
+	s.at = at
+	s.tickGap, s.tickAt = at-s.tickAt, at
 	s.index, s.tick, s.clock, s.queue = ev.Index, ev.Tick, ev.Clock, ev.Queue
 	switch ev.Kind {
 	case core.KindRecv:
@@ -246,8 +261,7 @@ func appendDiff(b []byte, a, c uint64) []byte { return appendZ(b, int64(a-c)) }
 // compactTick reports whether tick e fits a compact form after s: the
 // fields core guarantees are as it guarantees them (deltaFormOf), the index and
 // tick count on by one, and a send has at least one target.
-func (s *deltaState) compactTick(e *core.Entry, form int) bool {
-	ev := &e.Event
+func (s *deltaState) compactTick(ev *core.Event, form int) bool {
 	if ev.Index != s.index+1 || ev.Tick != s.tick+1 {
 		return false
 	}
@@ -262,46 +276,58 @@ func (s *deltaState) compactTick(e *core.Entry, form int) bool {
 
 // appendDeltaEntry appends e's encoding after state s, and advances s.
 func appendDeltaEntry(b []byte, s *deltaState, e *core.Entry) []byte {
-	form := deltaFormOf(e)
-	switch form {
+	switch form := deltaFormOf(e); form {
 	case dArrival:
-		b = appendArrival(b, s, e)
+		return appendDeltaArrival(b, s, e.At, e.Msg)
 	case dFault:
 		b = appendDeltaFault(b, s, e)
-	case dRecv, dSend, dInternal:
-		if s.compactTick(e, form) {
-			b = appendCompactTick(b, s, e, form)
-			break
-		}
-		b = appendFullTick(b, s, e)
 	default:
-		b = appendFullTick(b, s, e)
+		b = appendTick(b, s, e.At, &e.Event, form)
 	}
 	s.advance(e)
 	return b
 }
 
-func appendArrival(b []byte, s *deltaState, e *core.Entry) []byte {
-	m := e.Msg
+// appendDeltaTick is appendDeltaEntry for a tick at at with output ev.
+func appendDeltaTick(b []byte, s *deltaState, at time.Duration, ev *core.Event) []byte {
+	b = appendTick(b, s, at, ev, deltaTickForm(ev))
+	s.advanceTick(at, ev)
+	return b
+}
+
+// appendTick writes a tick in form, or whole when it does not fit a
+// compact form, and leaves s as it was.
+func appendTick(b []byte, s *deltaState, at time.Duration, ev *core.Event, form int) []byte {
+	if form != dFullTick && s.compactTick(ev, form) {
+		return appendCompactTick(b, s, at, ev, form)
+	}
+	return appendFullTick(b, s, at, ev)
+}
+
+// appendDeltaArrival is appendDeltaEntry for an arrival of m at at.
+func appendDeltaArrival(b []byte, s *deltaState, at time.Duration, m core.Message) []byte {
 	c := s.sender(m.From)
 	known := c.valid && c.from == m.From
 	tag := byte(dArrival)
 	if known {
 		tag |= flagKnownSender
 	}
-	dat := uint64(e.At - s.at)
-	if e.At < s.at {
+	dat := uint64(at - s.at)
+	if at < s.at {
 		tag |= flagAtBack
-		dat = uint64(s.at - e.At)
+		dat = uint64(s.at - at)
 	}
 	b = appendGap(b, tag, dat)
 	b = binary.AppendUvarint(b, uint64(m.From))
 	if known {
 		b = appendDiff(b, m.Seq, c.seq)
-		return appendDiff(b, m.Clock, c.clock)
+		b = appendDiff(b, m.Clock, c.clock)
+	} else {
+		b = binary.AppendUvarint(b, m.Seq)
+		b = appendDiff(b, m.Clock, s.clock)
 	}
-	b = binary.AppendUvarint(b, m.Seq)
-	return appendDiff(b, m.Clock, s.clock)
+	s.advanceArrival(at, m)
+	return b
 }
 
 // Time difference codes of an arrival's tag (atShift): a varint, or 3, 4
@@ -354,9 +380,8 @@ func (r *varintReader) gap(code byte) (uint64, error) {
 	return v, nil
 }
 
-func appendCompactTick(b []byte, s *deltaState, e *core.Entry, form int) []byte {
-	ev := &e.Event
-	at := int64(e.At - s.predictedTickAt())
+func appendCompactTick(b []byte, s *deltaState, eAt time.Duration, ev *core.Event, form int) []byte {
+	at := int64(eAt - s.predictedTickAt())
 	switch form {
 	case dRecv:
 		tag := byte(dRecv)
@@ -490,10 +515,9 @@ func idStep(ids []core.MachineID, i int) int64 {
 // a list written as runs may claim any length in a few bytes.
 const maxIDList = 1 << 20
 
-func appendFullTick(b []byte, s *deltaState, e *core.Entry) []byte {
-	ev := &e.Event
+func appendFullTick(b []byte, s *deltaState, at time.Duration, ev *core.Event) []byte {
 	b = append(b, dFullTick)
-	b = appendZ(b, int64(e.At-s.at))
+	b = appendZ(b, int64(at-s.at))
 	b = binary.AppendUvarint(b, ev.Index)
 	b = binary.AppendUvarint(b, ev.Tick)
 	b = binary.AppendUvarint(b, storedKindCode(ev.Kind))

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -79,12 +80,20 @@ type Recorder struct {
 	mu sync.Mutex
 	// pending holds, per machine, the entries appended since the last
 	// batch was taken.
-	pending  batch
+	pending  *batch
 	nPending int
-	tails    map[core.MachineID]*logTail
+	// dense holds the logs of machines with ids below maxDenseID, indexed
+	// by id (a map lookup per entry cost a sixth of the encoding); tails
+	// the others.
+	dense []*logTail
+	tails map[core.MachineID]*logTail
 	// spare is the emptied batch last committed; the next batch reuses
-	// its buffers, so a steady run stops allocating.
-	spare  batch
+	// it, and each log keeps its emptied buffers (logTail.free), so a
+	// steady run stops allocating.
+	spare *batch
+	// arena holds the values and keys of a commit, which bbolt reads
+	// until the commit ends; guarded by flushMu.
+	arena  valueArena
 	closed bool
 	// err is the first error; once set, no further batch is written, so a
 	// log never has a hole in the middle.
@@ -108,7 +117,14 @@ type Recorder struct {
 	once sync.Once
 }
 
-type batch map[core.MachineID]*pendingLog
+// batch is the pending entries of the machines appended to since the last
+// batch was taken, each machine's in one pendingLog.
+type batch struct {
+	logs []*pendingLog
+}
+
+// maxDenseID bounds the machine ids a Recorder looks up by index.
+const maxDenseID = 1 << 16
 
 // pendingLog is one machine's part of a batch, already encoded: encoding is
 // the copy Append must make anyway, and bytes are a tenth of the size of
@@ -142,10 +158,15 @@ type pendingSeg struct {
 // start, and starts its first chunk from a zero state, so it needs nothing
 // from the store to encode.
 type logTail struct {
+	id      core.MachineID
 	enc     deltaState
 	started bool // this Recorder has started a chunk of this log
 	// inChunk and chunkBytes measure the chunk being filled.
 	inChunk, chunkBytes int
+	// pend is this log's part of the Recorder's pending batch, nil while
+	// nothing was appended since the batch was taken; free an emptied
+	// one, to reuse.
+	pend, free *pendingLog
 }
 
 // NewRecorder starts a Recorder for an existing run, with its background
@@ -191,7 +212,7 @@ func (s *Store) newRecorder(meta RunMeta, opt RecorderOptions, begin *RunMeta) *
 	opt.setDefaults(max(len(meta.Config), len(meta.Machines)))
 	r := &Recorder{
 		s: s, runID: meta.ID, opt: opt, begin: begin,
-		pending: batch{},
+		pending: &batch{},
 		tails:   map[core.MachineID]*logTail{},
 		maxBody: chunkBodyLimit(s.pageSize),
 		heads:   headsFor(max(len(meta.Config), len(meta.Machines))),
@@ -260,24 +281,90 @@ func (r *Recorder) addLocked(m core.MachineID, e *core.Entry) {
 		}
 		return
 	}
-	p := r.pending[m]
-	if p == nil {
-		t := r.tails[m]
-		if t == nil {
-			t = &logTail{}
-			t.enc.reset(r.heads)
-			r.tails[m] = t
-		}
-		p = &pendingLog{delta: core.MachineStats{ID: m}, tail: t}
-		r.pending[m] = p
-	}
-	p.add(e, r.opt.ChunkEntries, r.maxBody)
+	r.log(m).add(e, r.opt.ChunkEntries, r.maxBody)
+	r.added()
+}
+
+// added counts an entry appended, waking the flusher when a batch is full.
+// r.mu is held.
+func (r *Recorder) added() {
 	r.nPending++
 	if r.nPending == r.opt.FlushEntries {
 		select {
 		case r.kick <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// log returns machine m's part of the pending batch. r.mu is held.
+func (r *Recorder) log(m core.MachineID) *pendingLog {
+	if uint64(m) < uint64(len(r.dense)) {
+		if t := r.dense[m]; t != nil && t.pend != nil {
+			return t.pend
+		}
+	}
+	return r.logSlow(m)
+}
+
+func (r *Recorder) logSlow(m core.MachineID) *pendingLog {
+	var t *logTail
+	if m < maxDenseID {
+		if int(m) >= len(r.dense) {
+			r.dense = append(r.dense, make([]*logTail, int(m)+1-len(r.dense))...)
+		}
+		t = r.dense[m]
+	} else {
+		t = r.tails[m]
+	}
+	if t == nil {
+		t = &logTail{id: m}
+		t.enc.reset(r.heads)
+		if m < maxDenseID {
+			r.dense[m] = t
+		} else {
+			r.tails[m] = t
+		}
+	}
+	if t.pend == nil {
+		p := t.free
+		if p == nil {
+			p = &pendingLog{tail: t}
+		}
+		t.free = nil
+		p.delta = core.MachineStats{ID: m}
+		t.pend = p
+		r.pending.logs = append(r.pending.logs, p)
+	}
+	return t.pend
+}
+
+// AddEntries is AddBatch for entries kept in a Batch, under one lock.
+func (r *Recorder) AddEntries(b *Batch) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		if len(b.heads) > 0 {
+			r.addLocked(b.heads[0].m, &core.Entry{}) // dropped; sets Err
+		}
+		return
+	}
+	var arrival, tick, other int
+	for i := range b.heads {
+		h := &b.heads[i]
+		p := r.log(h.m)
+		switch h.kind {
+		case batchArrival:
+			p.addArrival(h.at, b.msgs[arrival], r.opt.ChunkEntries, r.maxBody)
+			arrival++
+		case batchTick:
+			p.addTick(h.at, &b.events[tick], r.opt.ChunkEntries, r.maxBody)
+			tick++
+		default:
+			p.add(&b.others[other], r.opt.ChunkEntries, r.maxBody)
+			other++
+		}
+		r.added()
 	}
 }
 
@@ -302,14 +389,13 @@ func (r *Recorder) flush(fin *finishing) error {
 		// After a failure the batch is dropped too: writing it would leave
 		// a hole where the failed one belonged.
 		if r.nPending > 0 {
-			r.recycle(r.pending)
-			r.pending, r.nPending = r.takeSpare(), 0
+			r.recycle(r.takePending())
 		}
 		defer r.mu.Unlock()
 		return r.err
 	}
-	b, n := r.pending, r.nPending
-	r.pending, r.nPending = r.takeSpare(), 0
+	n := r.nPending
+	b := r.takePending()
 	r.mu.Unlock()
 
 	err := r.s.update(func(tx *bolt.Tx) error {
@@ -322,7 +408,7 @@ func (r *Recorder) flush(fin *finishing) error {
 			}
 		}
 		if n > 0 {
-			if err := r.s.appendBatch(tx, r.runID, b); err != nil {
+			if err := r.s.appendBatch(tx, r.runID, b, &r.arena); err != nil {
 				return err
 			}
 		}
@@ -338,12 +424,13 @@ func (r *Recorder) flush(fin *finishing) error {
 	})
 	if err == nil {
 		r.begin = nil
-		for _, p := range b {
+		for _, p := range b.logs {
 			r.committed.Entries += p.delta.Entries
 			r.committed.Events += p.delta.Events
 		}
 	}
 
+	r.arena.reset()
 	r.mu.Lock()
 	r.recycle(b)
 	if err != nil && r.err == nil {
@@ -363,26 +450,33 @@ func (r *Recorder) flush(fin *finishing) error {
 // carry on producing events that cannot be kept.
 func (r *Recorder) Failed() <-chan struct{} { return r.failed }
 
-// takeSpare returns an empty batch for appending. r.mu is held.
-func (r *Recorder) takeSpare() batch {
-	b := r.spare
+// takePending detaches the pending batch, for a commit, and starts an
+// empty one. r.mu is held.
+func (r *Recorder) takePending() *batch {
+	b := r.pending
+	for _, p := range b.logs {
+		p.tail.pend = nil
+	}
+	r.pending, r.nPending = r.spare, 0
 	r.spare = nil
-	if b == nil {
-		b = batch{}
+	if r.pending == nil {
+		r.pending = &batch{}
 	}
 	return b
 }
 
-// recycle empties a written batch and keeps it for reuse, minus buffers a
-// burst made much larger than usual. r.mu is held.
-func (r *Recorder) recycle(b batch) {
-	for id, p := range b {
-		if p.n > 2*r.opt.FlushEntries {
-			delete(b, id)
+// recycle empties a written batch and keeps it and its logs' buffers for
+// reuse, minus buffers a burst made much larger than usual. r.mu is held.
+func (r *Recorder) recycle(b *batch) {
+	for _, p := range b.logs {
+		if p.n > 2*r.opt.FlushEntries || p.tail.free != nil {
 			continue
 		}
-		p.buf, p.segs, p.n, p.delta = p.buf[:0], p.segs[:0], 0, core.MachineStats{ID: id}
+		p.buf, p.segs, p.n = p.buf[:0], p.segs[:0], 0
+		p.tail.free = p
 	}
+	clear(b.logs)
+	b.logs = b.logs[:0]
 	r.spare = b
 }
 
@@ -435,7 +529,7 @@ func (r *Recorder) Err() error {
 
 // appendBatch writes a batch: machines in id order, each machine's entries
 // in order.
-func (s *Store) appendBatch(tx *bolt.Tx, runID string, b batch) error {
+func (s *Store) appendBatch(tx *bolt.Tx, runID string, b *batch, a *valueArena) error {
 	if tx.Bucket(bucketRuns).Get([]byte(runID)) == nil {
 		return fmt.Errorf("store %s: run %q: %w", s.path, runID, ErrNotFound)
 	}
@@ -443,15 +537,12 @@ func (s *Store) appendBatch(tx *bolt.Tx, runID string, b batch) error {
 	if err != nil {
 		return fmt.Errorf("store %s: run %s: %w", s.path, runID, err)
 	}
-	ids := make([]core.MachineID, 0, len(b))
-	for id, p := range b {
-		if p.n > 0 { // a reused buffer may be empty this time
-			ids = append(ids, id)
+	slices.SortFunc(b.logs, func(x, y *pendingLog) int { return cmpID(x.tail.id, y.tail.id) })
+	for _, p := range b.logs {
+		if p.n == 0 {
+			continue
 		}
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if err := s.appendLog(run, runID, id, b[id]); err != nil {
+		if err := s.appendLog(run, runID, p.tail.id, p, a); err != nil {
 			return err
 		}
 	}
@@ -464,9 +555,9 @@ func (s *Store) appendBatch(tx *bolt.Tx, runID string, b batch) error {
 
 // appendLog appends p's entries to one machine's log, in the chunks Append
 // cut them into, and updates its stats.
-func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *pendingLog) error {
-	where := fmt.Sprintf("run %s machine %d", runID, id)
-	mb, err := run.CreateBucketIfNotExists(machineKey(id))
+func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *pendingLog, a *valueArena) error {
+	where := machineWhere{runID, id}
+	mb, err := run.CreateBucketIfNotExists(a.key(machineKey(id)))
 	if err != nil {
 		return fmt.Errorf("store %s: %s: %w", s.path, where, err)
 	}
@@ -499,8 +590,8 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 			last++
 			h := seg.header
 			h.n = seg.n
-			c := appendDeltaHeader(make([]byte, 0, 12+len(body)), h)
-			if err := chunks.Put(chunkKey(last), append(c, body...)); err != nil {
+			c := appendDeltaHeader(a.take(deltaHeaderMax+len(body)), h)
+			if err := chunks.Put(binary.BigEndian.AppendUint64(a.take(8), last), append(c, body...)); err != nil {
 				return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, last, err)
 			}
 			continue
@@ -511,13 +602,13 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 			return s.corruptf("%s: chunk %d: %v", where, last, err)
 		}
 		h.n += seg.n
-		c := appendDeltaHeader(make([]byte, 0, 12+len(oldBody)+len(body)), h)
+		c := appendDeltaHeader(a.take(deltaHeaderMax+len(oldBody)+len(body)), h)
 		c = append(append(c, oldBody...), body...)
-		if err := chunks.Put(chunkKey(last), c); err != nil {
+		if err := chunks.Put(binary.BigEndian.AppendUint64(a.take(8), last), c); err != nil {
 			return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, last, err)
 		}
 	}
-	if err := mb.Put(keyStats, encodeStats(st)); err != nil {
+	if err := mb.Put(keyStats, appendStats(a.take(1+statsFields*9), st)); err != nil {
 		return fmt.Errorf("store %s: %s: stats: %w", s.path, where, err)
 	}
 	return nil
@@ -526,9 +617,33 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 // add encodes e as the log's next entry, in the chunk being filled or, when
 // e would take it past perChunk entries or maxBody bytes, in a new one.
 func (p *pendingLog) add(e *core.Entry, perChunk, maxBody int) {
-	t := p.tail
 	pos := len(p.buf)
-	p.buf = appendDeltaEntry(p.buf, &t.enc, e)
+	p.buf = appendDeltaEntry(p.buf, &p.tail.enc, e)
+	p.place(pos, perChunk, maxBody)
+	p.delta.Add(e)
+}
+
+// addArrival is add for an arrival of msg at at.
+func (p *pendingLog) addArrival(at time.Duration, msg core.Message, perChunk, maxBody int) {
+	pos := len(p.buf)
+	p.buf = appendDeltaArrival(p.buf, &p.tail.enc, at, msg)
+	p.place(pos, perChunk, maxBody)
+	p.delta.AddArrival(at)
+}
+
+// addTick is add for a tick at at with output ev.
+func (p *pendingLog) addTick(at time.Duration, ev *core.Event, perChunk, maxBody int) {
+	pos := len(p.buf)
+	p.buf = appendDeltaTick(p.buf, &p.tail.enc, at, ev)
+	p.place(pos, perChunk, maxBody)
+	p.delta.AddTick(at, ev)
+}
+
+// place puts the entry just encoded at buf[pos:] in the chunk being filled
+// or, when it would take that past perChunk entries or maxBody bytes, in a
+// new one.
+func (p *pendingLog) place(pos, perChunk, maxBody int) {
+	t := p.tail
 	size := len(p.buf) - pos
 	switch {
 	case !t.started:
@@ -546,7 +661,6 @@ func (p *pendingLog) add(e *core.Entry, perChunk, maxBody int) {
 	t.inChunk++
 	t.chunkBytes += size
 	p.n++
-	p.delta.Add(e)
 }
 
 // chunkBodyLimit sizes chunks so that a bbolt leaf page holds two of them

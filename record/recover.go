@@ -102,6 +102,7 @@ func (s *Store) persistRecovered(recovered map[string]RunMeta) error {
 		return nil
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		s.setGrowStep(tx)
 		for _, m := range recovered {
 			if err := s.putMeta(tx, m); err != nil {
 				return err

@@ -18,7 +18,11 @@ const (
 // last_clock, last_at_ns, faults, queue_lost]; the id is the machine
 // bucket's key.
 func encodeStats(st core.MachineStats) []byte {
-	b := make([]byte, 0, 1+statsFields*9)
+	return appendStats(make([]byte, 0, 1+statsFields*9), st)
+}
+
+// appendStats appends encodeStats(st) to b.
+func appendStats(b []byte, st core.MachineStats) []byte {
 	b = msgp.AppendArrayHeader(b, statsFields)
 	for _, v := range [...]uint64{st.Entries, st.Arrivals, st.Events, st.Sends, st.Recvs, st.Internals, st.LastClock} {
 		b = msgp.AppendUint(b, v)

@@ -25,8 +25,26 @@ const SchemaVersion = 3
 // and becomes version 3 when first opened for writing.
 const oldestSchema = 1
 
-// growStep is how much the file grows by once it is past growStep.
-const growStep = 1 << 18
+// growStep is how much the file grows by at most, beyond what a commit
+// needs; minGrowStep at least. growStepFor picks between them.
+const (
+	growStep    = 1 << 18
+	minGrowStep = 1 << 15
+)
+
+// growStepFor is how much a file of size bytes grows by beyond what a
+// commit needs: an eighth of its size, within [minGrowStep, growStep], so
+// a small store stays small and a large one costs a truncate and fsync at
+// most once per commit.
+func growStepFor(size int) int { return min(max(size/8, minGrowStep), growStep) }
+
+// writerMmapSize is the memory map a writable store starts with. bbolt
+// maps the file anew whenever it outgrows its map, and before each new map
+// it copies every page the write transaction has touched to the heap: a
+// commit of tens of MB that grew the file from scratch copied its data
+// about ten times. Address space is cheap on a 64-bit system; only the
+// pages read or written take memory.
+const writerMmapSize = 1 << 30
 
 // DefaultLockTimeout is how long Open waits for another process to let go of
 // the store file.
@@ -94,8 +112,8 @@ func Open(path string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	// bbolt grows a file past 16 MB in 16 MB steps, which would be most of
-	// a small store's size on disk; 256 kB steps cost a truncate and
-	// fsync per 256 kB written, next to the fsync of every commit.
+	// a small store's size on disk; every write transaction sets the step
+	// for its commit (growStepFor).
 	db.AllocSize = growStep
 	s := &Store{db: db, path: path, readOnly: opt.ReadOnly, pageSize: db.Info().PageSize}
 	if err := s.init(); err != nil {
@@ -144,7 +162,11 @@ func openBolt(path string, opt Options) (db *bolt.DB, created bool, err error) {
 			db, err = nil, &damageError{path: path, cause: p}
 		}
 	}()
-	db, err = bolt.Open(path, 0o644, &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly, OpenFile: openFile})
+	bopt := &bolt.Options{Timeout: opt.LockTimeout, ReadOnly: opt.ReadOnly, OpenFile: openFile}
+	if !opt.ReadOnly && strconv.IntSize == 64 {
+		bopt.InitialMmapSize = writerMmapSize
+	}
+	db, err = bolt.Open(path, 0o644, bopt)
 	return db, created, err
 }
 
@@ -244,8 +266,18 @@ func (s *Store) update(fn func(*bolt.Tx) error) error {
 	if s.readOnly {
 		return fmt.Errorf("store %s: %w", s.path, ErrReadOnly)
 	}
-	return s.guard(func(*boundary) error { return s.db.Update(fn) })
+	return s.guard(func(*boundary) error {
+		return s.db.Update(func(tx *bolt.Tx) error {
+			s.setGrowStep(tx)
+			return fn(tx)
+		})
+	})
 }
+
+// setGrowStep sets how much the file grows by if tx's commit outgrows it.
+// bbolt reads AllocSize only while committing, under the lock that every
+// write transaction holds, as tx does.
+func (s *Store) setGrowStep(tx *bolt.Tx) { s.db.AllocSize = growStepFor(int(tx.Size())) }
 
 // updateCalling is update where fn runs the caller's code through
 // b.caller.
@@ -254,7 +286,10 @@ func (s *Store) updateCalling(fn func(*bolt.Tx, *boundary) error) error {
 		return fmt.Errorf("store %s: %w", s.path, ErrReadOnly)
 	}
 	return s.guard(func(b *boundary) error {
-		return s.db.Update(func(tx *bolt.Tx) error { return fn(tx, b) })
+		return s.db.Update(func(tx *bolt.Tx) error {
+			s.setGrowStep(tx)
+			return fn(tx, b)
+		})
 	})
 }
 

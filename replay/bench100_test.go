@@ -1,9 +1,16 @@
 package replay_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/metrics"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -152,7 +159,9 @@ func BenchmarkSim10000Machines1Second(b *testing.B) {
 
 // BenchmarkRecorder100Machines1Hour times the recorder alone: the
 // standard load's 3.0 M entries, simulated beforehand and held in memory, are
-// appended in batches to a fresh store and committed; then, in the same
+// appended in batches to a fresh store and committed. cpu-ns/event is the
+// process's CPU time (encoding, commits, the garbage collector) per event,
+// allocs/event its heap allocations per event. Then, in the same
 // benchmark run, a raw bbolt append of the very values it stored. The
 // ratio is what the recorder costs above bbolt, without the simulation
 // that BenchmarkRecordSim100Machines1Hour also times.
@@ -167,8 +176,13 @@ func BenchmarkRecorder100Machines1Hour(b *testing.B) {
 	}
 	dir := b.TempDir()
 	cfg := core.RingConfig(100, "sim", 0)
-	var path string
+	var (
+		path  string
+		cpu   time.Duration
+		alloc uint64
+	)
 	for i := 1; b.Loop(); i++ {
+		c0, m0 := processCPU(b), mallocs()
 		var st *record.Store
 		st, path = freshStore(b, dir, i)
 		meta := record.RunMeta{ID: "bench", Seed: 7, Mode: "sim", Params: spec.Params, Speed: 1, Config: cfg.Machines, Started: epoch}
@@ -188,9 +202,13 @@ func BenchmarkRecorder100Machines1Hour(b *testing.B) {
 		if err := st.Close(); err != nil {
 			b.Fatal(err)
 		}
+		cpu += processCPU(b) - c0
+		alloc += mallocs() - m0
 	}
 	recorded := float64(res.Events) * float64(b.N) / b.Elapsed().Seconds()
 	b.ReportMetric(recorded, "events/s")
+	b.ReportMetric(float64(cpu)/float64(res.Events)/float64(b.N), "cpu-ns/event")
+	b.ReportMetric(float64(alloc)/float64(res.Events)/float64(b.N), "allocs/event")
 	values, _ := storedValues(b, path)
 	raw := float64(res.Events) / rawAppend(b, filepath.Join(dir, "raw.db"), values)
 	b.ReportMetric(raw, "raw-bbolt-events/s")
@@ -205,4 +223,239 @@ func freshStore(b *testing.B, dir string, i int) (*record.Store, string) {
 		b.Fatal(err)
 	}
 	return st, path
+}
+
+// BenchmarkRecordSimVsSim100Machines1Hour measures what recording costs the
+// standard load, pairwise in one process: each iteration simulates the run
+// without recording, then simulates and records it to a fresh store (opening
+// and closing the store included, as 'lamport sim' does). It reports both
+// throughputs, their ratio (recorded-vs-sim: 1 would mean recording is free
+// in wall time; the target is >= 0.8), and what recording added per event
+// in CPU seconds of the whole process (the simulator's hand-off, the
+// encoding, the commits and the garbage collector's share) and in
+// allocations.
+func BenchmarkRecordSimVsSim100Machines1Hour(b *testing.B) {
+	dir := b.TempDir()
+	spec := spec100(b)
+	cfg := core.RingConfig(100, "sim", 0)
+	var (
+		simWall, recWall, simCPU, recCPU time.Duration
+		simAllocs, recAllocs, events     uint64
+	)
+	for i := 1; b.Loop(); i++ {
+		c0, m0, t0 := processCPU(b), mallocs(), time.Now()
+		want, err := replay.Simulate(spec, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		simWall += time.Since(t0)
+		simCPU += processCPU(b) - c0
+		simAllocs += mallocs() - m0
+
+		c0, m0, t0 = processCPU(b), mallocs(), time.Now()
+		st, path := freshStore(b, dir, i)
+		got, err := replay.RecordSim(st, replay.SimRun{RunID: "bench", Config: cfg, Started: epoch, Spec: spec})
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		recWall += time.Since(t0)
+		recCPU += processCPU(b) - c0
+		recAllocs += mallocs() - m0
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got.Hash != want.Hash || got.Events != want.Events {
+			b.Fatalf("recorded run %s (%d events), unrecorded %s (%d)", got.Hash, got.Events, want.Hash, want.Events)
+		}
+		events += got.Events
+		if err := os.Remove(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ev := float64(events)
+	b.ReportMetric(ev/simWall.Seconds(), "sim-events/s")
+	b.ReportMetric(ev/recWall.Seconds(), "recorded-events/s")
+	b.ReportMetric(simWall.Seconds()/recWall.Seconds(), "recorded-vs-sim")
+	b.ReportMetric(float64(recCPU-simCPU)/ev, "added-cpu-ns/event")
+	b.ReportMetric((float64(recAllocs)-float64(simAllocs))/ev, "added-allocs/event")
+}
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// mallocs counts the heap objects this process has allocated so far.
+func mallocs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/allocs:objects"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
+}
+
+// recordChildEnv asks TestRecordChild, in a child process, to simulate a
+// run ("record" or "sim", machines, duration, store path) and print what it
+// measured: the peak-RSS benchmarks need a process of their own.
+const recordChildEnv = "LAMPORT_BENCH_RECORD_CHILD"
+
+// childResult is what TestRecordChild prints, after childMarker.
+type childResult struct {
+	Events  uint64  `json:"events"`
+	Seconds float64 `json:"seconds"`
+	Bytes   int64   `json:"bytes"`
+	// PeakRSS is the child's VmHWM, its own peak resident set: a child's
+	// rusage would count the parent's memory at the fork too.
+	PeakRSS int64 `json:"peak_rss"`
+}
+
+const childMarker = "record-child-result: "
+
+// TestRecordChild is not a test: it is the child process of the peak-RSS
+// benchmarks, and skips unless recordChildEnv is set.
+func TestRecordChild(t *testing.T) {
+	arg := os.Getenv(recordChildEnv)
+	if arg == "" {
+		t.Skip("only the child process of the peak-RSS benchmarks")
+	}
+	f := strings.Fields(arg)
+	if len(f) != 4 {
+		t.Fatalf("%s=%q: want mode, machines, duration and path", recordChildEnv, arg)
+	}
+	mode, path := f[0], f[3]
+	machines, err := strconv.Atoi(f[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := time.ParseDuration(f[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := core.RingConfig(machines, "sim", 0)
+	spec := replay.SimSpec{Machines: cfg.IDs(), Params: core.DefaultParams(7), Duration: d, Latency: mustLatency(t, replay.DefaultLatency)}
+	began := time.Now()
+	var out childResult
+	switch mode {
+	case "sim":
+		res, err := replay.Simulate(spec, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Events = res.Events
+	case "record":
+		st, err := record.Open(path, record.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := replay.RecordSim(st, replay.SimRun{RunID: "bench", Config: cfg, Started: epoch, Spec: spec})
+		if cerr := st.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Events = res.Events
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Bytes = fi.Size()
+	default:
+		t.Fatalf("%s=%q: mode %q", recordChildEnv, arg, mode)
+	}
+	out.Seconds = time.Since(began).Seconds()
+	out.PeakRSS = vmHWM(t)
+	j, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("\n%s%s\n", childMarker, j)
+}
+
+// runRecordChild runs TestRecordChild in a child process of this test
+// binary and returns what it printed and its peak RSS in bytes.
+func runRecordChild(b *testing.B, mode string, machines int, d time.Duration, path string) (childResult, int64) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRecordChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%s %d %v %s", recordChildEnv, mode, machines, d, path))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("child %s: %v\n%s", mode, err, out)
+	}
+	_, after, ok := strings.Cut(string(out), childMarker)
+	if !ok {
+		b.Fatalf("child %s printed no result:\n%s", mode, out)
+	}
+	line, _, _ := strings.Cut(after, "\n")
+	var res childResult
+	if err := json.Unmarshal([]byte(line), &res); err != nil {
+		b.Fatalf("child %s: %v in %q", mode, err, line)
+	}
+	return res, res.PeakRSS
+}
+
+// vmHWM is this process's peak resident set size in bytes, from
+// /proc/self/status.
+func vmHWM(t *testing.T) int64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	for line := range strings.Lines(string(status)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				t.Fatalf("VmHWM %q: %v", v, err)
+			}
+			return kb * 1024
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
+
+// benchPeakRSS records machines x d in a child process per iteration and
+// reports its peak RSS, throughput, wall seconds (store opened and closed
+// included) and store size; then, once, the peak RSS of the same sim
+// unrecorded, the model's own memory.
+func benchPeakRSS(b *testing.B, machines int, d time.Duration) {
+	dir := b.TempDir()
+	var (
+		res  childResult
+		peak int64
+		secs []float64
+	)
+	for i := 1; b.Loop(); i++ {
+		path := filepath.Join(dir, fmt.Sprintf("rec%d.db", i))
+		var rss int64
+		res, rss = runRecordChild(b, "record", machines, d, path)
+		peak = max(peak, rss)
+		secs = append(secs, res.Seconds)
+		if err := os.Remove(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_, simPeak := runRecordChild(b, "sim", machines, d, "-")
+	slices.Sort(secs)
+	b.ReportMetric(float64(peak)/1e6, "peak-rss-MB")
+	b.ReportMetric(float64(simPeak)/1e6, "sim-peak-rss-MB")
+	b.ReportMetric(secs[len(secs)/2], "seconds")
+	b.ReportMetric(float64(res.Events)/secs[len(secs)/2], "events/s")
+	b.ReportMetric(float64(res.Bytes)/1e6, "store-MB")
+	b.ReportMetric(float64(res.Bytes)/float64(res.Events), "file-bytes/event")
+}
+
+// BenchmarkRecordSim100Machines10MEventsPeakRSS is the memory target: the
+// standard load's 100 machines recorded for 26 040 s of virtual time, about
+// 10 M events (target: peak RSS < 150 MB).
+func BenchmarkRecordSim100Machines10MEventsPeakRSS(b *testing.B) {
+	benchPeakRSS(b, 100, 26040*time.Second)
+}
+
+// BenchmarkRecordSim10000Machines1Second is the scale target recorded:
+// 'lamport sim --machines 10000 --duration 1s' (about 35 k events and
+// 1.6 M arrivals; targets: < 1 s, < 200 MB, a store < 20 MB).
+func BenchmarkRecordSim10000Machines1Second(b *testing.B) {
+	benchPeakRSS(b, 10000, time.Second)
 }

@@ -80,6 +80,13 @@ type SimResult struct {
 // every stream), so turning one fault on does not move the draws of
 // another.
 func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, error) {
+	return simulate(spec, sink, nil)
+}
+
+// simulate is Simulate that, with pipe, hands the entries to pipe instead
+// of sink: called directly, without building an Entry, which costs the
+// simulation a quarter of its time for 3 M entries.
+func simulate(spec SimSpec, sink func(core.MachineID, *core.Entry), pipe *recordPipe) (SimResult, error) {
 	ids := slices.Sorted(slices.Values(spec.Machines))
 	res := SimResult{Rates: map[core.MachineID]int{}}
 	if spec.Duration < 0 {
@@ -155,7 +162,9 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, 
 		entry = e
 		m.digest.add(&entry)
 		m.stats.Add(&entry)
-		if sink != nil {
+		if pipe != nil {
+			pipe.add(m.id, &entry)
+		} else if sink != nil {
 			sink(m.id, &entry)
 		}
 	}
@@ -191,7 +200,9 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, 
 			res.Arrivals++
 			m.digest.arrival(at, msg)
 			m.stats.AddArrival(at)
-			if sink != nil {
+			if pipe != nil {
+				pipe.arrival(m.id, at, msg)
+			} else if sink != nil {
 				entry = core.Entry{At: at, Arrival: true, Msg: msg}
 				sink(m.id, &entry)
 			}
@@ -250,7 +261,9 @@ func Simulate(spec SimSpec, sink func(core.MachineID, *core.Entry)) (SimResult, 
 		}
 		m.digest.tick(at, &ev, to)
 		m.stats.AddTick(at, &ev)
-		if sink != nil {
+		if pipe != nil {
+			pipe.tick(m.id, at, &ev)
+		} else if sink != nil {
 			entry = core.Entry{At: at, Event: ev}
 			sink(m.id, &entry)
 		}

@@ -53,7 +53,7 @@ func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
 	}
 	spec.Abort = rec.Failed()
 	pipe := newRecordPipe(rec)
-	res, simErr := Simulate(spec, pipe.add)
+	res, simErr := simulate(spec, nil, pipe)
 	pipe.close()
 	var recErr error
 	if simErr == nil {
