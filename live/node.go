@@ -233,15 +233,11 @@ func (n *node) tickLoop(ctx context.Context, speed float64, begin, until time.Ti
 		if !until.IsZero() && due.After(until) {
 			return
 		}
-		if wait := due.Sub(n.clock.Now()); wait > 0 {
-			t := n.clock.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C():
-			}
-		} else if ctx.Err() != nil {
+		newTimer := func(d time.Duration) (<-chan time.Time, func() bool) {
+			t := n.clock.NewTimer(d)
+			return t.C(), t.Stop
+		}
+		if !waitUntil(ctx, n.clock, newTimer, due, interval < fineSleepInterval) {
 			return
 		}
 		n.maxLate = max(n.maxLate, n.clock.Now().Sub(due))
