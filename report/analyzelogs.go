@@ -30,23 +30,32 @@ func AnalyzeLogs(meta record.RunMeta, entries []record.MachineEntry) (Analysis, 
 	return analyzeWalk(meta, newLogWalk(meta, entries))
 }
 
-// logWalk is record.TimeWalk over entries in memory.
+// logWalk is record.TimeWalk over entries in memory. The order is that of
+// the entries sorted by RunAt, then machine id, then log order. A
+// simulation hands over its entries in time order, mostly with ties
+// already by id: then the walk simply goes through them (inOrder);
+// otherwise it merges the machines' logs in a heap, as TimeWalk does.
 type logWalk struct {
 	meta     record.RunMeta
 	entries  []record.MachineEntry
 	machines []core.MachineID
-	heads    *minheap.Heap[*logHead]
-	started  bool
+	// offsets are the machines' distances from the axis's origin, and
+	// starts their starts, by slot.
+	offsets []time.Duration
+	starts  []time.Time
+	inOrder bool
+	i       int // inOrder: the next entry
+	e       record.TimedEntry
+	heads   *minheap.Heap[*logHead]
+	started bool
 }
 
-// logHead is one machine's place in the walk: the positions in entries of
-// its log, and the entry at the current one.
+// logHead is one machine's place in the heap's walk: the positions in
+// entries of its log, and the entry at the current one.
 type logHead struct {
-	at     []int32
-	next   int
-	offset time.Duration
-	start  time.Time
-	e      record.TimedEntry
+	at   []int32
+	next int
+	e    record.TimedEntry
 }
 
 func newLogWalk(meta record.RunMeta, entries []record.MachineEntry) *logWalk {
@@ -61,9 +70,47 @@ func newLogWalk(meta record.RunMeta, entries []record.MachineEntry) *logWalk {
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	return &logWalk{meta: meta, entries: entries, machines: ids, heads: minheap.New(func(a, b *logHead) bool {
-		return a.e.RunAt < b.e.RunAt || (a.e.RunAt == b.e.RunAt && a.e.Machine < b.e.Machine)
-	})}
+	w := &logWalk{meta: meta, entries: entries, machines: ids,
+		offsets: make([]time.Duration, len(ids)), starts: make([]time.Time, len(ids))}
+	for slot, id := range ids {
+		// As TimeWalk places a machine of a run on one clock: at its
+		// StartWall, Started being the axis's origin; a machine the
+		// metadata does not list, or without a start, at the origin.
+		if mm, ok := meta.Machine(id); ok {
+			w.starts[slot] = mm.StartWall
+			if !mm.StartWall.IsZero() && !meta.Started.IsZero() {
+				w.offsets[slot] = mm.StartWall.Sub(meta.Started)
+			}
+		}
+	}
+	w.inOrder = w.sorted()
+	return w
+}
+
+// sorted reports whether entries are already in the walk's order: by
+// RunAt, then machine id. Entries of one machine at one instant are in
+// its log order, since entries keeps each machine's log in order.
+func (w *logWalk) sorted() bool {
+	var prevAt time.Duration
+	var prevID core.MachineID
+	for i := range w.entries {
+		m := w.entries[i].M
+		at := w.offsets[w.slot(m)] + w.entries[i].E.At
+		if i > 0 && (at < prevAt || at == prevAt && m < prevID) {
+			return false
+		}
+		prevAt, prevID = at, m
+	}
+	return true
+}
+
+// slot is machine m's index in machines.
+func (w *logWalk) slot(m core.MachineID) int {
+	if len(w.machines) <= 8 {
+		return slices.Index(w.machines, m)
+	}
+	i, _ := slices.BinarySearch(w.machines, m)
+	return i
 }
 
 // Machines lists the walk's machines, ascending; TimedEntry.Slot indexes
@@ -72,6 +119,18 @@ func (w *logWalk) Machines() []core.MachineID { return w.machines }
 
 // Next is record.TimeWalk's Next.
 func (w *logWalk) Next() (*record.TimedEntry, bool) {
+	if w.inOrder {
+		if w.i == len(w.entries) {
+			return nil, false
+		}
+		me := &w.entries[w.i]
+		w.i++
+		slot := w.slot(me.M)
+		w.e = record.TimedEntry{Machine: me.M, Slot: slot, Entry: me.E}
+		w.e.RunAt = w.offsets[slot] + me.E.At
+		w.e.Wall = w.starts[slot].Add(me.E.At)
+		return &w.e, true
+	}
 	if !w.started {
 		w.started = true
 		w.start()
@@ -92,23 +151,17 @@ func (w *logWalk) Next() (*record.TimedEntry, bool) {
 func (w *logWalk) Err() error { return nil }
 
 func (w *logWalk) start() {
+	w.heads = minheap.New(func(a, b *logHead) bool {
+		return a.e.RunAt < b.e.RunAt || (a.e.RunAt == b.e.RunAt && a.e.Machine < b.e.Machine)
+	})
 	heads := make([]logHead, len(w.machines))
 	for i := range w.entries {
-		slot, _ := slices.BinarySearch(w.machines, w.entries[i].M)
+		slot := w.slot(w.entries[i].M)
 		heads[slot].at = append(heads[slot].at, int32(i))
 	}
 	for slot, id := range w.machines {
 		h := &heads[slot]
 		h.e.Machine, h.e.Slot = id, slot
-		// As TimeWalk places a machine on a run on one clock: at its
-		// StartWall, Started being the axis's origin; a machine the
-		// metadata does not list, or without a start, at the origin.
-		if mm, ok := w.meta.Machine(id); ok {
-			h.start = mm.StartWall
-			if !h.start.IsZero() && !w.meta.Started.IsZero() {
-				h.offset = h.start.Sub(w.meta.Started)
-			}
-		}
 		if w.load(h) {
 			w.heads.Push(h)
 		}
@@ -122,7 +175,7 @@ func (w *logWalk) load(h *logHead) bool {
 	}
 	h.e.Entry = w.entries[h.at[h.next]].E
 	h.next++
-	h.e.RunAt = h.offset + h.e.Entry.At
-	h.e.Wall = h.start.Add(h.e.Entry.At)
+	h.e.RunAt = w.offsets[h.e.Slot] + h.e.Entry.At
+	h.e.Wall = w.starts[h.e.Slot].Add(h.e.Entry.At)
 	return true
 }
