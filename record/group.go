@@ -3,9 +3,12 @@ package record
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"lamport/core"
 )
 
 // Ending is how one Recorder of FinishTogether ends its run: as Finish's
@@ -86,6 +89,8 @@ func (s *Store) FinishTogether(ends []Ending) error {
 				return err
 			}
 		}
+		// What appendBatch does after each run's entries, once for all.
+		releaseMapped(s.db.Info().Data, int(tx.Size()))
 		return nil
 	})
 	for _, t := range group {
@@ -138,10 +143,10 @@ func (t *groupPart) write(tx *bolt.Tx) error {
 		if t.n == 0 {
 			return nil
 		}
-		return s.appendBatch(tx, runID, t.b)
+		return s.appendGroupBatch(tx, runID, t.b)
 	}
 	if t.n > 0 {
-		if err := s.appendBatch(tx, runID, t.b); err != nil {
+		if err := s.appendGroupBatch(tx, runID, t.b); err != nil {
 			return err
 		}
 	}
@@ -163,4 +168,33 @@ func (r *Recorder) fail(err error, b batch) {
 		r.err = err
 		close(r.failed)
 	}
+}
+
+// appendGroupBatch is appendBatch but for the release of the mapped pages,
+// which FinishTogether does once for the group: done for each of hundreds
+// of runs, the madvise of the whole file's mapping cost more than the
+// runs' writes. It must store exactly what appendBatch stores:
+// TestFinishTogetherStoresWhatFinishStores compares the two stores key by
+// key.
+func (s *Store) appendGroupBatch(tx *bolt.Tx, runID string, b batch) error {
+	if tx.Bucket(bucketRuns).Get([]byte(runID)) == nil {
+		return fmt.Errorf("store %s: run %q: %w", s.path, runID, ErrNotFound)
+	}
+	run, err := tx.Bucket(bucketData).CreateBucketIfNotExists([]byte(runID))
+	if err != nil {
+		return fmt.Errorf("store %s: run %s: %w", s.path, runID, err)
+	}
+	ids := make([]core.MachineID, 0, len(b))
+	for id, p := range b {
+		if p.n > 0 {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := s.appendLog(run, runID, id, b[id]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
