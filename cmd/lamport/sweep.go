@@ -41,6 +41,7 @@ type sweepOptions struct {
 	table    string
 	secret   secretFlag
 	logFlags
+	commitLog
 
 	checked sweepPlan
 	// stop, when set, ends the sweep in place of Ctrl-C.
@@ -103,6 +104,7 @@ func (o *sweepOptions) flags(e *env) *pflag.FlagSet {
 	o.secret.registerOwn(fs)
 	fs.Lookup("secret").Usage = "--mode live: " + fs.Lookup("secret").Usage
 	o.logFlags.register(fs)
+	o.commitLog.register(fs)
 	return fs
 }
 
@@ -150,7 +152,7 @@ func (o *sweepOptions) run(e *env, fs *pflag.FlagSet) error {
 
 	// A sweep stopped by Ctrl-C still prints the table of the runs it
 	// finished, then says so and exits as stopped.
-	sweep, stopped, err := plan.run(ctx, e, st, o.quiet)
+	sweep, stopped, err := plan.run(ctx, e, st, o.quiet, o.commitLog.enabled)
 	if err != nil {
 		return err
 	}
@@ -463,7 +465,10 @@ func (p sweepPlan) configOf(v sweepVariant) core.Config {
 // goroutine; short sim runs are recorded, analysed and committed in groups
 // on another (sweepRecorder), the rest here, one by one. Either way a run
 // is in the table only once it is committed.
-func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool) (sweep report.Sweep, stopped error, err error) {
+//
+// logCommits logs each group's commit, once it is durable: the runs done
+// so far and the last of them (--log-commits, for the crash tests).
+func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, logCommits bool) (sweep report.Sweep, stopped error, err error) {
 	total := p.planned()
 	e.log.Info("sweep", "sweep", p.id, "shard", p.shard.String(), "variants", len(p.variants), "seeds", p.runs, "first seed", p.seed, "duration", p.duration, "mode", p.mode, "runs", total)
 	runMillis := p.duration.Milliseconds()
@@ -473,7 +478,10 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 	if p.mode == "live" {
 		sweep.Speed = p.speed
 	}
-	w := newSweepRecorder(p, st, bar)
+	w := newSweepRecorder(p, st)
+	if logCommits {
+		w.onCommit = func(done int, last string) { e.log.Info("sweep committed", "runs", done, "last", last) }
+	}
 	closed := false
 	defer func() {
 		if !closed {
@@ -481,6 +489,9 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 		}
 	}()
 	ids := p.newRunIDs()
+	// The progress bar shows the runs simulated (and recorded, one by
+	// one) and their events.
+	simulated, simEvents := 0, uint64(0)
 	cut := ""
 	// interrupted: ctx ended. It is asked once at each variant's end, as
 	// well as before and during each run: no more, so that a test can
@@ -506,25 +517,23 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 			seed := p.seed + uint64(k)
 			runID := ids(vi, seed)
 			progress := func(at time.Duration, n uint64) {
-				done, events := w.progress()
-				bar.update(int64(done)*runMillis+at.Milliseconds(), events+n)
+				bar.update(int64(simulated)*runMillis+at.Milliseconds(), simEvents+n)
 			}
 			if held {
 				sim := replay.SimulateHeld(p.simRun(vi, seed, runID, ctx, progress), w.buffer())
 				if ctx.Err() != nil && sim.Err != nil {
 					// Recorded as interrupted; w.cut names it once it is
 					// committed.
-					if err := w.hand(vi, sim); err != nil {
-						return sweep, nil, err
-					}
+					w.hand(vi, sim)
 					break
 				}
 				if sim.Err != nil {
 					return sweep, nil, fmt.Errorf("sweep %s variant %q seed %d: %w", p.id, v.name, seed, sim.Err)
 				}
-				if err := w.hand(vi, sim); err != nil {
-					return sweep, nil, err
-				}
+				w.hand(vi, sim)
+				simulated++
+				simEvents += sim.Result.Events
+				bar.update(int64(simulated)*runMillis, simEvents)
 				continue
 			}
 			// One at a time, after the groups before it.
@@ -547,6 +556,13 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 				return sweep, nil, fmt.Errorf("sweep %s: %w", p.id, err)
 			}
 			w.add(vi, report.FiguresOf(a), a.Events)
+			simulated++
+			simEvents += a.Events
+			bar.update(int64(simulated)*runMillis, simEvents)
+			if w.onCommit != nil {
+				done, _ := w.progress()
+				w.onCommit(done, runID)
+			}
 		}
 		if ctx.Err() != nil {
 			interrupted = true

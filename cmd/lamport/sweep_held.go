@@ -10,20 +10,23 @@ import (
 	"lamport/report"
 )
 
-// A sim sweep of short runs records them in groups: the sweep's goroutine
-// simulates each run into memory (replay.SimulateHeld) and
-// analyses it from memory (report.AnalyzeLogs: the figures Analyze gives
-// once it is stored), and a second goroutine (sweepRecorder) encodes it
-// into a Recorder and commits the runs that finished in the last
-// sweepCommitEvery together (record.Store.FinishTogether): one commit and
-// one fsync for many runs instead of one each. A run counts as done, in
+// A sim sweep of short runs records them in groups, in a pipeline of
+// three goroutines: the sweep's own simulates each run into memory
+// (replay.SimulateHeld); the second (sweepRecorder.loop) analyses it from
+// memory (report.AnalyzeLogs: the figures Analyze gives once it is
+// stored) and encodes it into a Recorder; the third (commitLoop) commits
+// the runs that finished in the last sweepCommitEvery together
+// (record.Store.FinishTogether): one commit and one fsync for many runs
+// instead of one each, while the next group is encoded. A run counts as done, in
 // the progress bar and in the table, only once its commit has returned,
 // so everything the sweep reports is on disk; a kill -9 loses the runs
-// of the group not yet committed (at most sweepCommitEvery of work, which
-// the sweep had not reported).
+// of the groups not yet committed (those finished in the last
+// sweepCommitEvery, or during the commit before, which the sweep had not
+// reported).
 const (
-	// sweepCommitEvery is the longest a finished run waits for its commit.
-	sweepCommitEvery = 100 * time.Millisecond
+	// sweepCommitEvery is the longest a finished run waits for its
+	// group's commit to start, unless the previous commit takes longer.
+	sweepCommitEvery = 20 * time.Millisecond
 	// sweepCommitEntries bounds a group's entries, and so the memory its
 	// encoded entries take until the commit (about 12 bytes each).
 	sweepCommitEntries = 1 << 20
@@ -57,9 +60,6 @@ type heldRun struct {
 	sim    replay.HeldSim
 	status record.Status
 	ended  time.Time
-	// figures and events are a complete run's.
-	figures report.RunFigures
-	events  uint64
 	// barrier, when set, makes this a request rather than a run: commit
 	// every run handed over so far, then close barrier.
 	barrier chan struct{}
@@ -69,12 +69,13 @@ type heldRun struct {
 // commits them in groups. Results appear in the order runs were handed
 // over, each once its commit returned.
 type sweepRecorder struct {
-	st        *record.Store
-	sweepID   string
-	variants  []sweepVariant
-	duration  time.Duration
-	runMillis int64
-	bar       *progress
+	st       *record.Store
+	sweepID  string
+	variants []sweepVariant
+	duration time.Duration
+	// onCommit, if set, is called after each group's commit with the runs
+	// done so far and the id of the group's last run; never concurrently.
+	onCommit func(done int, last string)
 
 	runs chan heldRun
 	// free holds entry buffers for reuse.
@@ -92,9 +93,9 @@ type sweepRecorder struct {
 	err     error
 }
 
-func newSweepRecorder(p sweepPlan, st *record.Store, bar *progress) *sweepRecorder {
+func newSweepRecorder(p sweepPlan, st *record.Store) *sweepRecorder {
 	w := &sweepRecorder{
-		st: st, sweepID: p.id, variants: p.variants, duration: p.duration, runMillis: p.duration.Milliseconds(), bar: bar,
+		st: st, sweepID: p.id, variants: p.variants, duration: p.duration,
 		runs:    make(chan heldRun, 4),
 		free:    make(chan []record.MachineEntry, 6),
 		done:    make(chan struct{}),
@@ -114,23 +115,11 @@ func (w *sweepRecorder) buffer() []record.MachineEntry {
 	}
 }
 
-// hand analyses a simulated run and passes it on to be recorded. The
-// analysis is the caller's work, the recording and commits the
-// recorder's: on two cores the two take about as long.
-func (w *sweepRecorder) hand(vi int, sim replay.HeldSim) error {
+// hand passes a simulated run on to be analysed and recorded.
+func (w *sweepRecorder) hand(vi int, sim replay.HeldSim) {
 	r := heldRun{vi: vi, sim: sim}
 	r.status, r.ended = sim.Ending(w.duration)
-	if r.status == record.StatusComplete {
-		meta := sim.Meta
-		meta.Status, meta.Ended, meta.Schema = r.status, r.ended, record.SchemaVersion
-		a, err := report.AnalyzeLogs(meta, sim.Entries)
-		if err != nil {
-			return fmt.Errorf("sweep %s: %w", w.sweepID, err)
-		}
-		r.figures, r.events = report.FiguresOf(a), a.Events
-	}
 	w.runs <- r
-	return nil
 }
 
 // sync returns once every run handed over is committed (or has failed).
@@ -159,9 +148,7 @@ func (w *sweepRecorder) add(vi int, f report.RunFigures, events uint64) {
 	w.figures[vi] = append(w.figures[vi], f)
 	w.nDone++
 	w.events += events
-	done, all := w.nDone, w.events
 	w.mu.Unlock()
-	w.bar.update(int64(done)*w.runMillis, all)
 }
 
 // progress is the runs done and their events so far.
@@ -191,50 +178,62 @@ type pendingRun struct {
 	events  uint64
 }
 
+// commitJob is a group of runs to commit, then, if set, a barrier to
+// close.
+type commitJob struct {
+	group   []pendingRun
+	barrier chan struct{}
+}
+
+// loop analyses the runs handed over, records them into Recorders and
+// gathers them into groups, which commitLoop commits meanwhile: a group's
+// commit (its writes and fsync) overlaps the recording of the next. A
+// group goes to be committed sweepCommitEvery after its first run, or as
+// soon after as commitLoop is free: a slow disk makes for bigger groups,
+// not a slower sweep.
 func (w *sweepRecorder) loop() {
 	defer close(w.done)
+	jobs := make(chan commitJob)
+	committed := make(chan struct{})
+	go w.commitLoop(jobs, committed)
+	defer func() {
+		close(jobs)
+		<-committed
+	}()
 	var group []pendingRun
 	entries := 0
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
-	commit := func() {
+	due := false // the group's time is up
+	send := func(barrier chan struct{}) {
 		timer.Stop()
-		if len(group) == 0 {
-			return
+		if len(group) > 0 || barrier != nil {
+			jobs <- commitJob{group: group, barrier: barrier}
 		}
-		ends := make([]record.Ending, len(group))
-		for i, r := range group {
-			ends[i] = record.Ending{Rec: r.rec, Status: r.status, Ended: r.ended}
+		group, entries, due = nil, 0, false
+	}
+	// offer sends the group if commitLoop is free.
+	offer := func() {
+		select {
+		case jobs <- commitJob{group: group}:
+			group, entries, due = nil, 0, false
+		default:
+			// Retried with the next run, or after a while without one.
+			due = true
+			timer.Reset(sweepCommitEvery)
 		}
-		if err := w.st.FinishTogether(ends); err != nil {
-			first := group[0]
-			w.fail(fmt.Errorf("sweep %s variant %q seed %d: %w", w.sweepID, w.variants[first.vi].name, first.seed, err))
-		} else {
-			for _, r := range group {
-				if r.status == record.StatusComplete {
-					w.add(r.vi, r.figures, r.events)
-				} else {
-					w.mu.Lock()
-					w.cut = r.id
-					w.mu.Unlock()
-				}
-			}
-		}
-		group, entries = group[:0], 0
 	}
 	for {
 		select {
 		case <-timer.C:
-			commit()
-			continue
+			offer()
 		case r, ok := <-w.runs:
 			if !ok {
-				commit()
+				send(nil)
 				return
 			}
 			if r.barrier != nil {
-				commit()
-				close(r.barrier)
+				send(r.barrier)
 				continue
 			}
 			if pr, ok := w.record(r); ok {
@@ -248,28 +247,78 @@ func (w *sweepRecorder) loop() {
 			case w.free <- r.sim.Entries[:0]:
 			default:
 			}
-			if entries >= sweepCommitEntries {
-				commit()
+			switch {
+			case entries >= sweepCommitEntries:
+				send(nil)
+			case due:
+				offer()
 			}
 		}
 	}
 }
 
-// record encodes r into a Recorder; false when no
-// Recorder took it: an earlier run failed, or this one's could not begin
-// (the error is kept).
+// commitLoop commits each group in one transaction, in the order they
+// come, and only then counts its runs as done.
+func (w *sweepRecorder) commitLoop(jobs <-chan commitJob, committed chan<- struct{}) {
+	defer close(committed)
+	for j := range jobs {
+		if len(j.group) > 0 {
+			w.commit(j.group)
+		}
+		if j.barrier != nil {
+			close(j.barrier)
+		}
+	}
+}
+
+// commit stores group and counts its runs.
+func (w *sweepRecorder) commit(group []pendingRun) {
+	ends := make([]record.Ending, len(group))
+	for i, r := range group {
+		ends[i] = record.Ending{Rec: r.rec, Status: r.status, Ended: r.ended}
+	}
+	if err := w.st.FinishTogether(ends); err != nil {
+		first := group[0]
+		w.fail(fmt.Errorf("sweep %s variant %q seed %d: %w", w.sweepID, w.variants[first.vi].name, first.seed, err))
+		return
+	}
+	for _, r := range group {
+		if r.status == record.StatusComplete {
+			w.add(r.vi, r.figures, r.events)
+			continue
+		}
+		w.mu.Lock()
+		w.cut = r.id
+		w.mu.Unlock()
+	}
+	if w.onCommit != nil {
+		done, _ := w.progress()
+		w.onCommit(done, group[len(group)-1].id)
+	}
+}
+
+// record analyses r from memory and encodes it into a Recorder; false
+// when no Recorder took it: an earlier run failed, or this one's could
+// not begin or be analysed (the error is kept).
 func (w *sweepRecorder) record(r heldRun) (pendingRun, bool) {
 	if w.failed() != nil {
 		return pendingRun{}, false
 	}
 	meta := r.sim.Meta
-	pr := pendingRun{vi: r.vi, id: meta.ID, seed: meta.Seed, status: r.status, ended: r.ended, figures: r.figures, events: r.events}
-	where := func(err error) error {
-		return fmt.Errorf("sweep %s variant %q seed %d: %w", w.sweepID, w.variants[r.vi].name, meta.Seed, err)
+	pr := pendingRun{vi: r.vi, id: meta.ID, seed: meta.Seed, status: r.status, ended: r.ended}
+	if r.status == record.StatusComplete {
+		m := meta
+		m.Status, m.Ended, m.Schema = r.status, r.ended, record.SchemaVersion
+		a, err := report.AnalyzeLogs(m, r.sim.Entries)
+		if err != nil {
+			w.fail(fmt.Errorf("sweep %s: %w", w.sweepID, err))
+			return pr, false
+		}
+		pr.figures, pr.events = report.FiguresOf(a), a.Events
 	}
 	rec, err := w.st.BeginRecording(meta, record.RecorderOptions{FlushEvery: 10 * sweepCommitEvery})
 	if err != nil {
-		w.fail(where(err))
+		w.fail(fmt.Errorf("sweep %s variant %q seed %d: %w", w.sweepID, w.variants[r.vi].name, meta.Seed, err))
 		return pr, false
 	}
 	rec.AddBatch(r.sim.Entries)

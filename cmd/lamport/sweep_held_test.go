@@ -3,9 +3,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,4 +139,78 @@ func storeRuns(t *testing.T, path string) map[string]string {
 		out[m.ID] = text
 	}
 	return out
+}
+
+var sweepCommittedLine = regexp.MustCompile(`msg="sweep committed" runs=(\d+) last=(\S+)`)
+
+// kill -9 of a sweep that commits its runs in groups: the store opens and
+// passes Check; it holds a prefix of the grid, in the grid's order (the
+// groups commit in order, each whole or not at all), every run of it
+// complete; it holds at least every run the sweep had logged as
+// committed; and 'sweep --table' rebuilds the table of those runs.
+func TestKill9OfASweep(t *testing.T) {
+	dir := t.TempDir()
+	rng := rand.New(rand.NewPCG(crashSeed(t), 2))
+	const seeds = 3000
+	for i := range min(crashKills(t), 3) {
+		store := filepath.Join(dir, fmt.Sprintf("sweep%d.db", i))
+		id := fmt.Sprintf("killed%d", i)
+		c := startChild(t, "sweep", "--runs", strconv.Itoa(seeds), "--seed", "1", "--sweep-id", id, "--store", store, "-v", "--log-commits")
+		// The first commit line, then a moment within the next second.
+		firstCommit := make(chan struct{})
+		go func() {
+			for !strings.Contains(c.output(), "sweep committed") {
+				select {
+				case <-c.scanned:
+					return // killAfter says the child ended
+				case <-time.After(time.Millisecond):
+				}
+			}
+			close(firstCommit)
+		}()
+		delay := time.Duration(rng.Int64N(int64(time.Second)))
+		c.killAfter(t, firstCommit, delay)
+
+		logged, last := 0, ""
+		for _, m := range sweepCommittedLine.FindAllStringSubmatch(c.output(), -1) {
+			n, err := strconv.Atoi(m[1])
+			if err != nil || n < logged {
+				t.Fatalf("commit line %q after %d runs", m[0], logged)
+			}
+			logged, last = n, m[2]
+		}
+		st, err := record.Open(store, record.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Check(); err != nil {
+			t.Fatalf("kill %d: %v", i+1, err)
+		}
+		metas, err := st.Runs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored := map[string]bool{}
+		for _, m := range metas {
+			if m.Status != record.StatusComplete {
+				t.Errorf("kill %d: run %s is %s", i+1, m.ID, m.Status)
+			}
+			stored[m.ID] = true
+		}
+		st.Close()
+		if len(stored) < logged || !stored[last] {
+			t.Fatalf("kill %d: the store has %d runs, the sweep had logged %d as committed, the last %s (in the store: %v)", i+1, len(stored), logged, last, stored[last])
+		}
+		// A prefix of the grid: variant by variant, seed by seed.
+		for k := range len(stored) {
+			if want := sweepRunID(id, k/seeds+1, uint64(1+k%seeds)); !stored[want] {
+				t.Fatalf("kill %d: the store's %d runs are not the grid's first: %s is missing", i+1, len(stored), want)
+			}
+		}
+		code, table, errOut := lamport(t, "sweep", "--table", id, "--store", store)
+		if code != 0 || !strings.Contains(errOut, fmt.Sprintf("the table has the %d of its %d runs", len(stored), 3*seeds)) {
+			t.Fatalf("kill %d: sweep --table: exit %d, stderr %s\n%s", i+1, code, errOut, table)
+		}
+		t.Logf("kill %d at +%v after the first commit: %d runs stored, %d logged as committed", i+1, delay.Round(time.Millisecond), len(stored), logged)
+	}
 }
