@@ -28,19 +28,26 @@ type SimRun struct {
 // thousands of machines fewer commits are much cheaper.
 const simFlushEvery = time.Second
 
+// meta is the metadata RecordSim begins run's recording with: status
+// running.
+func (run SimRun) meta() record.RunMeta {
+	p := run.Spec.Params
+	meta := record.RunMeta{
+		ID: run.RunID, Seed: p.Seed, Mode: "sim", Params: p, Speed: 1,
+		Config: run.Config.Machines, Fingerprint: core.Fingerprint(run.Config.Machines, p),
+		Status: record.StatusRunning, Started: run.Started, Tool: run.Tool, Options: run.Options,
+	}
+	for _, id := range run.Config.IDs() {
+		meta.Machines = append(meta.Machines, record.MachineMeta{ID: id, Rate: core.Rate(p, id), StartWall: run.Started})
+	}
+	return meta
+}
+
 // RecordSim simulates and records run into st. Every machine's offsets are
 // virtual time since Started.
 func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
-	spec := run.Spec
+	spec, meta := run.Spec, run.meta()
 	spec.Machines = run.Config.IDs()
-	meta := record.RunMeta{
-		ID: run.RunID, Seed: spec.Params.Seed, Mode: "sim", Params: spec.Params, Speed: 1,
-		Config: run.Config.Machines, Fingerprint: core.Fingerprint(run.Config.Machines, spec.Params),
-		Status: record.StatusRunning, Started: run.Started, Tool: run.Tool, Options: run.Options,
-	}
-	for _, id := range spec.Machines {
-		meta.Machines = append(meta.Machines, record.MachineMeta{ID: id, Rate: core.Rate(spec.Params, id), StartWall: run.Started})
-	}
 	if err := spec.Params.Validate(); err != nil {
 		return SimResult{}, err
 	}

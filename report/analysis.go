@@ -281,7 +281,20 @@ func goCausality(st *record.Store, runID string, maxMachines int) <-chan causali
 }
 
 func analyze(r *record.Reader) (Analysis, error) {
-	meta := r.Meta()
+	return analyzeWalk(r.Meta(), r.TimeWalk())
+}
+
+// runWalk is a run's entries in the order of record.TimeWalk: the store's
+// walk, or the walk of logs held in memory (AnalyzeLogs).
+type runWalk interface {
+	Machines() []core.MachineID
+	Next() (*record.TimedEntry, bool)
+	Err() error
+}
+
+// analyzeWalk is the Analysis of the run meta describes, from its entries
+// in walk.
+func analyzeWalk(meta record.RunMeta, walk runWalk) (Analysis, error) {
 	a := Analysis{
 		Run: meta.ID, Mode: meta.Mode, Options: meta.Options, Seed: meta.Seed, Status: string(meta.Status),
 		Speed: meta.Speed, Started: meta.Started,
@@ -295,7 +308,6 @@ func analyze(r *record.Reader) (Analysis, error) {
 	modelSeconds := modelTime(meta.Speed)
 	// Every machine of the metadata, and any with a log it does not list
 	// (which Check forbids, but a report should still show).
-	walk := r.TimeWalk()
 	ids := walk.Machines()
 	a.Machines = make([]MachineAnalysis, len(ids))
 	accs := make([]*machineAcc, len(ids))

@@ -41,6 +41,7 @@ type sweepOptions struct {
 	table    string
 	secret   secretFlag
 	logFlags
+	commitLog
 
 	checked sweepPlan
 	// stop, when set, ends the sweep in place of Ctrl-C.
@@ -103,6 +104,7 @@ func (o *sweepOptions) flags(e *env) *pflag.FlagSet {
 	o.secret.registerOwn(fs)
 	fs.Lookup("secret").Usage = "--mode live: " + fs.Lookup("secret").Usage
 	o.logFlags.register(fs)
+	o.commitLog.register(fs)
 	return fs
 }
 
@@ -150,7 +152,7 @@ func (o *sweepOptions) run(e *env, fs *pflag.FlagSet) error {
 
 	// A sweep stopped by Ctrl-C still prints the table of the runs it
 	// finished, then says so and exits as stopped.
-	sweep, stopped, err := plan.run(ctx, e, st, o.quiet)
+	sweep, stopped, err := plan.run(ctx, e, st, o.quiet, o.commitLog.enabled)
 	if err != nil {
 		return err
 	}
@@ -458,7 +460,15 @@ func (p sweepPlan) configOf(v sweepVariant) core.Config {
 // ctx ends (Ctrl-C) it stops: the run it cut is recorded as interrupted and
 // left out of the figures, the variants' finished runs are kept, and
 // stopped says so (it wraps errInterrupted).
-func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool) (sweep report.Sweep, stopped error, err error) {
+//
+// Runs are simulated one after the other, in the grid's order, on this
+// goroutine; short sim runs are recorded, analysed and committed in groups
+// on another (sweepRecorder), the rest here, one by one. Either way a run
+// is in the table only once it is committed.
+//
+// logCommits logs each group's commit, once it is durable: the runs done
+// so far and the last of them (--log-commits, for the crash tests).
+func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, logCommits bool) (sweep report.Sweep, stopped error, err error) {
 	total := p.planned()
 	e.log.Info("sweep", "sweep", p.id, "shard", p.shard.String(), "variants", len(p.variants), "seeds", p.runs, "first seed", p.seed, "duration", p.duration, "mode", p.mode, "runs", total)
 	runMillis := p.duration.Milliseconds()
@@ -468,11 +478,28 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 	if p.mode == "live" {
 		sweep.Speed = p.speed
 	}
-	var events uint64
-	done := 0
+	w := newSweepRecorder(p, st)
+	if logCommits {
+		w.onCommit = func(done int, last string) { e.log.Info("sweep committed", "runs", done, "last", last) }
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			w.close()
+		}
+	}()
+	ids := p.newRunIDs()
+	// The progress bar shows the runs simulated (and recorded, one by
+	// one) and their events.
+	simulated, simEvents := 0, uint64(0)
+	cut := ""
+	// interrupted: ctx ended. It is asked once at each variant's end, as
+	// well as before and during each run: no more, so that a test can
+	// stop the sweep at a chosen call (sweepstop_test.go).
+	interrupted := false
 	for vi, v := range p.variants {
-		figures := make([]report.RunFigures, 0, p.runs)
-		cut := ""
+		began := 0
+		held := p.holds(v)
 		for k := range p.runs {
 			if ctx.Err() != nil {
 				break
@@ -480,14 +507,41 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 			if !p.shard.owns(vi*p.runs + k) {
 				continue
 			}
-			if len(figures) == 0 {
+			if err := w.failed(); err != nil {
+				return sweep, nil, err
+			}
+			if began == 0 {
 				e.log.Info("variant", "variant", v.describe(p.mode))
 			}
+			began++
 			seed := p.seed + uint64(k)
+			runID := ids(vi, seed)
 			progress := func(at time.Duration, n uint64) {
-				bar.update(int64(done)*runMillis+at.Milliseconds(), events+n)
+				bar.update(int64(simulated)*runMillis+at.Milliseconds(), simEvents+n)
 			}
-			runID, err := p.record(ctx, st, vi, seed, progress)
+			if held {
+				sim := replay.SimulateHeld(p.simRun(vi, seed, runID, ctx, progress), w.buffer())
+				if ctx.Err() != nil && sim.Err != nil {
+					// Recorded as interrupted; w.cut names it once it is
+					// committed.
+					w.hand(vi, sim)
+					break
+				}
+				if sim.Err != nil {
+					return sweep, nil, fmt.Errorf("sweep %s variant %q seed %d: %w", p.id, v.name, seed, sim.Err)
+				}
+				w.hand(vi, sim)
+				simulated++
+				simEvents += sim.Result.Events
+				bar.update(int64(simulated)*runMillis, simEvents)
+				continue
+			}
+			// One at a time, after the groups before it.
+			w.sync()
+			if err := w.failed(); err != nil {
+				return sweep, nil, err
+			}
+			err := p.record(ctx, st, vi, seed, runID, progress)
 			if ctx.Err() != nil && !finished(st, runID, err) {
 				if _, err := st.Run(runID); err == nil {
 					cut = runID
@@ -501,23 +555,62 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet bool
 			if err != nil {
 				return sweep, nil, fmt.Errorf("sweep %s: %w", p.id, err)
 			}
-			figures = append(figures, report.FiguresOf(a))
-			events += a.Events
-			done++
-			bar.update(int64(done)*runMillis, events)
-		}
-		if len(figures) > 0 {
-			sweep.Variants = append(sweep.Variants, report.NewVariant(v.name, v.settings, figures))
+			w.add(vi, report.FiguresOf(a), a.Events)
+			simulated++
+			simEvents += a.Events
+			bar.update(int64(simulated)*runMillis, simEvents)
+			if w.onCommit != nil {
+				done, _ := w.progress()
+				w.onCommit(done, runID)
+			}
 		}
 		if ctx.Err() != nil {
-			stopped = fmt.Errorf("%w: sweep %s stopped after %d of %d runs; the table has the %d finished", errInterrupted, p.id, done, total, done)
-			if cut != "" {
-				stopped = fmt.Errorf("%w; run %s was cut short, is recorded as interrupted and is left out", stopped, cut)
-			}
-			return sweep, stopped, nil
+			interrupted = true
+			break
 		}
 	}
+	// Every run handed over is committed before anything is reported.
+	w.close()
+	closed = true
+	if err := w.failed(); err != nil {
+		return sweep, nil, err
+	}
+	for vi, v := range p.variants {
+		if figures := w.figures[vi]; len(figures) > 0 {
+			sweep.Variants = append(sweep.Variants, report.NewVariant(v.name, v.settings, figures))
+		}
+	}
+	if interrupted {
+		done, _ := w.progress()
+		stopped = fmt.Errorf("%w: sweep %s stopped after %d of %d runs; the table has the %d finished", errInterrupted, p.id, done, total, done)
+		if w.cut != "" {
+			cut = w.cut // a held run, now committed as interrupted
+		}
+		if cut != "" {
+			stopped = fmt.Errorf("%w; run %s was cut short, is recorded as interrupted and is left out", stopped, cut)
+		}
+		return sweep, stopped, nil
+	}
 	return sweep, nil, nil
+}
+
+// newRunIDs names the runs of the sweep: ID-v<variant>-s<seed> when its
+// id was given or derived, else drawn ids, none of them drawn twice: a
+// sweep draws hundreds of ids a second, and runs wait in memory for their
+// commit, where the store cannot tell that an id is taken.
+func (p sweepPlan) newRunIDs() func(vi int, seed uint64) string {
+	if p.namedRuns {
+		return func(vi int, seed uint64) string { return sweepRunID(p.id, vi+1, seed) }
+	}
+	drawn := map[string]bool{}
+	return func(int, uint64) string {
+		for {
+			if id := newRunID(time.Now()); !drawn[id] {
+				drawn[id] = true
+				return id
+			}
+		}
+	}
 }
 
 // finished reports whether the run that record returned with err ended
@@ -531,41 +624,42 @@ func finished(st *record.Store, runID string, err error) bool {
 	return err == nil && meta.Status == record.StatusComplete
 }
 
-// record makes one run of variant vi (0-based) with seed and returns its
-// id.
-func (p sweepPlan) record(ctx context.Context, st *record.Store, vi int, seed uint64, progress func(time.Duration, uint64)) (string, error) {
+// record makes run runID of variant vi (0-based) with seed.
+func (p sweepPlan) record(ctx context.Context, st *record.Store, vi int, seed uint64, runID string, progress func(time.Duration, uint64)) error {
 	v := p.variants[vi]
-	params := v.params
-	params.Seed = seed
-	cfg := p.configOf(v)
-	began := time.Now()
-	runID := newRunID(began)
-	if p.namedRuns {
-		runID = sweepRunID(p.id, vi+1, seed)
-	}
-	opts := p.runOptions(vi)
 	if p.mode == "live" {
+		params := v.params
+		params.Seed = seed
 		res, err := live.Run(ctx, live.Spec{
-			RunID: runID, Config: cfg, Params: params, Speed: p.speed, Duration: p.duration,
-			Store: st, LogDir: p.logDir, Tool: toolVersion, Options: opts, Progress: progress, Secret: p.secret,
+			RunID: runID, Config: p.configOf(v), Params: params, Speed: p.speed, Duration: p.duration,
+			Store: st, LogDir: p.logDir, Tool: toolVersion, Options: p.runOptions(vi), Progress: progress, Secret: p.secret,
 		})
 		if err == nil && ctx.Err() != nil && res.Meta.ID != "" {
 			// live.Run ends a stopped run as complete; in a sweep it is a
 			// run cut short, not one of the seeds' full runs.
-			return runID, st.FinishRun(runID, record.StatusInterrupted, res.Meta.Ended)
+			return st.FinishRun(runID, record.StatusInterrupted, res.Meta.Ended)
 		}
 		if err == nil && res.Meta.Status != record.StatusComplete {
 			err = fmt.Errorf("run %s ended %s", runID, res.Meta.Status)
 		}
-		return runID, err
+		return err
 	}
+	_, err := replay.RecordSim(st, p.simRun(vi, seed, runID, ctx, progress))
+	return err
+}
+
+// simRun is run runID of variant vi (0-based) with seed, as a simulation
+// to record; ctx's end stops it.
+func (p sweepPlan) simRun(vi int, seed uint64, runID string, ctx context.Context, progress func(time.Duration, uint64)) replay.SimRun {
+	v := p.variants[vi]
+	params := v.params
+	params.Seed = seed
+	cfg := p.configOf(v)
+	opts := p.runOptions(vi)
 	opts["latency"] = v.latency.String()
 	spec := replay.SimSpec{Machines: cfg.IDs(), Params: params, Duration: p.duration, Latency: v.latency, Progress: progress,
 		Stop: func() bool { return ctx.Err() != nil }}
-	_, err := replay.RecordSim(st, replay.SimRun{
-		RunID: runID, Config: cfg, Spec: spec, Started: began.Round(0).UTC(), Tool: toolVersion, Options: opts,
-	})
-	return runID, err
+	return replay.SimRun{RunID: runID, Config: cfg, Spec: spec, Started: time.Now().Round(0).UTC(), Tool: toolVersion, Options: opts}
 }
 
 // modeText is the sweep's mode as its header line says it: a live sweep's
