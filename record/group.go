@@ -3,12 +3,9 @@ package record
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-
-	"lamport/core"
 )
 
 // Ending is how one Recorder of FinishTogether ends its run: as Finish's
@@ -64,8 +61,8 @@ func (s *Store) FinishTogether(ends []Ending) error {
 		r.flushMu.Lock()
 		defer r.flushMu.Unlock()
 		r.mu.Lock()
-		t := groupPart{r: r, b: r.pending, n: r.nPending, begin: r.begin, fin: finishing{e.Status, e.Ended}}
-		r.pending, r.nPending = r.takeSpare(), 0
+		t := groupPart{r: r, n: r.nPending, begin: r.begin, fin: finishing{e.Status, e.Ended}}
+		t.b = r.takePending()
 		if r.err != nil {
 			// A Recorder that failed writes nothing more, as in flush.
 			refused = errors.Join(refused, r.err)
@@ -99,10 +96,11 @@ func (s *Store) FinishTogether(ends []Ending) error {
 			continue
 		}
 		t.r.begin = nil
-		for _, p := range t.b {
+		for _, p := range t.b.logs {
 			t.r.committed.Entries += p.delta.Entries
 			t.r.committed.Events += p.delta.Events
 		}
+		t.r.arena.reset()
 		t.r.mu.Lock()
 		t.r.recycle(t.b)
 		t.r.mu.Unlock()
@@ -117,7 +115,7 @@ func (s *Store) FinishTogether(ends []Ending) error {
 // flush would write.
 type groupPart struct {
 	r     *Recorder
-	b     batch
+	b     *batch
 	n     int
 	begin *RunMeta
 	fin   finishing
@@ -143,10 +141,10 @@ func (t *groupPart) write(tx *bolt.Tx) error {
 		if t.n == 0 {
 			return nil
 		}
-		return s.appendGroupBatch(tx, runID, t.b)
+		return s.appendBatchEntries(tx, runID, t.b, &t.r.arena)
 	}
 	if t.n > 0 {
-		if err := s.appendGroupBatch(tx, runID, t.b); err != nil {
+		if err := s.appendBatchEntries(tx, runID, t.b, &t.r.arena); err != nil {
 			return err
 		}
 	}
@@ -160,7 +158,8 @@ func (t *groupPart) write(tx *bolt.Tx) error {
 
 // fail closes the Recorder's run as failed with err, unless it failed
 // before, and drops batch b, as a failed flush does.
-func (r *Recorder) fail(err error, b batch) {
+func (r *Recorder) fail(err error, b *batch) {
+	r.arena.reset()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.recycle(b)
@@ -168,33 +167,4 @@ func (r *Recorder) fail(err error, b batch) {
 		r.err = err
 		close(r.failed)
 	}
-}
-
-// appendGroupBatch is appendBatch but for the release of the mapped pages,
-// which FinishTogether does once for the group: done for each of hundreds
-// of runs, the madvise of the whole file's mapping cost more than the
-// runs' writes. It must store exactly what appendBatch stores:
-// TestFinishTogetherStoresWhatFinishStores compares the two stores key by
-// key.
-func (s *Store) appendGroupBatch(tx *bolt.Tx, runID string, b batch) error {
-	if tx.Bucket(bucketRuns).Get([]byte(runID)) == nil {
-		return fmt.Errorf("store %s: run %q: %w", s.path, runID, ErrNotFound)
-	}
-	run, err := tx.Bucket(bucketData).CreateBucketIfNotExists([]byte(runID))
-	if err != nil {
-		return fmt.Errorf("store %s: run %s: %w", s.path, runID, err)
-	}
-	ids := make([]core.MachineID, 0, len(b))
-	for id, p := range b {
-		if p.n > 0 {
-			ids = append(ids, id)
-		}
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if err := s.appendLog(run, runID, id, b[id]); err != nil {
-			return err
-		}
-	}
-	return nil
 }

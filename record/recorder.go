@@ -530,6 +530,19 @@ func (r *Recorder) Err() error {
 // appendBatch writes a batch: machines in id order, each machine's entries
 // in order.
 func (s *Store) appendBatch(tx *bolt.Tx, runID string, b *batch, a *valueArena) error {
+	if err := s.appendBatchEntries(tx, runID, b, a); err != nil {
+		return err
+	}
+	// The pages this batch read (each machine's last leaf, its stats)
+	// stay mapped in; a long recording would keep the whole file resident.
+	// The write transaction keeps the mapping from moving meanwhile.
+	releaseMapped(s.db.Info().Data, int(tx.Size()))
+	return nil
+}
+
+// appendBatchEntries is appendBatch but for the release of the mapped
+// pages, which FinishTogether does once for a whole group of runs.
+func (s *Store) appendBatchEntries(tx *bolt.Tx, runID string, b *batch, a *valueArena) error {
 	if tx.Bucket(bucketRuns).Get([]byte(runID)) == nil {
 		return fmt.Errorf("store %s: run %q: %w", s.path, runID, ErrNotFound)
 	}
@@ -546,10 +559,6 @@ func (s *Store) appendBatch(tx *bolt.Tx, runID string, b *batch, a *valueArena) 
 			return err
 		}
 	}
-	// The pages this batch read (each machine's last leaf, its stats)
-	// stay mapped in; a long recording would keep the whole file resident.
-	// The write transaction keeps the mapping from moving meanwhile.
-	releaseMapped(s.db.Info().Data, int(tx.Size()))
 	return nil
 }
 
