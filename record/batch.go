@@ -80,8 +80,11 @@ type valueArena struct {
 	buf []byte
 }
 
-// arenaBlock is the smallest buffer an arena allocates.
-const arenaBlock = 1 << 20
+// arenaBlock is the smallest buffer an arena allocates. It starts small
+// and doubles, so a long recording soon holds one buffer as large as its
+// commits, while the thousands of short runs of a sweep, each with its own
+// Recorder and committed together, do not take a megabyte each.
+const arenaBlock = 4 << 10
 
 // take returns an empty slice with room for n bytes, valid until reset.
 func (a *valueArena) take(n int) []byte {
