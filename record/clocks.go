@@ -111,9 +111,10 @@ func (m RunMeta) axisStarts() (map[core.MachineID]time.Time, time.Time) {
 	return starts, origin
 }
 
-// AxisStart is machine id's start on the run's time axis: its StartWall
-// corrected by its clock's offset to the reference (see Clocks).
-func (m RunMeta) AxisStart(id core.MachineID) time.Time {
+// AxisStarts are the machines' starts on the run's time axis: each
+// machine's StartWall corrected by its clock's offset to the reference
+// (see Clocks).
+func (m RunMeta) AxisStarts() map[core.MachineID]time.Time {
 	starts, _ := m.axisStarts()
-	return starts[id]
+	return starts
 }

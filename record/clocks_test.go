@@ -52,7 +52,7 @@ func TestClocksPutEveryMachineOnTheReferenceClock(t *testing.T) {
 		if c.ID == 2 && c.Bound != 2*ms {
 			t.Errorf("machine 2: bound %v, want the reference's tighter 2ms", c.Bound)
 		}
-		got := meta.AxisStart(c.ID)
+		got := meta.AxisStarts()[c.ID]
 		if d := got.Sub(realStart[c.ID]); d > c.Bound || d < -c.Bound {
 			t.Errorf("machine %d starts at %v on the axis, really at %v (bound %v)", c.ID, got, realStart[c.ID], c.Bound)
 		}
@@ -69,7 +69,7 @@ func TestARunOnOneClockIsNotMoved(t *testing.T) {
 		t.Error("a run without measurements is synced")
 	}
 	for _, mm := range meta.Machines {
-		if got := meta.AxisStart(mm.ID); !got.Equal(mm.StartWall) {
+		if got := meta.AxisStarts()[mm.ID]; !got.Equal(mm.StartWall) {
 			t.Errorf("machine %d moved from %v to %v", mm.ID, mm.StartWall, got)
 		}
 	}

@@ -16,7 +16,7 @@ type TimedEntry struct {
 	// per-machine state in a slice.
 	Slot int
 	// RunAt is when the entry happened on the run's time axis: the
-	// machine's start on that axis (RunMeta.AxisStart) less the axis's
+	// machine's start on that axis (RunMeta.AxisStarts) less the axis's
 	// origin, plus Entry.At. The origin is the run's Started, or for a
 	// run whose machines' clocks were measured against each other, the
 	// earliest corrected start. A machine or run without a start time

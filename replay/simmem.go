@@ -52,19 +52,14 @@ func (h *HeldSim) Ending(duration time.Duration) (record.Status, time.Time) {
 	if h.Err == nil {
 		return record.StatusComplete, h.Meta.Started.Add(duration)
 	}
-	// As RecordSim reads it from the store's stats: each machine's
-	// LastAt, the At of its last entry.
-	lastAt := map[core.MachineID]time.Duration{}
+	// As RecordSim reads it from the store's stats: the latest of the
+	// machines' LastAt. A machine's At never goes back, so that is the
+	// latest At of any entry.
+	var last time.Duration
 	for i := range h.Entries {
-		lastAt[h.Entries[i].M] = h.Entries[i].E.At
+		last = max(last, h.Entries[i].E.At)
 	}
-	ended := h.Meta.Started
-	for _, at := range lastAt {
-		if t := h.Meta.Started.Add(at); t.After(ended) {
-			ended = t
-		}
-	}
-	return record.StatusInterrupted, ended
+	return record.StatusInterrupted, h.Meta.Started.Add(last)
 }
 
 // Stopped reports whether Spec.Stop ended the simulation before its end.

@@ -139,8 +139,9 @@ func vectorClocks(r *record.Reader, fn func(vectorEvent) error) error {
 		free.Push(c)
 	}
 	cs := make([]*cursor, len(ids))
+	starts := meta.AxisStarts()
 	for i, id := range ids {
-		c := &cursor{pos: i, it: r.Entries(id), start: meta.AxisStart(id), vec: make([]uint64, len(ids))}
+		c := &cursor{pos: i, it: r.Entries(id), start: starts[id], vec: make([]uint64, len(ids))}
 		if err := advance(c); err != nil {
 			return err
 		}
