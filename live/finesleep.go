@@ -3,6 +3,8 @@ package live
 import (
 	"context"
 	"time"
+
+	"lamport/core"
 )
 
 // fineSleepUnder is the longest wait a tick loop sleeps precisely (see
@@ -28,9 +30,7 @@ type fineSleeper interface {
 // waitUntil waits on clock until due or until ctx ends, and reports
 // whether due came. With precise, a clock that can sleeps the last
 // fineSleepUnder of the wait precisely.
-func waitUntil(ctx context.Context, clock interface {
-	Now() time.Time
-}, newTimer func(time.Duration) (<-chan time.Time, func() bool), due time.Time, precise bool) bool {
+func waitUntil(ctx context.Context, clock core.Clock, due time.Time, precise bool) bool {
 	fine, can := clock.(fineSleeper)
 	precise = precise && can
 	for {
@@ -48,12 +48,12 @@ func waitUntil(ctx context.Context, clock interface {
 		if precise {
 			wait -= fineSleepUnder
 		}
-		c, stop := newTimer(wait)
+		t := clock.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			stop()
+			t.Stop()
 			return false
-		case <-c:
+		case <-t.C():
 		}
 		if !precise {
 			return true

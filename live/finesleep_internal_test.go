@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"lamport/core"
 )
 
 // preciseFake is a clock whose time moves only when waited on: a timer
@@ -20,13 +22,19 @@ func (c *preciseFake) sleepPrecisely(d time.Duration) {
 	c.sleeps = append(c.sleeps, d)
 	c.now = c.now.Add(d)
 }
-func (c *preciseFake) newTimer(d time.Duration) (<-chan time.Time, func() bool) {
+func (c *preciseFake) NewTimer(d time.Duration) core.Timer {
 	c.timers = append(c.timers, d)
 	c.now = c.now.Add(d)
 	ch := make(chan time.Time, 1)
 	ch <- c.now
-	return ch, func() bool { return false }
+	return firedTimer(ch)
 }
+
+// firedTimer is a timer that has fired already.
+type firedTimer chan time.Time
+
+func (t firedTimer) C() <-chan time.Time { return t }
+func (t firedTimer) Stop() bool          { return false }
 
 // A clock that sleeps precisely spends the last fineSleepUnder of a wait
 // in a precise sleep and the rest on a timer, and ends exactly at due.
@@ -43,7 +51,7 @@ func TestWaitUntilSleepsTheLastStretchPrecisely(t *testing.T) {
 	} {
 		c := &preciseFake{now: start}
 		due := start.Add(tc.wait)
-		if !waitUntil(context.Background(), c, c.newTimer, due, true) {
+		if !waitUntil(context.Background(), c, due, true) {
 			t.Errorf("wait %v: not done", tc.wait)
 		}
 		if !c.now.Equal(due) {
@@ -59,7 +67,7 @@ func TestWaitUntilSleepsTheLastStretchPrecisely(t *testing.T) {
 func TestWaitUntilKeepsTimersForSlowMachines(t *testing.T) {
 	c := &preciseFake{now: time.Unix(100, 0)}
 	due := c.now.Add(10 * time.Millisecond)
-	if !waitUntil(context.Background(), c, c.newTimer, due, false) || !c.now.Equal(due) {
+	if !waitUntil(context.Background(), c, due, false) || !c.now.Equal(due) {
 		t.Fatalf("not done at due: at %v", c.now)
 	}
 	if len(c.sleeps) != 0 || !slices.Equal(c.timers, []time.Duration{10 * time.Millisecond}) {
@@ -72,7 +80,7 @@ func TestWaitUntilStopsOnAnEndedContext(t *testing.T) {
 	c := &preciseFake{now: time.Unix(100, 0)}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if waitUntil(ctx, c, c.newTimer, c.now.Add(time.Millisecond), true) {
+	if waitUntil(ctx, c, c.now.Add(time.Millisecond), true) {
 		t.Error("a wait under an ended context reported its due time came")
 	}
 	if len(c.sleeps) != 0 {

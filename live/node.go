@@ -233,11 +233,7 @@ func (n *node) tickLoop(ctx context.Context, speed float64, begin, until time.Ti
 		if !until.IsZero() && due.After(until) {
 			return
 		}
-		newTimer := func(d time.Duration) (<-chan time.Time, func() bool) {
-			t := n.clock.NewTimer(d)
-			return t.C(), t.Stop
-		}
-		if !waitUntil(ctx, n.clock, newTimer, due, interval < fineSleepInterval) {
+		if !waitUntil(ctx, n.clock, due, interval < fineSleepInterval) {
 			return
 		}
 		n.maxLate = max(n.maxLate, n.clock.Now().Sub(due))

@@ -30,7 +30,7 @@ var ErrUnsentMessage = errors.New("a receive takes a message that was never sent
 type vectorEvent struct {
 	Machine core.MachineID
 	// Wall is the machine's start on the run's time axis
-	// (record.RunMeta.AxisStart) plus the entry's At.
+	// (record.RunMeta.AxisStarts) plus the entry's At.
 	Wall  time.Time
 	Event core.Event
 	// IDs lists the machines that have a log, ascending. Clock[i] is how
