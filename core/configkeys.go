@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,8 +15,9 @@ import (
 // last, so the first is silently lost) and a key that differs from a
 // config field only in case, such as "Machines" or "ID" (the decoder
 // matches names case-insensitively, so a document that looks wrong would
-// load). The error names the key, the object it is in and its line and
-// column. On input it cannot walk it returns nil: the decode then reports
+// load). It also refuses an unknown key at the top level or in a machine,
+// where the decode would name the key but not where it is. The error names
+// the key, the object it is in and its line and column. On input it cannot walk it returns nil: the decode then reports
 // the error with its position.
 func checkConfigKeys(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -69,9 +71,28 @@ func checkConfigKeys(data []byte) error {
 				return fmt.Errorf("line %d, column %d: key %q %s must be written %q: keys are case-sensitive", line, col, key, top.where(), name)
 			}
 		}
+		if known := top.knownKeys(); known != nil && !slices.Contains(known, key) {
+			line, col := position(data, keyStart(data, before))
+			return fmt.Errorf("line %d, column %d: unknown field %q %s; want one of %s", line, col, key, top.where(), strings.Join(known, ", "))
+		}
 		top.seen[key] = true
 		top.key = key
 	}
+}
+
+// knownKeys are the keys an object at s's place may hold: the document's
+// own at the top level, a machine's in an element of "machines", nil
+// (not checked here) anywhere else, where the decode refuses the value.
+func (s *keyScope) knownKeys() []string {
+	switch {
+	case !s.object:
+		return nil
+	case s.path == "":
+		return docFieldNames
+	case strings.HasPrefix(s.path, "machines[") && !strings.Contains(s.path, "."):
+		return machineFieldNames
+	}
+	return nil
 }
 
 // maxKeyDepth bounds the nesting checkConfigKeys follows; deeper input is
@@ -129,15 +150,21 @@ func keyStart(data []byte, from int64) int64 {
 	return i
 }
 
-// configFieldNames are the field names of a config document: its own
-// keys and those of a machine.
-var configFieldNames = func() []string {
+// docFieldNames and machineFieldNames are the keys of a config document
+// and of one of its machines; configFieldNames are both.
+var (
+	docFieldNames     = jsonFieldNames(configDocType)
+	machineFieldNames = jsonFieldNames(reflect.TypeFor[MachineSpec]())
+	configFieldNames  = append(slices.Clip(docFieldNames), machineFieldNames...)
+)
+
+func jsonFieldNames(t reflect.Type) []string {
 	var names []string
-	for _, t := range []reflect.Type{configDocType, reflect.TypeFor[MachineSpec]()} {
-		for i := range t.NumField() {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "-" {
 			names = append(names, name)
 		}
 	}
 	return names
-}()
+}
