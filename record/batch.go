@@ -97,9 +97,6 @@ func (a *valueArena) take(n int) []byte {
 	return out
 }
 
-// key returns a copy of k in the arena.
-func (a *valueArena) key(k []byte) []byte { return append(a.take(len(k)), k...) }
-
 // reset makes the arena's memory available again: call it only once
 // nothing reads what it handed out.
 func (a *valueArena) reset() { a.buf = a.buf[:0] }

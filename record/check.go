@@ -126,38 +126,61 @@ func (s *Store) checkRun(meta RunMeta, run *bolt.Bucket) error {
 	if err != nil {
 		return err
 	}
+	// Every key of a run is a machine's (its bucket or its stats) or one of
+	// its flat chunks; logIDs only seeks from machine to machine.
+	known := map[core.MachineID]bool{}
+	for _, id := range ids {
+		known[id] = true
+	}
+	err = run.ForEach(func(k, _ []byte) error {
+		if len(k) == flatChunkKeyLen {
+			if id, ok := parseMachineKey(k[:4]); ok && known[id] {
+				return nil
+			}
+		}
+		if _, ok := parseMachineKey(k); ok {
+			return nil
+		}
+		return s.corruptf("run %s: key %x is neither a machine nor one of its chunks", meta.ID, k)
+	})
+	if err != nil {
+		return err
+	}
 	for _, id := range ids {
 		if _, ok := meta.Machine(id); !ok {
 			return s.corruptf("run %s: machine %d has a log but is not in the run's machines", meta.ID, id)
 		}
-		if err := s.checkMachine(meta.ID, id, run.Bucket(machineKey(id))); err != nil {
+		l, _ := findLog(run, id)
+		if err := s.checkMachine(meta.ID, l); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) error {
+func (s *Store) checkMachine(runID string, l machineLog) error {
+	id := l.id
 	where := fmt.Sprintf("run %s machine %d", runID, id)
-	var statsVal []byte
-	var chunks *bolt.Bucket
-	err := mb.ForEach(func(k, v []byte) error {
-		switch {
-		case bytes.Equal(k, keyStats) && v != nil:
-			statsVal = v
-		case bytes.Equal(k, bucketChunks) && v == nil:
-			chunks = mb.Bucket(k)
-		default:
-			return s.corruptf("%s: unexpected key %q", where, k)
+	if l.nested != nil {
+		err := l.nested.ForEach(func(k, v []byte) error {
+			switch {
+			case bytes.Equal(k, keyStats) && v != nil:
+			case bytes.Equal(k, bucketChunks) && v == nil:
+			default:
+				return s.corruptf("%s: unexpected key %q", where, k)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		return nil
-	})
+	}
+	statsVal := l.stats()
+	chunks, ok := l.chunks()
 	switch {
-	case err != nil:
-		return err
 	case statsVal == nil:
 		return s.corruptf("%s: no stats", where)
-	case chunks == nil:
+	case !ok:
 		return s.corruptf("%s: no chunks bucket", where)
 	}
 	stored, err := decodeStats(id, statsVal)
@@ -169,7 +192,7 @@ func (s *Store) checkMachine(runID string, id core.MachineID, mb *bolt.Bucket) e
 	var want uint64 = 1
 	var ticks, missed uint64
 	var it chunkIter
-	err = chunks.ForEach(func(k, v []byte) error {
+	err = forEachChunk(chunks, func(k, v []byte) error {
 		n, ok := parseChunkKey(k)
 		switch {
 		case !ok || v == nil:

@@ -1,7 +1,6 @@
 package record_test
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -31,31 +30,23 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mkey := func(id uint32) []byte { return binary.BigEndian.AppendUint32(nil, id) }
-	ckey := func(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
-	machine := func(tx *bolt.Tx, id uint32) *bolt.Bucket {
-		return tx.Bucket([]byte("data")).Bucket([]byte("r")).Bucket(mkey(id))
-	}
-	chunks := func(tx *bolt.Tx, id uint32) *bolt.Bucket { return machine(tx, id).Bucket([]byte("chunks")) }
+	log := func(tx *bolt.Tx, id uint32) rawLog { return rawLog{rawRun(tx, "r"), id} }
 	// editLog decodes a machine's whole log, lets edit change its entries,
 	// and writes them back as one chunk.
 	editLog := func(tx *bolt.Tx, id uint32, edit func([]core.Entry)) error {
-		b := chunks(tx, id)
-		var raw [][]byte
-		if err := b.ForEach(func(_, v []byte) error { raw = append(raw, append([]byte(nil), v...)); return nil }); err != nil {
-			return err
-		}
+		l := log(tx, id)
+		ns, raw := l.chunks()
 		es, err := record.DecodeLog(raw)
 		if err != nil {
 			return err
 		}
 		edit(es)
-		for n := range raw {
-			if err := b.Delete(ckey(uint64(n + 1))); err != nil {
+		for _, n := range ns {
+			if err := l.deleteChunk(n); err != nil {
 				return err
 			}
 		}
-		return b.Put(ckey(1), record.EncodeLog(es))
+		return l.putChunk(1, record.EncodeLog(es))
 	}
 	// firstTick finds the first tick entry at or after entry i.
 	firstTick := func(es []core.Entry, i int) int {
@@ -72,36 +63,38 @@ func TestCheckDetectsCorruption(t *testing.T) {
 		name   string
 		damage func(tx *bolt.Tx) error
 		want   string
+		// wantFlat, when set, is what Check says of the flat layout.
+		wantFlat string
 	}{
-		{"chunk gap", func(tx *bolt.Tx) error { return chunks(tx, 1).Delete(ckey(2)) }, "machine 1: chunk key 3 where 2 belongs"},
+		{"chunk gap", func(tx *bolt.Tx) error { return log(tx, 1).deleteChunk(2) }, "machine 1: chunk key 3 where 2 belongs", ""},
 		{"chunk key not from 1", func(tx *bolt.Tx) error {
-			b := chunks(tx, 2)
-			v := append([]byte(nil), b.Get(ckey(1))...)
-			if err := b.Delete(ckey(1)); err != nil {
+			l := log(tx, 2)
+			v := l.chunk(1)
+			if err := l.deleteChunk(1); err != nil {
 				return err
 			}
-			return b.Put(ckey(0), v)
-		}, "machine 2: chunk key 0 where 1 belongs"},
+			return l.putChunk(0, v)
+		}, "machine 2: chunk key 0 where 1 belongs", ""},
 		{"undecodable chunk", func(tx *bolt.Tx) error {
-			return chunks(tx, 2).Put(ckey(3), []byte{0x03, 0x01, 0x00, 0x07, 1, 2, 3, 4, 5})
-		}, "machine 2 chunk 3: entry 0: unknown entry form 7"},
+			return log(tx, 2).putChunk(3, []byte{0x03, 0x01, 0x00, 0x07, 1, 2, 3, 4, 5})
+		}, "machine 2 chunk 3: entry 0: unknown entry form 7", ""},
 		{"undecodable schema 2 chunk", func(tx *bolt.Tx) error {
-			return chunks(tx, 2).Put(ckey(1), []byte{0x91, 0xff, 1, 2, 3, 4, 5})
-		}, "machine 2 chunk 1: entry 0: want an array"},
+			return log(tx, 2).putChunk(1, []byte{0x91, 0xff, 1, 2, 3, 4, 5})
+		}, "machine 2 chunk 1: entry 0: want an array", ""},
 		{"chunk carries on from nothing", func(tx *bolt.Tx) error {
-			b := chunks(tx, 1)
-			v := append([]byte(nil), b.Get(ckey(1))...)
+			l := log(tx, 1)
+			v := l.chunk(1)
 			v[2] = 0 // the count is one byte here: clear the reset flag
-			return b.Put(ckey(1), v)
-		}, "machine 1 chunk 1: delta chunk carries on from a chunk that is not a whole delta chunk"},
+			return l.putChunk(1, v)
+		}, "machine 1 chunk 1: delta chunk carries on from a chunk that is not a whole delta chunk", ""},
 		{"trailing bytes", func(tx *bolt.Tx) error {
-			b := chunks(tx, 3)
-			return b.Put(ckey(1), append(append([]byte(nil), b.Get(ckey(1))...), 0x01))
-		}, "bytes after the last entry"},
-		{"empty chunk", func(tx *bolt.Tx) error { return chunks(tx, 3).Put(ckey(1), []byte{0x90}) }, "empty chunk"},
+			l := log(tx, 3)
+			return l.putChunk(1, append(l.chunk(1), 0x01))
+		}, "bytes after the last entry", ""},
+		{"empty chunk", func(tx *bolt.Tx) error { return log(tx, 3).putChunk(1, []byte{0x90}) }, "empty chunk", ""},
 		{"stats mismatch", func(tx *bolt.Tx) error {
 			var s []int64
-			if err := msgpack.Unmarshal(machine(tx, 1).Get([]byte("stats")), &s); err != nil {
+			if err := msgpack.Unmarshal(log(tx, 1).stats(), &s); err != nil {
 				return err
 			}
 			s[3]++ // sends
@@ -109,26 +102,26 @@ func TestCheckDetectsCorruption(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			return machine(tx, 1).Put([]byte("stats"), v)
-		}, "stored stats"},
-		{"undecodable stats", func(tx *bolt.Tx) error { return machine(tx, 2).Put([]byte("stats"), []byte("{}")) }, "machine 2: stats:"},
+			return log(tx, 1).putStats(v)
+		}, "stored stats", ""},
+		{"undecodable stats", func(tx *bolt.Tx) error { return log(tx, 2).putStats([]byte("{}")) }, "machine 2: stats:", ""},
 		{"at goes back", func(tx *bolt.Tx) error {
 			return editLog(tx, 1, func(es []core.Entry) {
 				es[14].At = es[13].At - 1
 			})
-		}, "before the previous entry"},
+		}, "before the previous entry", ""},
 		{"event index gap", func(tx *bolt.Tx) error {
 			return editLog(tx, 2, func(es []core.Entry) {
 				i := firstTick(es, 12)
 				es[i].Event.Index++
 			})
-		}, "event index"},
+		}, "event index", ""},
 		{"event tick gap", func(tx *bolt.Tx) error {
 			return editLog(tx, 3, func(es []core.Entry) {
 				i := firstTick(es, 0)
 				es[i].Event.Tick += 2
 			})
-		}, "event tick"},
+		}, "event tick", ""},
 		{"machine not in meta", func(tx *bolt.Tx) error {
 			runs := tx.Bucket([]byte("runs"))
 			var m map[string]any
@@ -141,51 +134,78 @@ func TestCheckDetectsCorruption(t *testing.T) {
 				return err
 			}
 			return runs.Put([]byte("r"), v)
-		}, "machine 3 has a log but is not in the run's machines"},
-		{"data without meta", func(tx *bolt.Tx) error { return tx.Bucket([]byte("runs")).Delete([]byte("r")) }, "has data but no meta"},
-		{"undecodable meta", func(tx *bolt.Tx) error { return tx.Bucket([]byte("runs")).Put([]byte("r"), []byte("{")) }, "run r: meta:"},
+		}, "machine 3 has a log but is not in the run's machines", ""},
+		{"data without meta", func(tx *bolt.Tx) error { return tx.Bucket([]byte("runs")).Delete([]byte("r")) }, "has data but no meta", ""},
+		{"undecodable meta", func(tx *bolt.Tx) error { return tx.Bucket([]byte("runs")).Put([]byte("r"), []byte("{")) }, "run r: meta:", ""},
 		{"meta of another run", func(tx *bolt.Tx) error {
 			runs := tx.Bucket([]byte("runs"))
 			return runs.Put([]byte("q"), append([]byte(nil), runs.Get([]byte("r"))...))
-		}, `meta names run "r"`},
-		{"stray key in machine", func(tx *bolt.Tx) error { return machine(tx, 1).Put([]byte("x"), []byte("y")) }, "unexpected key"},
-		{"missing stats", func(tx *bolt.Tx) error { return machine(tx, 1).Delete([]byte("stats")) }, "no stats"},
+		}, `meta names run "r"`, ""},
+		{"stray key in machine", func(tx *bolt.Tx) error {
+			l := log(tx, 1)
+			if b := l.nested(); b != nil {
+				return b.Put([]byte("x"), []byte("y"))
+			}
+			return l.run.Put(append(mkey(1), 'x'), []byte("y"))
+		}, "unexpected key", "key 0000000178 is neither a machine nor one of its chunks"},
+		{"stray long key in machine", func(tx *bolt.Tx) error {
+			l := log(tx, 1)
+			if b := l.nested(); b != nil {
+				return b.Bucket([]byte("chunks")).Put(append(ckey(99), 0), []byte("y"))
+			}
+			return l.run.Put(append(l.chunkKey(99), 0), []byte("y"))
+		}, "chunk key 000000000000006300", "key 00000001000000000000006300 is neither a machine nor one of its chunks"},
+		{"chunk past the last machine", func(tx *bolt.Tx) error {
+			return rawRun(tx, "r").Put(append(mkey(9), ckey(1)...), []byte("y"))
+		}, "key 000000090000000000000001 is neither a machine nor one of its chunks", ""},
+		{"missing stats", func(tx *bolt.Tx) error { return log(tx, 1).deleteStats() }, "no stats", "key 000000010000000000000001 is neither a machine nor one of its chunks"},
 		{"bad machine key", func(tx *bolt.Tx) error {
-			_, err := tx.Bucket([]byte("data")).Bucket([]byte("r")).CreateBucket([]byte("xx"))
+			_, err := rawRun(tx, "r").CreateBucket([]byte("xx"))
 			return err
-		}, "not a machine bucket"},
+		}, "key 7878 is neither a machine nor one of its chunks", ""},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "bad.db")
-			copyFile(t, good, path)
-			st := openStore(t, path, record.Options{})
-			if err := st.Check(); err != nil {
-				t.Fatalf("the undamaged copy fails Check: %v", err)
-			}
-			st.Close()
-			rawUpdate(t, path, tc.damage)
-			st = openStore(t, path, record.Options{ReadOnly: true})
-			err := st.Check()
-			if !errors.Is(err, record.ErrCorrupt) || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("Check() = %v, want ErrCorrupt mentioning %q", err, tc.want)
-			}
-			// Readers report damage as errors too, never panics.
-			readErr := st.View("r", func(r *record.Reader) error {
-				for _, m := range r.Machines() {
-					it := r.Entries(m)
-					for _, ok := it.Next(); ok; _, ok = it.Next() {
-					}
-					if err := it.Err(); err != nil {
-						return err
-					}
+	// The same damage to a run in the nested layout of schemas 1 to 3.
+	nested := filepath.Join(dir, "nested.db")
+	copyFile(t, good, nested)
+	rawUpdate(t, nested, func(tx *bolt.Tx) error { return nestRun(tx, "r") })
+
+	for _, layout := range []struct{ name, path string }{{"flat", good}, {"nested", nested}} {
+		for _, tc := range cases {
+			t.Run(layout.name+"/"+tc.name, func(t *testing.T) {
+				want := tc.want
+				if layout.name == "flat" && tc.wantFlat != "" {
+					want = tc.wantFlat
 				}
-				return nil
+				path := filepath.Join(t.TempDir(), "bad.db")
+				copyFile(t, layout.path, path)
+				st := openStore(t, path, record.Options{ReadOnly: true})
+				if err := st.Check(); err != nil {
+					t.Fatalf("the undamaged copy fails Check: %v", err)
+				}
+				st.Close()
+				rawUpdate(t, path, tc.damage)
+				st = openStore(t, path, record.Options{ReadOnly: true})
+				err := st.Check()
+				if !errors.Is(err, record.ErrCorrupt) || !strings.Contains(err.Error(), want) {
+					t.Fatalf("Check() = %v, want ErrCorrupt mentioning %q", err, want)
+				}
+				// Readers report damage as errors too, never panics.
+				readErr := st.View("r", func(r *record.Reader) error {
+					for _, m := range r.Machines() {
+						it := r.Entries(m)
+						for _, ok := it.Next(); ok; _, ok = it.Next() {
+						}
+						if err := it.Err(); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+				if readErr != nil && !errors.Is(readErr, record.ErrCorrupt) && !errors.Is(readErr, record.ErrNotFound) {
+					t.Errorf("reading the damaged store: %v, want ErrCorrupt", readErr)
+				}
 			})
-			if readErr != nil && !errors.Is(readErr, record.ErrCorrupt) && !errors.Is(readErr, record.ErrNotFound) {
-				t.Errorf("reading the damaged store: %v, want ErrCorrupt", readErr)
-			}
-		})
+		}
 	}
 }
 

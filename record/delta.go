@@ -221,7 +221,7 @@ func (s *deltaState) advanceArrival(at time.Duration, msg core.Message) {
 	s.at = at
 	s.queue++
 	if s.heads.len() < s.maxHeads {
-		s.heads.push(msg)
+		s.heads.push(msg, s.maxHeads)
 	}
 	*s.sender(msg.From) = senderLast{from: msg.From, valid: true, seq: msg.Seq, clock: msg.Clock}
 }

@@ -9,10 +9,11 @@ import (
 // Bucket and key names. They are part of the on-disk format (docs/STORE.md);
 // renaming one is a schema change.
 var (
-	bucketMeta   = []byte("meta")   // store-wide settings
-	keySchema    = []byte("schema") // in meta: SchemaVersion as ASCII decimal
-	bucketRuns   = []byte("runs")   // run id -> RunMeta as JSON
-	bucketData   = []byte("data")   // run id -> machine key -> {stats, chunks}
+	bucketMeta = []byte("meta")   // store-wide settings
+	keySchema  = []byte("schema") // in meta: SchemaVersion as ASCII decimal
+	bucketRuns = []byte("runs")   // run id -> RunMeta as JSON
+	bucketData = []byte("data")   // run id -> the run's logs (machinelog.go)
+	// The nested layout of schemas 1 to 3: machine key -> {stats, chunks}.
 	keyStats     = []byte("stats")  // in a machine bucket: statsRecord, msgpack
 	bucketChunks = []byte("chunks") // in a machine bucket: chunk key -> chunk
 )
@@ -30,12 +31,8 @@ func parseMachineKey(k []byte) (core.MachineID, bool) {
 	return core.MachineID(binary.BigEndian.Uint32(k)), true
 }
 
-// chunkKey is a chunk number (from 1) as 8 bytes big-endian: keys are
-// appended in increasing order, which is what a high FillPercent suits.
-func chunkKey(n uint64) []byte {
-	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), n)
-}
-
+// parseChunkKey reads a chunk number (from 1), 8 bytes big-endian: keys
+// are appended in increasing order, which is what a high FillPercent suits.
 func parseChunkKey(k []byte) (uint64, bool) {
 	if len(k) != 8 {
 		return 0, false
@@ -43,6 +40,7 @@ func parseChunkKey(k []byte) (uint64, bool) {
 	return binary.BigEndian.Uint64(k), true
 }
 
-// appendFillPercent is the FillPercent of the chunks buckets, whose keys only
-// ever grow at the end: pages split full instead of half full.
+// appendFillPercent is the FillPercent of the buckets that hold logs, whose
+// keys grow at the end (of the bucket, or of each machine's range of keys):
+// pages split full instead of half full.
 const appendFillPercent = 1.0

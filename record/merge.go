@@ -203,6 +203,7 @@ func (m *merger) copyRun(in *Store, meta RunMeta, src *bolt.Bucket) error {
 	if err != nil {
 		return fmt.Errorf("store %s: run %s: %w", m.out.path, meta.ID, err)
 	}
+	dst.FillPercent = appendFillPercent
 	if m.from[meta.ID] == nil {
 		m.from[meta.ID] = map[core.MachineID]string{}
 	}
@@ -210,14 +211,15 @@ func (m *merger) copyRun(in *Store, meta RunMeta, src *bolt.Bucket) error {
 		if _, ok := meta.Machine(id); !ok {
 			return in.corruptf("run %s: machine %d has a log but is not in the run's machines", meta.ID, id)
 		}
-		if dst.Bucket(machineKey(id)) != nil {
+		if _, ok := findLog(dst, id); ok {
 			where, ok := m.from[meta.ID][id]
 			if !ok {
 				where = m.out.path
 			}
 			return fmt.Errorf("merge run %s: machine %d: %w: its log is in both %s and %s", meta.ID, id, ErrExists, where, in.path)
 		}
-		if err := copyMachine(in, meta.ID, id, src.Bucket(machineKey(id)), dst); err != nil {
+		from, _ := findLog(src, id)
+		if err := copyMachine(in, meta.ID, from, dst); err != nil {
 			return err
 		}
 		m.from[meta.ID][id] = in.path
@@ -225,37 +227,31 @@ func (m *merger) copyRun(in *Store, meta RunMeta, src *bolt.Bucket) error {
 	return nil
 }
 
-// copyMachine copies one machine bucket. Values are cloned: they live in
-// in's mmap, which need not outlive out's transaction.
-func copyMachine(in *Store, runID string, id core.MachineID, src, dstRun *bolt.Bucket) error {
-	where := fmt.Sprintf("run %s machine %d", runID, id)
-	stats := src.Get(keyStats)
+// copyMachine copies one machine's log, into the flat layout whatever
+// layout it had: its chunks are copied as they are. Values are cloned:
+// they live in in's mmap, which need not outlive out's transaction.
+func copyMachine(in *Store, runID string, src machineLog, dstRun *bolt.Bucket) error {
+	where := fmt.Sprintf("run %s machine %d", runID, src.id)
+	stats := src.stats()
 	if stats == nil {
 		return in.corruptf("%s: no stats", where)
 	}
-	if _, err := decodeStats(id, stats); err != nil {
+	if _, err := decodeStats(src.id, stats); err != nil {
 		return in.corruptf("%s: stats: %v", where, err)
 	}
-	chunks := src.Bucket(bucketChunks)
-	if chunks == nil {
+	chunks, ok := src.chunks()
+	if !ok {
 		return in.corruptf("%s: no chunks bucket", where)
 	}
-	dst, err := dstRun.CreateBucket(machineKey(id))
-	if err != nil {
+	dst := newLog(dstRun, src.id)
+	if err := dst.putStats(dst.statsKey(nil), bytes.Clone(stats)); err != nil {
 		return fmt.Errorf("%s: %w", where, err)
 	}
-	if err := dst.Put(keyStats, bytes.Clone(stats)); err != nil {
-		return fmt.Errorf("%s: %w", where, err)
-	}
-	dstChunks, err := dst.CreateBucket(bucketChunks)
-	if err != nil {
-		return fmt.Errorf("%s: %w", where, err)
-	}
-	dstChunks.FillPercent = appendFillPercent
-	return chunks.ForEach(func(k, v []byte) error {
-		if _, ok := parseChunkKey(k); !ok || v == nil {
+	return forEachChunk(chunks, func(k, v []byte) error {
+		n, ok := parseChunkKey(k)
+		if !ok || v == nil {
 			return in.corruptf("%s: chunk key %x", where, k)
 		}
-		return dstChunks.Put(k, bytes.Clone(v))
+		return dst.putChunk(dst.chunkKeyIn(nil, n), bytes.Clone(v))
 	})
 }

@@ -256,6 +256,9 @@ func runMetamorphic(t *testing.T, o metaOptions) {
 	// not fit its bytes (entries here are under 64 bytes).
 	limit := record.ChunkBodyLimit(os.Getpagesize())
 	counts := chunkSizes(t, path, meta.ID)
+	if len(counts) != len(want) {
+		t.Errorf("chunks of %d machines, want %d", len(counts), len(want))
+	}
 	for id, shapes := range counts {
 		total, resets := 0, 0
 		for i, c := range shapes {
@@ -291,21 +294,22 @@ func chunkSizes(t *testing.T, path, runID string) map[core.MachineID][]chunkShap
 	defer db.Close()
 	out := map[core.MachineID][]chunkShape{}
 	err = db.View(func(tx *bolt.Tx) error {
-		run := tx.Bucket([]byte("data")).Bucket([]byte(runID))
-		return run.ForEachBucket(func(mk []byte) error {
-			id := core.MachineID(binary.BigEndian.Uint32(mk))
-			return run.Bucket(mk).Bucket([]byte("chunks")).ForEach(func(k, v []byte) error {
+		run := rawRun(tx, runID)
+		for _, mid := range rawIDs(run) {
+			id := core.MachineID(mid)
+			ns, vs := rawLog{run, mid}.chunks()
+			for i, v := range vs {
 				if len(v) < 3 || v[0] != 0x03 {
-					t.Fatalf("machine %d chunk %x does not start with the delta magic", id, k)
+					t.Fatalf("machine %d chunk %d does not start with the delta magic", id, ns[i])
 				}
 				n, w := binary.Uvarint(v[1:])
 				if w <= 0 || 1+w >= len(v) {
-					t.Fatalf("machine %d chunk %x: bad header % x", id, k, v[:min(len(v), 8)])
+					t.Fatalf("machine %d chunk %d: bad header % x", id, ns[i], v[:min(len(v), 8)])
 				}
 				out[id] = append(out[id], chunkShape{entries: int(n), bytes: len(v), reset: v[1+w] == 1})
-				return nil
-			})
-		})
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

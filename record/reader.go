@@ -58,22 +58,12 @@ func (s *Store) View(runID string, fn func(*Reader) error) error {
 	})
 }
 
-// machinesOf lists the machine buckets of a run bucket, ascending (the
-// big-endian keys sort numerically).
+// machinesOf lists the machines that have a log in a run bucket,
+// ascending.
 func (s *Store) machinesOf(run *bolt.Bucket, runID string) ([]core.MachineID, error) {
-	if run == nil {
-		return nil, nil
-	}
-	var ids []core.MachineID
-	err := run.ForEach(func(k, v []byte) error {
-		id, ok := parseMachineKey(k)
-		if !ok || v != nil {
-			return s.corruptf("run %s: key %x is not a machine bucket", runID, k)
-		}
-		ids = append(ids, id)
-		return nil
+	return logIDs(run, func(k []byte) error {
+		return s.corruptf("run %s: key %x is neither a machine nor one of its chunks", runID, k)
 	})
-	return ids, err
 }
 
 // Meta is the run's metadata as of the transaction.
@@ -90,11 +80,11 @@ func (r *Reader) Stats(m core.MachineID) (_ core.MachineStats, _ bool, err error
 	if r.run == nil {
 		return core.MachineStats{}, false, nil
 	}
-	mb := r.run.Bucket(machineKey(m))
-	if mb == nil {
+	l, ok := findLog(r.run, m)
+	if !ok {
 		return core.MachineStats{}, false, nil
 	}
-	v := mb.Get(keyStats)
+	v := l.stats()
 	if v == nil {
 		return core.MachineStats{}, false, r.s.corruptf("run %s machine %d: no stats", r.meta.ID, m)
 	}
@@ -114,13 +104,13 @@ func (r *Reader) Entries(m core.MachineID) (it *EntryIter) {
 	if r.run == nil {
 		return it
 	}
-	if mb := r.run.Bucket(machineKey(m)); mb != nil {
-		chunks := mb.Bucket(bucketChunks)
-		if chunks == nil {
+	if l, ok := findLog(r.run, m); ok {
+		c, ok := l.chunks()
+		if !ok {
 			it.err = r.s.corruptf("run %s machine %d: no chunks bucket", r.meta.ID, m)
 			return it
 		}
-		it.c = chunks.Cursor()
+		it.c = &c
 	}
 	return it
 }
@@ -130,7 +120,7 @@ func (r *Reader) Entries(m core.MachineID) (it *EntryIter) {
 type EntryIter struct {
 	r     *Reader
 	m     core.MachineID
-	c     *bolt.Cursor // nil: no log
+	c     *chunkCursor // nil: no log, or its end
 	chunk chunkIter
 	want  uint64 // the next chunk's key: chunks count 1, 2, 3, ...
 	err   error
@@ -169,9 +159,9 @@ func (it *EntryIter) Read(e *core.Entry) (ok bool) {
 func (it *EntryIter) nextChunk() bool {
 	var k, v []byte
 	if it.want == 1 {
-		k, v = it.c.First()
+		k, v = it.c.first()
 	} else {
-		k, v = it.c.Next()
+		k, v = it.c.next()
 	}
 	if k == nil {
 		it.c = nil

@@ -75,11 +75,11 @@ func lastEntryTime(tx *bolt.Tx, m RunMeta) time.Time {
 		return ended
 	}
 	for _, mm := range m.Machines {
-		mb := run.Bucket(machineKey(mm.ID))
-		if mb == nil {
+		l, ok := findLog(run, mm.ID)
+		if !ok {
 			continue
 		}
-		v := mb.Get(keyStats)
+		v := l.stats()
 		if v == nil {
 			continue
 		}

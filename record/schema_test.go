@@ -1,15 +1,18 @@
 package record_test
 
 import (
-	"encoding/binary"
+	"bytes"
 	"errors"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"lamport/core"
 	"lamport/record"
 )
 
@@ -26,8 +29,8 @@ func rawUpdate(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
 	}
 }
 
-// TestSchemaOneStillReads: versions 2 and 3 only added to version 1, so a
-// version 1 store opens read-only as it is and is marked version 3 by the
+// TestSchemaOneStillReads: versions 2 to 4 only added to version 1, so a
+// version 1 store opens read-only as it is and is marked version 4 by the
 // first writable open.
 func TestSchemaOneStillReads(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
@@ -59,8 +62,8 @@ func TestSchemaOneStillReads(t *testing.T) {
 		t.Fatalf("writable open of a version 1 store: %v", err)
 	}
 	rw.Close()
-	if v := schema(); v != "3" {
-		t.Errorf("after a writable open the schema is %q, want \"3\"", v)
+	if v := schema(); v != "4" {
+		t.Errorf("after a writable open the schema is %q, want \"4\"", v)
 	}
 }
 
@@ -73,8 +76,8 @@ func TestSchemaVersion(t *testing.T) {
 	}
 	st.Close()
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		if v := string(tx.Bucket([]byte("meta")).Get([]byte("schema"))); v != "3" {
-			t.Errorf("a new store has schema %q, want \"3\"", v)
+		if v := string(tx.Bucket([]byte("meta")).Get([]byte("schema"))); v != "4" {
+			t.Errorf("a new store has schema %q, want \"4\"", v)
 		}
 		return nil
 	})
@@ -82,7 +85,7 @@ func TestSchemaVersion(t *testing.T) {
 	for _, tc := range []struct {
 		name, version, msg string
 	}{
-		{"newer", "4", "format version 4; this lamport reads versions 1 to 3"},
+		{"newer", "5", "format version 5; this lamport reads versions 1 to 4"},
 		{"garbage", "x1", "unreadable store format version"},
 		{"zero", "0", "unreadable store format version"},
 	} {
@@ -128,19 +131,19 @@ func TestSchemaTwoRunReadsAndResumes(t *testing.T) {
 	st.Close()
 	first := perMachine(steps[:400])
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		run := tx.Bucket([]byte("data")).Bucket([]byte("old"))
+		if err := nestRun(tx, "old"); err != nil {
+			return err
+		}
+		run := rawRun(tx, "old")
 		for id, es := range first {
-			chunks := run.Bucket(binary.BigEndian.AppendUint32(nil, uint32(id))).Bucket([]byte("chunks"))
-			var keys [][]byte
-			if err := chunks.ForEach(func(k, _ []byte) error { keys = append(keys, append([]byte(nil), k...)); return nil }); err != nil {
-				return err
-			}
-			for _, k := range keys {
-				if err := chunks.Delete(k); err != nil {
+			l := rawLog{run, uint32(id)}
+			ns, _ := l.chunks()
+			for _, n := range ns {
+				if err := l.deleteChunk(n); err != nil {
 					return err
 				}
 			}
-			if err := chunks.Put(binary.BigEndian.AppendUint64(nil, 1), record.EncodeSchema2Chunk(es)); err != nil {
+			if err := l.putChunk(1, record.EncodeSchema2Chunk(es)); err != nil {
 				return err
 			}
 		}
@@ -175,17 +178,134 @@ func TestSchemaTwoRunReadsAndResumes(t *testing.T) {
 	}
 	rw.Close()
 	rawUpdate(t, path, func(tx *bolt.Tx) error {
-		if v := string(tx.Bucket([]byte("meta")).Get([]byte("schema"))); v != "3" {
-			t.Errorf("schema after a writable open: %q, want 3", v)
+		if v := string(tx.Bucket([]byte("meta")).Get([]byte("schema"))); v != "4" {
+			t.Errorf("schema after a writable open: %q, want 4", v)
 		}
-		chunks := tx.Bucket([]byte("data")).Bucket([]byte("old")).Bucket(binary.BigEndian.AppendUint32(nil, 1)).Bucket([]byte("chunks"))
-		c := chunks.Cursor()
+		// The resumed log stays in its nested layout.
+		mb := rawRun(tx, "old").Bucket(mkey(1))
+		if mb == nil {
+			t.Fatal("machine 1's log is no longer a nested bucket")
+		}
+		c := mb.Bucket([]byte("chunks")).Cursor()
 		k, v := c.First()
 		if v[0] < 0x90 {
 			t.Errorf("chunk %x starts %#x, want the schema 2 msgpack array", k, v[0])
 		}
 		if k, v = c.Next(); k == nil || v[0] != 0x03 {
 			t.Errorf("the resumed log's next chunk is %x % x, want a delta chunk", k, v)
+		}
+		return nil
+	})
+}
+
+// TestSchemaThreeLayoutReadsResumesAndMerges: a run in the nested layout
+// of schemas 1 to 3 (a bucket per machine holding its stats and a chunks
+// bucket) reads as it was, passes Check and the recovery of a dead
+// writer's run; a Recorder resumes it in its own layout; and a merge
+// copies it into the flat layout of schema 4, with the same logs.
+func TestSchemaThreeLayoutReadsResumesAndMerges(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s3.db")
+	ids := []core.MachineID{1, 2, 3, 4, 5}
+	steps := schedule(t, 21, ids, 3000)
+	st := openStore(t, path, record.Options{})
+	meta := testMeta("old", 21, t0, ids)
+	recordRun(t, st, meta, steps[:2000], record.RecorderOptions{ChunkEntries: 50})
+	st.Close()
+	first := perMachine(steps[:2000])
+	// As a lamport of schema 3 would have left it, its writer killed.
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		if err := nestRun(tx, "old"); err != nil {
+			return err
+		}
+		runs := tx.Bucket([]byte("runs"))
+		v := bytes.Replace(runs.Get([]byte("old")), []byte(`"status": "complete"`), []byte(`"status": "running"`), 1)
+		v = regexp.MustCompile(`\n\s*"ended": "[^"]*",`).ReplaceAll(v, nil)
+		return runs.Put([]byte("old"), v)
+	})
+
+	ro := openStore(t, path, record.Options{ReadOnly: true})
+	if err := ro.Check(); err != nil {
+		t.Fatalf("Check of the schema 3 store: %v", err)
+	}
+	if diff := diffLogs(first, readAll(t, ro, "old")); diff != nil {
+		t.Fatal(diff)
+	}
+	got, err := ro.Run("old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lastAt time.Duration
+	for _, es := range first {
+		lastAt = max(lastAt, es[len(es)-1].At)
+	}
+	if got.Status != record.StatusInterrupted || !got.Ended.Equal(t0.Add(lastAt)) {
+		t.Errorf("recovered run: status %s, ended %v; want interrupted at the last entry, %v", got.Status, got.Ended, t0.Add(lastAt))
+	}
+	ro.Close()
+
+	rw := openStore(t, path, record.Options{})
+	rec, err := rw.NewRecorder("old", record.RecorderOptions{ChunkEntries: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range steps[2000:] {
+		rec.Append(s.m, s.e)
+	}
+	if err := rec.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rw.Check(); err != nil {
+		t.Fatalf("Check after resuming: %v", err)
+	}
+	all := perMachine(steps)
+	if diff := diffLogs(all, readAll(t, rw, "old")); diff != nil {
+		t.Fatal(diff)
+	}
+	rw.Close()
+	rawUpdate(t, path, func(tx *bolt.Tx) error {
+		run := rawRun(tx, "old")
+		for _, id := range ids {
+			l := rawLog{run, uint32(id)}
+			if l.nested() == nil {
+				t.Errorf("machine %d: the resumed log left its nested layout", id)
+			}
+			if ns, _ := l.chunks(); len(ns) <= len(first[id])/50 {
+				t.Errorf("machine %d: %d chunks after resuming, want more than the %d before", id, len(ns), len(first[id])/50)
+			}
+		}
+		return nil
+	})
+
+	out := openStore(t, filepath.Join(dir, "merged.db"), record.Options{})
+	in := openStore(t, path, record.Options{ReadOnly: true})
+	if err := record.Merge(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Check(); err != nil {
+		t.Fatalf("Check of the merged store: %v", err)
+	}
+	if diff := diffLogs(all, readAll(t, out, "old")); diff != nil {
+		t.Fatal(diff)
+	}
+	stIn, err := in.Stats("old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stOut, err := out.Stats("old")
+	if err != nil || !reflect.DeepEqual(stIn, stOut) {
+		t.Fatalf("merged stats %+v, %v; want %+v", stOut, err, stIn)
+	}
+	out.Close()
+	rawUpdate(t, filepath.Join(dir, "merged.db"), func(tx *bolt.Tx) error {
+		run := rawRun(tx, "old")
+		if got := rawIDs(run); len(got) != len(ids) {
+			t.Errorf("merged run has logs of machines %v, want %v", got, ids)
+		}
+		for _, id := range ids {
+			if (rawLog{run, uint32(id)}).nested() != nil {
+				t.Errorf("machine %d: merged into the nested layout, want flat", id)
+			}
 		}
 		return nil
 	})

@@ -16,13 +16,15 @@ import (
 // SchemaVersion is the layout version this package reads and writes. It is
 // stored under meta/schema; any change to the layout or an encoding bumps it
 // (docs/STORE.md, "Schema versions").
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // oldestSchema is the oldest version this package still reads. Version 2
-// only added fault entries and two stats fields to version 1, and version
-// 3 only added delta chunks, which say so in their first byte and may
-// follow older chunks in one log; so a version 1 or 2 store reads as it is
-// and becomes version 3 when first opened for writing.
+// only added fault entries and two stats fields to version 1; version 3
+// only added delta chunks, which say so in their first byte and may follow
+// older chunks in one log; version 4 only added the flat layout of a log,
+// told from the nested one by its keys (machinelog.go). So a store of any
+// older version reads as it is and becomes version 4 when first opened
+// for writing.
 const oldestSchema = 1
 
 // growStep is how much the file grows by at most, beyond what a commit
