@@ -1,12 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -72,18 +71,31 @@ func childUsage(ps *os.ProcessState) (rss int64, cpu float64) {
 
 // anonSampler follows this process's anonymous resident memory (RssAnon in
 // /proc/self/status: heap, stacks, the runtime, but not the pages of a
-// mapped file such as bbolt's) and keeps its largest value.
+// mapped file such as bbolt's) and keeps its largest value. A sample
+// allocates nothing: it rereads one open file into one buffer. Opening the
+// file and a line scanner for each sample made 4.5 kB of garbage 100 times
+// a second, enough to bring on a GC and 4 MB more memory in a 15 s row
+// that itself allocates 80 kB: what the row measured was the sampler.
 type anonSampler struct {
 	done chan struct{}
 	wg   sync.WaitGroup
+	f    *os.File
+	buf  [8192]byte
 	mu   sync.Mutex
 	peak int64
 }
 
 func startAnonSampler(every time.Duration) *anonSampler {
 	s := &anonSampler{done: make(chan struct{})}
-	if readRssAnon() == 0 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
 		return s // no /proc: nothing to sample
+	}
+	s.f = f
+	if s.read() == 0 {
+		f.Close()
+		s.f = nil
+		return s
 	}
 	s.wg.Add(1)
 	go func() {
@@ -102,8 +114,20 @@ func startAnonSampler(every time.Duration) *anonSampler {
 	return s
 }
 
+// read is the current RssAnon in bytes, 0 if unknown.
+func (s *anonSampler) read() int64 {
+	n, err := s.f.ReadAt(s.buf[:], 0)
+	if err != nil && err != io.EOF {
+		return 0
+	}
+	return parseRssAnon(s.buf[:n])
+}
+
 func (s *anonSampler) sample() {
-	v := readRssAnon()
+	if s.f == nil {
+		return
+	}
+	v := s.read()
 	s.mu.Lock()
 	s.peak = max(s.peak, v)
 	s.mu.Unlock()
@@ -114,29 +138,33 @@ func (s *anonSampler) stop() int64 {
 	close(s.done)
 	s.wg.Wait()
 	s.sample()
+	if s.f != nil {
+		s.f.Close()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peak
 }
 
-// readRssAnon is RssAnon of /proc/self/status in bytes, 0 if unknown.
-func readRssAnon() int64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
+// parseRssAnon finds the line "RssAnon:   1234 kB" in the text of
+// /proc/self/status and returns its value in bytes, 0 if there is none.
+func parseRssAnon(status []byte) int64 {
+	_, rest, ok := bytes.Cut(status, []byte("\nRssAnon:"))
+	if !ok {
 		return 0
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		rest, ok := bytes.CutPrefix(sc.Bytes(), []byte("RssAnon:"))
-		if !ok {
-			continue
+	rest = bytes.TrimLeft(rest, " \t")
+	var kb int64
+	digits := 0
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			break
 		}
-		kb, err := strconv.ParseInt(string(bytes.TrimSuffix(bytes.TrimSpace(rest), []byte(" kB"))), 10, 64)
-		if err != nil {
-			return 0
-		}
-		return kb * 1024
+		kb = kb*10 + int64(c-'0')
+		digits++
 	}
-	return 0
+	if digits == 0 || !bytes.HasPrefix(rest[digits:], []byte(" kB")) {
+		return 0
+	}
+	return kb * 1024
 }
