@@ -17,7 +17,8 @@ func TestFIFOAgainstSlice(t *testing.T) {
 		}
 		if r.Below(4) < pushP || len(model) == 0 {
 			seq++
-			m := Message{From: 1, Seq: seq, Clock: seq * 3}
+			// Every bit of every field: the queue keeps messages packed.
+			m := Message{From: MachineID(r.Uint64()), Seq: seq<<32 | seq, Clock: r.Uint64()}
 			q.push(m)
 			model = append(model, m)
 		} else {
