@@ -162,9 +162,9 @@ type deltaState struct {
 // bounds, and says so in the chunk that resets the state: many machines
 // get fewer each, so a run's total stays small.
 const (
-	minHeads     = 64
+	minHeads     = 16
 	maxHeadsCap  = 4096
-	headsBudget  = 1 << 20 // arrivals remembered over all of a run's machines
+	headsBudget  = 1 << 18 // arrivals remembered over all of a run's machines
 	defaultHeads = 1024
 )
 
