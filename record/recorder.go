@@ -597,8 +597,13 @@ func (s *Store) appendLog(run *bolt.Bucket, runID string, id core.MachineID, p *
 			last++
 			h := seg.header
 			h.n = seg.n
-			lastChunk = appendDeltaHeader(a.take(deltaHeaderMax+len(body)), h)
-			lastChunk = append(lastChunk, body...)
+			var room [deltaHeaderMax]byte
+			header := appendDeltaHeader(room[:0], h)
+			start := seg.start - len(header)
+			copy(p.buf[start:], header)
+			// bbolt keeps the value until the commit; the pending buffer
+			// is reused only after it.
+			lastChunk = p.buf[start:seg.end:seg.end]
 			if err := l.putChunk(l.chunkKeyIn(a.take(flatChunkKeyLen), last), lastChunk); err != nil {
 				return fmt.Errorf("store %s: %s: chunk %d: %w", s.path, where, last, err)
 			}
@@ -654,10 +659,10 @@ func (p *pendingLog) place(pos, perChunk, maxBody int) {
 	size := len(p.buf) - pos
 	switch {
 	case !t.started:
-		p.segs = append(p.segs, pendingSeg{fresh: true, header: deltaHeader{flags: chunkReset, heads: t.enc.maxHeads}, start: pos})
+		p.segs = append(p.segs, pendingSeg{fresh: true, header: deltaHeader{flags: chunkReset, heads: t.enc.maxHeads}, start: p.roomForHeader(pos)})
 		t.started, t.inChunk, t.chunkBytes = true, 0, 0
 	case t.inChunk >= perChunk || t.chunkBytes+size > maxBody:
-		p.segs = append(p.segs, pendingSeg{fresh: true, start: pos})
+		p.segs = append(p.segs, pendingSeg{fresh: true, start: p.roomForHeader(pos)})
 		t.inChunk, t.chunkBytes = 0, 0
 	case len(p.segs) == 0:
 		p.segs = append(p.segs, pendingSeg{start: pos})
@@ -668,6 +673,15 @@ func (p *pendingLog) place(pos, perChunk, maxBody int) {
 	t.inChunk++
 	t.chunkBytes += size
 	p.n++
+}
+
+// roomForHeader moves the entry at buf[pos:] on by deltaHeaderMax bytes and
+// returns where it now starts: the flush writes the new chunk's header in
+// front of it and hands bbolt the chunk where it lies, without copying it.
+func (p *pendingLog) roomForHeader(pos int) int {
+	var room [deltaHeaderMax]byte
+	p.buf = slices.Insert(p.buf, pos, room[:]...)
+	return pos + deltaHeaderMax
 }
 
 // chunkBodyLimit sizes chunks so that a bbolt leaf page holds two of them
