@@ -104,6 +104,8 @@ type Recorder struct {
 	// begin, until the first commit writes it, is the metadata of a run
 	// BeginRecording started. Guarded by flushMu.
 	begin *RunMeta
+	// machines is how many machines the run has, as it began.
+	machines int
 	// heads is the maxHeads of the delta states this Recorder starts.
 	heads int
 	// maxBody is the most bytes of entries a chunk takes before a new one
@@ -208,13 +210,14 @@ func (s *Store) BeginRecording(meta RunMeta, opt RecorderOptions) (*Recorder, er
 // newRecorder starts a Recorder of run meta; begin, if set, is written by
 // its first commit. Everything the flusher reads is set before it starts.
 func (s *Store) newRecorder(meta RunMeta, opt RecorderOptions, begin *RunMeta) *Recorder {
-	opt.setDefaults(max(len(meta.Config), len(meta.Machines)))
+	machines := max(len(meta.Config), len(meta.Machines))
+	opt.setDefaults(machines)
 	r := &Recorder{
-		s: s, runID: meta.ID, opt: opt, begin: begin,
+		s: s, runID: meta.ID, opt: opt, begin: begin, machines: machines,
 		pending: &batch{},
 		tails:   map[core.MachineID]*logTail{},
 		maxBody: chunkBodyLimit(s.pageSize),
-		heads:   headsFor(max(len(meta.Config), len(meta.Machines))),
+		heads:   headsFor(machines),
 		failed:  make(chan struct{}),
 		kick:    make(chan struct{}, 1),
 		stop:    make(chan struct{}),
@@ -328,7 +331,7 @@ func (r *Recorder) logSlow(m core.MachineID) *pendingLog {
 	if t.pend == nil {
 		p := t.free
 		if p == nil {
-			p = &pendingLog{tail: t}
+			p = &pendingLog{tail: t, buf: make([]byte, 0, r.pendingBufSize())}
 		}
 		t.free = nil
 		p.delta = core.MachineStats{ID: m}
@@ -336,6 +339,15 @@ func (r *Recorder) logSlow(m core.MachineID) *pendingLog {
 		r.pending.logs = append(r.pending.logs, p)
 	}
 	return t.pend
+}
+
+// pendingBufSize is the room a log's pending buffer starts with: what its
+// share of a flush takes, FlushEntries spread over the run's machines at
+// about 6 bytes an entry, up to 4 kB. A buffer grown by doubling from
+// nothing to that size left half again as much garbage behind it; at
+// 10 000 machines that was 20 MB.
+func (r *Recorder) pendingBufSize() int {
+	return min(r.opt.FlushEntries/max(r.machines, 1)*6, 4<<10)
 }
 
 // AddEntries is AddBatch for entries kept in a Batch, under one lock.
@@ -442,6 +454,13 @@ func (r *Recorder) flush(fin *finishing) error {
 		r.opt.OnCommit(r.committed)
 	}
 	return err
+}
+
+// Pending is the number of entries added and not committed yet.
+func (r *Recorder) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.nPending
 }
 
 // Failed is closed when a commit fails. From then on the Recorder drops

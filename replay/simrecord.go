@@ -3,6 +3,7 @@ package replay
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"time"
 
 	"lamport/core"
@@ -62,6 +63,7 @@ func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
 	pipe := newRecordPipe(rec)
 	res, simErr := simulate(spec, nil, pipe)
 	pipe.close()
+	collectBeforeLastCommit(rec)
 	var recErr error
 	if simErr == nil {
 		// The common case: the last entries and the end in one commit.
@@ -86,4 +88,23 @@ func RecordSim(st *record.Store, run SimRun) (SimResult, error) {
 	}
 	finErr := st.FinishRun(run.RunID, record.StatusInterrupted, ended)
 	return res, errors.Join(simErr, recErr, finErr)
+}
+
+// bigLastCommit is the number of pending entries from which the last
+// commit of a recorded simulation is preceded by a garbage collection.
+const bigLastCommit = 1 << 20
+
+// collectBeforeLastCommit runs the garbage collector when the simulation
+// has ended and the last commit is large. The simulation's state is then
+// garbage, most of the heap, while the commit is about to allocate a page
+// buffer for every page it writes; collected first, the commit reuses that
+// memory instead of growing the heap. A run of 10 000 machines for one
+// second, whose whole second is one commit of 1.6 M entries, peaked at
+// 216-222 MB without it and 181-199 MB with it, for a collection of a few
+// milliseconds. Small last commits, as a long run's or a short run's, are
+// left alone: there it would cost more than it saves.
+func collectBeforeLastCommit(rec *record.Recorder) {
+	if rec.Pending() >= bigLastCommit {
+		runtime.GC()
+	}
 }
