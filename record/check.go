@@ -20,8 +20,11 @@ import (
 //     invariants (valid id and status, Machines sorted without repeats);
 //   - every run with data has meta, and every machine with a log is in its
 //     meta's Machines;
-//   - a machine bucket holds exactly stats and chunks; chunk keys run 1, 2,
-//     3, ... without a gap; every chunk is non-empty and every entry decodes;
+//   - every key of a run is a machine's (its stats, or in the nested
+//     layout of schemas 1 to 3 its bucket) or a chunk of a flat log; a
+//     nested machine bucket holds exactly stats and chunks; chunk numbers
+//     run 1, 2, 3, ... without a gap; every chunk is non-empty and every
+//     entry decodes;
 //   - within a machine, At never decreases, and Event.Index and Event.Tick
 //     each count 1, 2, 3, ... over the tick entries; every event's kind is
 //     known;
@@ -126,15 +129,18 @@ func (s *Store) checkRun(meta RunMeta, run *bolt.Bucket) error {
 	if err != nil {
 		return err
 	}
-	// Every key of a run is a machine's (its bucket or its stats) or one of
-	// its flat chunks; logIDs only seeks from machine to machine.
-	known := map[core.MachineID]bool{}
+	// Every key of a run is a machine's (its bucket or its stats) or a
+	// chunk of a flat log; logIDs only seeks from machine to machine. A
+	// chunk key of a nested machine is read by nothing, so it is damage.
+	flat := map[core.MachineID]bool{}
 	for _, id := range ids {
-		known[id] = true
+		if l, _ := findLog(run, id); l.nested == nil {
+			flat[id] = true
+		}
 	}
 	err = run.ForEach(func(k, _ []byte) error {
 		if len(k) == flatChunkKeyLen {
-			if id, ok := parseMachineKey(k[:4]); ok && known[id] {
+			if id, ok := parseMachineKey(k[:4]); ok && flat[id] {
 				return nil
 			}
 		}

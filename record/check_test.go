@@ -155,6 +155,10 @@ func TestCheckDetectsCorruption(t *testing.T) {
 			}
 			return l.run.Put(append(l.chunkKey(99), 0), []byte("y"))
 		}, "chunk key 000000000000006300", "key 00000001000000000000006300 is neither a machine nor one of its chunks"},
+		{"flat chunk key beside a nested log, a bucket", func(tx *bolt.Tx) error {
+			_, err := rawRun(tx, "r").CreateBucket(append(mkey(1), ckey(500)...))
+			return err
+		}, "key 0000000100000000000001f4 is neither a machine nor one of its chunks", "machine 1: chunk key 00000000000001f4"},
 		{"chunk past the last machine", func(tx *bolt.Tx) error {
 			return rawRun(tx, "r").Put(append(mkey(9), ckey(1)...), []byte("y"))
 		}, "key 000000090000000000000001 is neither a machine nor one of its chunks", ""},

@@ -192,22 +192,25 @@ func logIDs(run *bolt.Bucket, bad func(k []byte) error) ([]core.MachineID, error
 	}
 	var ids []core.MachineID
 	c := run.Cursor()
-	for k, _ := c.First(); k != nil; {
+	for k, v := c.First(); k != nil; {
 		id, ok := parseMachineKey(k)
 		if !ok {
 			return nil, bad(k)
 		}
 		ids = append(ids, id)
 		if id == core.MachineID(^uint32(0)) {
+			// No id follows to seek to: what is left must be this
+			// machine's chunks, and a nested log has none here.
+			nested := v == nil
 			k, _ = c.Next()
 			for ; k != nil; k, _ = c.Next() {
-				if len(k) != flatChunkKeyLen || !bytes.HasPrefix(k, machineKey(id)) {
+				if nested || len(k) != flatChunkKeyLen || !bytes.HasPrefix(k, machineKey(id)) {
 					return nil, bad(k)
 				}
 			}
 			break
 		}
-		k, _ = c.Seek(machineKey(id + 1))
+		k, v = c.Seek(machineKey(id + 1))
 	}
 	return ids, nil
 }

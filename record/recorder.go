@@ -109,7 +109,7 @@ type Recorder struct {
 	// heads is the maxHeads of the delta states this Recorder starts.
 	heads int
 	// maxBody is the most bytes of entries a chunk takes before a new one
-	// starts: small enough that two chunks fill one bbolt page.
+	// starts: small enough that four chunks fill one bbolt page.
 	maxBody int
 
 	kick chan struct{} // wakes loop early; buffered, sends never block
@@ -703,7 +703,7 @@ func (p *pendingLog) roomForHeader(pos int) int {
 	return pos + deltaHeaderMax
 }
 
-// chunkBodyLimit sizes chunks so that a bbolt leaf page holds two of them
+// chunkBodyLimit sizes chunks so that a bbolt leaf page holds four of them
 // (a 16-byte page header; per value a 16-byte element, the flat layout's
 // 12-byte key and at most deltaHeaderMax bytes of header), never splitting
 // a value across pages. Larger chunks would cost more: bbolt keeps a leaf's values in the
