@@ -80,22 +80,16 @@ type anonSampler struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 	f    *os.File
-	buf  [8192]byte
+	// mu guards buf and peak: the sampling goroutine and stop both read.
 	mu   sync.Mutex
+	buf  [8192]byte
 	peak int64
 }
 
 func startAnonSampler(every time.Duration) *anonSampler {
-	s := &anonSampler{done: make(chan struct{})}
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
+	s := newAnonSampler()
+	if s.f == nil {
 		return s // no /proc: nothing to sample
-	}
-	s.f = f
-	if s.read() == 0 {
-		f.Close()
-		s.f = nil
-		return s
 	}
 	s.wg.Add(1)
 	go func() {
@@ -114,23 +108,37 @@ func startAnonSampler(every time.Duration) *anonSampler {
 	return s
 }
 
-// read is the current RssAnon in bytes, 0 if unknown.
-func (s *anonSampler) read() int64 {
+// newAnonSampler opens /proc/self/status, or leaves f nil where there is
+// none or it has no RssAnon line.
+func newAnonSampler() *anonSampler {
+	s := &anonSampler{done: make(chan struct{})}
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return s
+	}
+	s.f = f
+	if s.sample() == 0 {
+		f.Close()
+		s.f = nil
+	}
+	return s
+}
+
+// sample reads the current RssAnon in bytes (0 if unknown) and keeps the
+// largest.
+func (s *anonSampler) sample() int64 {
+	if s.f == nil {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n, err := s.f.ReadAt(s.buf[:], 0)
 	if err != nil && err != io.EOF {
 		return 0
 	}
-	return parseRssAnon(s.buf[:n])
-}
-
-func (s *anonSampler) sample() {
-	if s.f == nil {
-		return
-	}
-	v := s.read()
-	s.mu.Lock()
+	v := parseRssAnon(s.buf[:n])
 	s.peak = max(s.peak, v)
-	s.mu.Unlock()
+	return v
 }
 
 // stop ends the sampling and returns the peak in bytes (0 without /proc).
