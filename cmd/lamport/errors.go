@@ -24,6 +24,11 @@ func usageErrorf(format string, args ...any) error {
 	return usageError{fmt.Sprintf(format, args...)}
 }
 
+// errStoppedForParent ends a machine process of 'run --procs' that a
+// signal stopped: exit 130 without a line, for the run that started it
+// reports the stop once, with what was kept.
+var errStoppedForParent = errors.New("stopped; the run that started this machine reports it")
+
 // stoppedBy is a command's result once its work is over: err as it is, or,
 // when ctx ended (Ctrl-C), err marked as errInterrupted, with what was
 // kept when err is nil.

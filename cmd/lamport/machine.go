@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +24,10 @@ type machineOptions struct {
 	store          string
 	logDir         string
 	connectTimeout time.Duration
+	// ofProcs is set by 'run --procs' for the machine processes it starts:
+	// stopped by a signal, such a process exits without a line, since the
+	// run that started it says what was kept, and where, once it merged.
+	ofProcs bool
 	liveFaultFlags
 	logFlags
 
@@ -48,6 +54,8 @@ func (o *machineOptions) flags(e *env) *pflag.FlagSet {
 	fs.StringVar(&o.store, "store", "", "this machine's store file (default machine-<id>.db)")
 	fs.StringVar(&o.logDir, "log-dir", "logs", "directory for the logs: <dir>/<run id>/log_<id>.txt, appended to when rejoining (\"\" for none)")
 	fs.DurationVar(&o.connectTimeout, "connect-timeout", 30*time.Second, "how long to wait for every peer to be reachable")
+	fs.BoolVar(&o.ofProcs, ofProcsFlag, false, "started by 'run --procs'")
+	_ = fs.MarkHidden(ofProcsFlag)
 	o.liveFaultFlags.register(fs)
 	o.secret.register(fs)
 	o.logFlags.register(fs)
@@ -143,5 +151,15 @@ func (o *machineOptions) run(e *env, fs *pflag.FlagSet) error {
 		printRunSummary(e.stdout, o.store, res.Meta, res.Stats)
 		printLogsLine(e.stdout, o.logDir, res.Meta)
 	}
+	if o.ofProcs && ctx.Err() != nil {
+		return errStoppedForParent
+	}
+	if ctx.Err() == nil && errors.Is(runErr, context.DeadlineExceeded) && res.Meta.ID == "" {
+		// Most often the other machines were not started, or not in time.
+		runErr = fmt.Errorf("%w; start every machine of the config ('lamport machine --id N' with the same config and --seed) within --connect-timeout (%v) of each other", runErr, o.connectTimeout)
+	}
 	return stoppedBy(ctx, runErr, "machine "+uint64String(uint64(id))+"'s part of run "+o.runID+" is recorded up to the stop in "+o.store)
 }
+
+// ofProcsFlag is machine's hidden flag for the processes of 'run --procs'.
+const ofProcsFlag = "of-procs"

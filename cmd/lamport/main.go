@@ -114,6 +114,8 @@ func exitCode(err error, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errDifferent):
 		return 1
+	case errors.Is(err, errStoppedForParent):
+		return 130
 	}
 	fmt.Fprintf(stderr, "lamport: %s\n", oneLine(err.Error()))
 	if errors.Is(err, errInterrupted) {
@@ -142,6 +144,9 @@ func route(e *env, args []string) error {
 		if c.name == name {
 			return c.run(e, args[1:])
 		}
+	}
+	if strings.HasPrefix(name, "-") {
+		return usageErrorf("unknown command %q: flags go after the command, as in 'lamport ls --store FILE' (see lamport --help)", name)
 	}
 	return usageErrorf("unknown command %q (see lamport --help)", name)
 }

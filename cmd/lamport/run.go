@@ -194,7 +194,7 @@ func (o *runOptions) runProcs(ctx context.Context, e *env, s setup, runID string
 			"--seed", strconv.FormatUint(s.params.Seed, 10), "--duration", s.duration.String(),
 			"--speed", strconv.FormatFloat(s.speed, 'g', -1, 64))
 		cmd.Args = append(cmd.Args, paramArgs(s.params)...)
-		cmd.Args = append(cmd.Args, "--connect-timeout", o.connectTimeout.String())
+		cmd.Args = append(cmd.Args, "--connect-timeout", o.connectTimeout.String(), "--"+ofProcsFlag)
 		cmd.Args = append(cmd.Args, o.liveFaultFlags.args()...)
 		cmd.Args = append(cmd.Args, o.logFlags.args()...)
 		cmd.Stderr = e.stderr
