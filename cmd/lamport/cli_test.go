@@ -86,7 +86,10 @@ func TestBadConfigIsOneClearLineAndExit2(t *testing.T) {
 
 func TestBadCommandLines(t *testing.T) {
 	assertUsageFailure(t, `unknown command "frobnicate"`, "frobnicate")
-	assertUsageFailure(t, "unknown flag: --bogus", "ls", "--bogus")
+	assertUsageFailure(t, "unknown flag: --bogus (see 'lamport ls --help')", "ls", "--bogus")
+	assertUsageFailure(t, `unknown command "-v": flags go after the command`, "-v", "ls")
+	missingDir := filepath.Join(t.TempDir(), "absent", "s.db")
+	assertUsageFailure(t, "--store "+missingDir+": no directory "+filepath.Dir(missingDir)+" to create it in", "sim", "--duration", "1s", "--store", missingDir)
 	assertUsageFailure(t, "no command given")
 	assertUsageFailure(t, "machine needs --id", "machine")
 	assertUsageFailure(t, "does not exist", "ls", "--store", filepath.Join(t.TempDir(), "none.db"))
@@ -175,5 +178,32 @@ func TestRunSummaryNamesItsSpeed(t *testing.T) {
 	printRunSummary(&out, "lamport.db", meta, nil)
 	if strings.Contains(out.String(), "speed") {
 		t.Errorf("summary at speed 1 names it: %q", out.String())
+	}
+}
+
+// TestVerboseAndQuietAreWhereTheREADMESays: the README names the commands
+// that take -v and --quiet; their help must list them, and the others' not.
+func TestVerboseAndQuietAreWhereTheREADMESays(t *testing.T) {
+	verbose := map[string]bool{"run": true, "machine": true, "sim": true, "sweep": true, "replay": true, "report": true}
+	quiet := map[string]bool{"run": true, "machine": true, "sim": true, "sweep": true, "replay": true}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	if !strings.Contains(text, "(`run`, `machine`, `sim`, `sweep`, `replay`, `report`) take `-v`") || !strings.Contains(text, "all but `report` take `--quiet`") {
+		t.Fatal("the README no longer says which commands take -v and --quiet; update this test with it")
+	}
+	for _, c := range commands() {
+		code, out, _ := lamport(t, c.name, "--help")
+		if code != 0 {
+			t.Fatalf("%s --help: exit %d", c.name, code)
+		}
+		if got := strings.Contains(out, "-v, --verbose"); got != verbose[c.name] {
+			t.Errorf("%s --help lists -v: %v, the README says %v", c.name, got, verbose[c.name])
+		}
+		if got := strings.Contains(out, "--quiet"); got != quiet[c.name] {
+			t.Errorf("%s --help lists --quiet: %v, the README says %v", c.name, got, quiet[c.name])
+		}
 	}
 }

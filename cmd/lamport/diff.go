@@ -140,9 +140,9 @@ func (o *diffOptions) runRefs(fs *pflag.FlagSet) ([2]diffRef, error) {
 // the error; a run by seed is the latest with that seed other than skip.
 func (r diffRef) resolve(st *record.Store, which, skip string) (record.RunMeta, error) {
 	if !r.bySeed {
-		m, err := st.Resolve(r.ref)
+		m, err := resolveName(st, r.ref)
 		if err != nil {
-			return m, fmt.Errorf("%s: store %s: %w", which, st.Path(), err)
+			return m, fmt.Errorf("%s: %w", which, err)
 		}
 		return m, nil
 	}

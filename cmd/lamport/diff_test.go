@@ -177,7 +177,7 @@ func assertOneLineFailure(t *testing.T, want string, args ...string) {
 
 func TestDiffCommandErrors(t *testing.T) {
 	store := diffStore(t)
-	assertOneLineFailure(t, `run "nope": no such run`, "diff", "nope", "alpha", "--store", store)
+	assertOneLineFailure(t, `run "nope": no such run ('lamport ls --store `+store+`' lists its runs)`, "diff", "nope", "alpha", "--store", store)
 	assertOneLineFailure(t, `RUN_B: store `+store+`: run "nope"`, "diff", "alpha", "nope", "--store", store)
 	assertOneLineFailure(t, "diff needs two runs", "diff", "alpha", "--store", store)
 	assertOneLineFailure(t, "diff needs two runs", "diff", "alpha", "beta", "gamma", "--store", store)

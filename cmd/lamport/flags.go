@@ -19,7 +19,10 @@ func newFlagSet(e *env, name, usageLine, about string) *pflag.FlagSet {
 	fs.SetOutput(io.Discard)
 	fs.SortFlags = false
 	fs.Usage = func() {
-		fmt.Fprintf(e.stdout, "Usage: lamport %s\n\n%s\n\nFlags:\n%s", usageLine, about, fs.FlagUsages())
+		fmt.Fprintf(e.stdout, "Usage: lamport %s\n\n%s\n", usageLine, about)
+		if flags := fs.FlagUsages(); flags != "" {
+			fmt.Fprintf(e.stdout, "\nFlags:\n%s", flags)
+		}
 	}
 	return fs
 }
@@ -32,7 +35,7 @@ func parseFlags(fs *pflag.FlagSet, args []string) error {
 		return pflag.ErrHelp
 	}
 	if err != nil {
-		return usageErrorf("%s: %v", fs.Name(), err)
+		return usageErrorf("%s: %v (see 'lamport %s --help')", fs.Name(), err, fs.Name())
 	}
 	return nil
 }

@@ -30,6 +30,12 @@ func openStore(path string, readOnly bool) (*record.Store, error) {
 		return nil, fmt.Errorf("store %s is held open by another lamport process; wait for it to finish or use another --store", path)
 	case readOnly && errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("store %s does not exist (record a run with 'lamport run' or pass --store)", path)
+	case errors.Is(err, os.ErrNotExist):
+		// A new store's directory is missing: say so as the live commands
+		// do before they start.
+		if dirErr := checkStoreDir(path); dirErr != nil {
+			return nil, dirErr
+		}
 	}
 	return nil, err
 }
@@ -66,7 +72,17 @@ func (r *runRef) resolve(fs *pflag.FlagSet, st *record.Store) (record.RunMeta, e
 	case len(args) > 1:
 		return record.RunMeta{}, usageErrorf("one run at a time, got %q", args)
 	}
-	m, err := st.Resolve(args[0])
+	return resolveName(st, args[0])
+}
+
+// resolveName finds the run a name gives (an id, a unique prefix or
+// "latest"); the error names the store and, when there is no such run,
+// how to list the runs it has.
+func resolveName(st *record.Store, name string) (record.RunMeta, error) {
+	m, err := st.Resolve(name)
+	if errors.Is(err, record.ErrNotFound) {
+		return m, fmt.Errorf("store %s: %w ('lamport ls --store %s' lists its runs)", st.Path(), err, st.Path())
+	}
 	if err != nil {
 		return m, fmt.Errorf("store %s: %w", st.Path(), err)
 	}

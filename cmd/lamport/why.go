@@ -74,8 +74,8 @@ func (o *whyOptions) run(e *env, fs *pflag.FlagSet) error {
 		if errors.Is(err, record.ErrNotFound) {
 			return fmt.Errorf("store %s: no run with seed %d", st.Path(), o.seed)
 		}
-	} else {
-		meta, err = st.Resolve(o.runName)
+	} else if meta, err = resolveName(st, o.runName); err != nil {
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("store %s: %w", st.Path(), err)
