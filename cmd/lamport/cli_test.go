@@ -207,3 +207,12 @@ func TestVerboseAndQuietAreWhereTheREADMESays(t *testing.T) {
 		}
 	}
 }
+
+// TestALoneMachineSaysToStartTheOthers: a machine whose peers never come
+// gives up after --connect-timeout with one line that says what to do.
+func TestALoneMachineSaysToStartTheOthers(t *testing.T) {
+	dir := t.TempDir()
+	config := writeConfig(t, dir, freePorts(t, 2))
+	assertUsageFailure(t, "start every machine of the config ('lamport machine --id N' with the same config and --seed) within --connect-timeout (1s) of each other",
+		"machine", "--id", "1", "--seed", "7", "--config", config, "--connect-timeout", "1s", "--store", filepath.Join(dir, "m1.db"), "--log-dir", "")
+}
