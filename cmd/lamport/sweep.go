@@ -555,12 +555,12 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, log
 			if err != nil {
 				return sweep, nil, fmt.Errorf("sweep %s: %w", p.id, err)
 			}
-			w.add(vi, report.FiguresOf(a), a.Events)
+			w.add(vi, report.FiguresOf(a))
 			simulated++
 			simEvents += a.Events
 			bar.update(int64(simulated)*runMillis, simEvents)
 			if w.onCommit != nil {
-				done, _ := w.progress()
+				done := w.progress()
 				w.onCommit(done, runID)
 			}
 		}
@@ -581,7 +581,7 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, log
 		}
 	}
 	if interrupted {
-		done, _ := w.progress()
+		done := w.progress()
 		stopped = fmt.Errorf("%w: sweep %s stopped after %d of %d runs; the table has the %d finished", errInterrupted, p.id, done, total, done)
 		if w.cut != "" {
 			cut = w.cut // a held run, now committed as interrupted

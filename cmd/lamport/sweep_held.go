@@ -84,11 +84,10 @@ type sweepRecorder struct {
 
 	mu sync.Mutex
 	// Guarded by mu: the committed runs' figures per variant, in the
-	// order handed over; the runs done and their events; the cut run,
-	// once committed as interrupted; the first error.
+	// order handed over; the runs done; the cut run, once committed as
+	// interrupted; the first error.
 	figures [][]report.RunFigures
 	nDone   int
-	events  uint64
 	cut     string
 	err     error
 }
@@ -143,19 +142,18 @@ func (w *sweepRecorder) failed() error {
 }
 
 // add counts a run that is done: recorded, committed and analysed.
-func (w *sweepRecorder) add(vi int, f report.RunFigures, events uint64) {
+func (w *sweepRecorder) add(vi int, f report.RunFigures) {
 	w.mu.Lock()
 	w.figures[vi] = append(w.figures[vi], f)
 	w.nDone++
-	w.events += events
 	w.mu.Unlock()
 }
 
-// progress is the runs done and their events so far.
-func (w *sweepRecorder) progress() (int, uint64) {
+// progress is the runs done so far.
+func (w *sweepRecorder) progress() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.nDone, w.events
+	return w.nDone
 }
 
 func (w *sweepRecorder) fail(err error) {
@@ -175,7 +173,6 @@ type pendingRun struct {
 	status  record.Status
 	ended   time.Time
 	figures report.RunFigures
-	events  uint64
 }
 
 // commitJob is a group of runs to commit, then, if set, a barrier to
@@ -284,7 +281,7 @@ func (w *sweepRecorder) commit(group []pendingRun) {
 	}
 	for _, r := range group {
 		if r.status == record.StatusComplete {
-			w.add(r.vi, r.figures, r.events)
+			w.add(r.vi, r.figures)
 			continue
 		}
 		w.mu.Lock()
@@ -292,8 +289,7 @@ func (w *sweepRecorder) commit(group []pendingRun) {
 		w.mu.Unlock()
 	}
 	if w.onCommit != nil {
-		done, _ := w.progress()
-		w.onCommit(done, group[len(group)-1].id)
+		w.onCommit(w.progress(), group[len(group)-1].id)
 	}
 }
 
@@ -314,7 +310,7 @@ func (w *sweepRecorder) record(r heldRun) (pendingRun, bool) {
 			w.fail(fmt.Errorf("sweep %s: %w", w.sweepID, err))
 			return pr, false
 		}
-		pr.figures, pr.events = report.FiguresOf(a), a.Events
+		pr.figures = report.FiguresOf(a)
 	}
 	rec, err := w.st.BeginRecording(meta, record.RecorderOptions{FlushEvery: 10 * sweepCommitEvery})
 	if err != nil {
