@@ -199,6 +199,19 @@ func (c Config) IDs() []MachineID {
 	return ids
 }
 
+// Leader is the config's lowest machine id (0 for no machines): the live
+// driver's start leader, and the machine whose clock is a run's time axis
+// (record.RunMeta.Reference).
+func (c Config) Leader() MachineID {
+	var lowest MachineID
+	for _, m := range c.Machines {
+		if lowest == 0 || m.ID < lowest {
+			lowest = m.ID
+		}
+	}
+	return lowest
+}
+
 // Machine returns the spec of machine id.
 func (c Config) Machine(id MachineID) (MachineSpec, bool) {
 	for _, m := range c.Machines {

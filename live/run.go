@@ -216,7 +216,7 @@ func Run(ctx context.Context, spec Spec) (Result, error) {
 	// A run spread over processes starts when the leader says; the leader
 	// of a run being rejoined has long started.
 	var gate *startGate
-	if leader := leaderOf(spec.Config); hub.nodes[leader] != nil && len(local) < len(ids) && !spec.Resume {
+	if leader := spec.Config.Leader(); hub.nodes[leader] != nil && len(local) < len(ids) && !spec.Resume {
 		var remote []core.MachineID
 		for _, id := range ids {
 			if hub.nodes[id] == nil {
@@ -484,7 +484,7 @@ func connect(ctx context.Context, spec Spec, nodes []*node, hub *hub, addrs map[
 			n.links[peer] = l
 		})
 	}
-	leader := leaderOf(spec.Config)
+	leader := spec.Config.Leader()
 	awaitLeader := hub.nodes[leader] == nil && !spec.Resume
 	for _, n := range nodes {
 		for _, peer := range n.machine.Peers() {
@@ -531,14 +531,6 @@ func connect(ctx context.Context, spec Spec, nodes []*node, hub *hub, addrs map[
 		return localBegin(spec.Clock, best.Start, best.Offset), nil
 	}
 	return time.Time{}, nil
-}
-
-// leaderOf is the run's leader, the machine that decides the start of a
-// run spread over processes and whose clock is the run's time axis
-// (record.RunMeta.Reference): the lowest id of the config.
-func leaderOf(cfg core.Config) core.MachineID {
-	ids := cfg.IDs()
-	return slices.Min(ids)
 }
 
 func closeLinks(nodes []*node, hub *hub, timeout time.Duration) error {

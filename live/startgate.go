@@ -154,7 +154,7 @@ func peerClocks(n *node) []record.PeerClock {
 // tightest measurement of the local machines' links to the leader; 0 when
 // the leader runs here or nothing was measured.
 func leaderOffset(spec Spec, nodes []*node) time.Duration {
-	leader := leaderOf(spec.Config)
+	leader := spec.Config.Leader()
 	var best wire.ClockSync
 	for _, n := range nodes {
 		if l := n.links[leader]; l != nil {

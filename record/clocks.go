@@ -33,12 +33,7 @@ type MachineClock struct {
 // Reference is the machine whose clock is the run's time axis: the lowest
 // id of the run's config (the live driver's start leader, too).
 func (m RunMeta) Reference() core.MachineID {
-	var ref core.MachineID
-	for _, spec := range m.Config {
-		if ref == 0 || spec.ID < ref {
-			ref = spec.ID
-		}
-	}
+	ref := core.Config{Machines: m.Config}.Leader()
 	if ref == 0 && len(m.Machines) > 0 {
 		ref = m.Machines[0].ID
 	}
