@@ -27,6 +27,8 @@ type machineLog struct {
 	id  core.MachineID
 	// nested is the machine's bucket in the nested layout, nil when flat.
 	nested *bolt.Bucket
+	// flatStats is a found flat log's stats value, as the lookup met it.
+	flatStats []byte
 }
 
 // flatChunkKeyLen is the length of a flat chunk key: machine and chunk.
@@ -37,14 +39,15 @@ func findLog(run *bolt.Bucket, id core.MachineID) (machineLog, bool) {
 	if run == nil {
 		return machineLog{}, false
 	}
+	// One seek tells the layouts apart: a bucket's key has no value.
 	k := machineKey(id)
-	if b := run.Bucket(k); b != nil {
-		return machineLog{run: run, id: id, nested: b}, true
+	switch found, v := run.Cursor().Seek(k); {
+	case !bytes.Equal(found, k):
+		return machineLog{}, false
+	case v != nil:
+		return machineLog{run: run, id: id, flatStats: v}, true
 	}
-	if run.Get(k) != nil {
-		return machineLog{run: run, id: id}, true
-	}
-	return machineLog{}, false
+	return machineLog{run: run, id: id, nested: run.Bucket(k)}, true
 }
 
 // newLog is machine id's log in run: the existing one, whatever its
@@ -61,7 +64,7 @@ func (l machineLog) stats() []byte {
 	if l.nested != nil {
 		return l.nested.Get(keyStats)
 	}
-	return l.run.Get(machineKey(l.id))
+	return l.flatStats
 }
 
 // chunks is a cursor over the log's chunks, or false when a nested log
@@ -146,7 +149,8 @@ func (cc chunkCursor) last() (k, v []byte) {
 	}
 	// Past every key of this machine: its prefix then eight 0xff bytes,
 	// which only a chunk numbered 2^64-1 could equal.
-	end := append(bytes.Clone(cc.prefix), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	var room [flatChunkKeyLen]byte
+	end := append(append(room[:0], cc.prefix...), 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
 	k, v = cc.c.Seek(end)
 	if !bytes.Equal(k, end) {
 		if k == nil {

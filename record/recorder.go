@@ -104,8 +104,12 @@ type Recorder struct {
 	// begin, until the first commit writes it, is the metadata of a run
 	// BeginRecording started. Guarded by flushMu.
 	begin *RunMeta
-	// machines is how many machines the run has, as it began.
-	machines int
+	// pendingBuf is the room a log's pending buffer starts with: what its
+	// share of a flush takes, FlushEntries spread over the run's machines
+	// at about 6 bytes an entry, up to 4 kB. A buffer grown by doubling
+	// from nothing to that size left half again as much garbage behind it;
+	// at 10 000 machines that was 20 MB.
+	pendingBuf int
 	// heads is the maxHeads of the delta states this Recorder starts.
 	heads int
 	// maxBody is the most bytes of entries a chunk takes before a new one
@@ -213,15 +217,16 @@ func (s *Store) newRecorder(meta RunMeta, opt RecorderOptions, begin *RunMeta) *
 	machines := max(len(meta.Config), len(meta.Machines))
 	opt.setDefaults(machines)
 	r := &Recorder{
-		s: s, runID: meta.ID, opt: opt, begin: begin, machines: machines,
-		pending: &batch{},
-		tails:   map[core.MachineID]*logTail{},
-		maxBody: chunkBodyLimit(s.pageSize),
-		heads:   headsFor(machines),
-		failed:  make(chan struct{}),
-		kick:    make(chan struct{}, 1),
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
+		s: s, runID: meta.ID, opt: opt, begin: begin,
+		pendingBuf: min(opt.FlushEntries/max(machines, 1)*6, 4<<10),
+		pending:    &batch{},
+		tails:      map[core.MachineID]*logTail{},
+		maxBody:    chunkBodyLimit(s.pageSize),
+		heads:      headsFor(machines),
+		failed:     make(chan struct{}),
+		kick:       make(chan struct{}, 1),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
 	}
 	go r.loop()
 	return r
@@ -278,13 +283,19 @@ func (r *Recorder) AddBatch(b []MachineEntry) {
 
 func (r *Recorder) addLocked(m core.MachineID, e *core.Entry) {
 	if r.closed {
-		if r.err == nil {
-			r.err = fmt.Errorf("record run %s: machine %d: entry appended after Close: %w", r.runID, m, ErrClosed)
-		}
+		r.droppedAfterClose(m)
 		return
 	}
 	r.log(m).add(e, r.opt.ChunkEntries, r.maxBody)
 	r.added()
+}
+
+// droppedAfterClose notes an entry of machine m appended after Close: it
+// is dropped, and Err says so. r.mu is held.
+func (r *Recorder) droppedAfterClose(m core.MachineID) {
+	if r.err == nil {
+		r.err = fmt.Errorf("record run %s: machine %d: entry appended after Close: %w", r.runID, m, ErrClosed)
+	}
 }
 
 // added counts an entry appended, waking the flusher when a batch is full.
@@ -331,7 +342,7 @@ func (r *Recorder) logSlow(m core.MachineID) *pendingLog {
 	if t.pend == nil {
 		p := t.free
 		if p == nil {
-			p = &pendingLog{tail: t, buf: make([]byte, 0, r.pendingBufSize())}
+			p = &pendingLog{tail: t, buf: make([]byte, 0, r.pendingBuf)}
 		}
 		t.free = nil
 		p.delta = core.MachineStats{ID: m}
@@ -341,22 +352,13 @@ func (r *Recorder) logSlow(m core.MachineID) *pendingLog {
 	return t.pend
 }
 
-// pendingBufSize is the room a log's pending buffer starts with: what its
-// share of a flush takes, FlushEntries spread over the run's machines at
-// about 6 bytes an entry, up to 4 kB. A buffer grown by doubling from
-// nothing to that size left half again as much garbage behind it; at
-// 10 000 machines that was 20 MB.
-func (r *Recorder) pendingBufSize() int {
-	return min(r.opt.FlushEntries/max(r.machines, 1)*6, 4<<10)
-}
-
 // AddEntries is AddBatch for entries kept in a Batch, under one lock.
 func (r *Recorder) AddEntries(b *Batch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.closed {
 		if len(b.heads) > 0 {
-			r.addLocked(b.heads[0].m, &core.Entry{}) // dropped; sets Err
+			r.droppedAfterClose(b.heads[0].m)
 		}
 		return
 	}
