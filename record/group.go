@@ -43,7 +43,7 @@ func (s *Store) FinishTogether(ends []Ending) error {
 		}
 		seen[e.Rec] = true
 	}
-	group := make([]groupPart, 0, len(ends))
+	group := make([]commitPart, 0, len(ends))
 	var refused error
 	for _, e := range ends {
 		r := e.Rec
@@ -61,110 +61,42 @@ func (s *Store) FinishTogether(ends []Ending) error {
 		r.flushMu.Lock()
 		defer r.flushMu.Unlock()
 		r.mu.Lock()
-		t := groupPart{r: r, n: r.nPending, begin: r.begin, fin: finishing{e.Status, e.Ended}}
-		t.b = r.takePending()
+		n := r.nPending // before takePending clears it
+		part := commitPart{r: r, n: n, b: r.takePending(), fin: &finishing{e.Status, e.Ended}}
 		if r.err != nil {
 			// A Recorder that failed writes nothing more, as in flush.
 			refused = errors.Join(refused, r.err)
 		}
 		r.mu.Unlock()
-		group = append(group, t)
+		group = append(group, part)
 	}
 	if refused != nil {
 		// Nothing is written: every Recorder of the group is closed, and
 		// one that had not failed fails now, so no caller takes its run
 		// for stored.
-		for _, t := range group {
-			t.r.fail(refused, t.b)
+		for i := range group {
+			_ = group[i].done(refused)
 		}
 		return refused
 	}
 
 	err := s.update(func(tx *bolt.Tx) error {
-		for _, t := range group {
-			if err := t.write(tx); err != nil {
+		for i := range group {
+			if err := group[i].write(tx); err != nil {
 				return err
 			}
 		}
-		// What appendBatch does after each run's entries, once for all.
+		// What flush does after its run's writes, once for all.
 		releaseMapped(s.db.Info().Data, int(tx.Size()))
 		return nil
 	})
-	for _, t := range group {
+	for i := range group {
+		part := &group[i]
 		if err != nil {
-			t.r.fail(fmt.Errorf("record run %s: %w", t.r.runID, err), t.b)
+			_ = part.done(fmt.Errorf("record run %s: %w", part.r.runID, err))
 			continue
 		}
-		t.r.begin = nil
-		for _, p := range t.b.logs {
-			t.r.committed.Entries += p.delta.Entries
-			t.r.committed.Events += p.delta.Events
-		}
-		t.r.arena.reset()
-		t.r.mu.Lock()
-		t.r.recycle(t.b)
-		t.r.mu.Unlock()
-		if t.r.opt.OnCommit != nil {
-			t.r.opt.OnCommit(t.r.committed)
-		}
+		_ = part.done(nil)
 	}
 	return err
-}
-
-// groupPart is one Recorder's part of a FinishTogether: what its last
-// flush would write.
-type groupPart struct {
-	r     *Recorder
-	b     *batch
-	n     int
-	begin *RunMeta
-	fin   finishing
-}
-
-// write stores in tx what the Recorder's flush(fin) would: the run's
-// metadata if no commit wrote it yet, its pending entries, and its end.
-// The metadata of a run begun by BeginRecording and not committed yet is
-// written once, already ended, where flush writes it and then rewrites
-// it: the same value in the end, and nothing reads between the two.
-func (t *groupPart) write(tx *bolt.Tx) error {
-	s, runID := t.r.s, t.r.runID
-	if t.begin != nil {
-		if tx.Bucket(bucketRuns).Get([]byte(runID)) != nil {
-			return fmt.Errorf("store %s: run %s: %w", s.path, runID, ErrExists)
-		}
-		// Written first, and already ended: the entries need it there.
-		meta := *t.begin
-		meta.Status, meta.Ended = t.fin.status, t.fin.ended
-		if err := s.putMeta(tx, meta); err != nil {
-			return err
-		}
-		if t.n == 0 {
-			return nil
-		}
-		return s.appendBatchEntries(tx, runID, t.b, &t.r.arena)
-	}
-	if t.n > 0 {
-		if err := s.appendBatchEntries(tx, runID, t.b, &t.r.arena); err != nil {
-			return err
-		}
-	}
-	meta, err := s.getMeta(tx, runID)
-	if err != nil {
-		return err
-	}
-	meta.Status, meta.Ended = t.fin.status, t.fin.ended
-	return s.putMeta(tx, meta)
-}
-
-// fail closes the Recorder's run as failed with err, unless it failed
-// before, and drops batch b, as a failed flush does.
-func (r *Recorder) fail(err error, b *batch) {
-	r.arena.reset()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.recycle(b)
-	if r.err == nil {
-		r.err = err
-		close(r.failed)
-	}
 }

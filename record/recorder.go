@@ -407,47 +407,97 @@ func (r *Recorder) flush(fin *finishing) error {
 		defer r.mu.Unlock()
 		return r.err
 	}
+	// nPending is read before takePending clears it.
 	n := r.nPending
-	b := r.takePending()
+	part := commitPart{r: r, n: n, b: r.takePending(), fin: fin}
 	r.mu.Unlock()
 
 	err := r.s.update(func(tx *bolt.Tx) error {
-		if r.begin != nil {
-			if tx.Bucket(bucketRuns).Get([]byte(r.runID)) != nil {
-				return fmt.Errorf("store %s: run %s: %w", r.s.path, r.runID, ErrExists)
-			}
-			if err := r.s.putMeta(tx, *r.begin); err != nil {
-				return err
-			}
-		}
-		if n > 0 {
-			if err := r.s.appendBatch(tx, r.runID, b, &r.arena); err != nil {
-				return err
-			}
-		}
-		if fin == nil {
-			return nil
-		}
-		meta, err := r.s.getMeta(tx, r.runID)
-		if err != nil {
+		if err := part.write(tx); err != nil {
 			return err
 		}
-		meta.Status, meta.Ended = fin.status, fin.ended
-		return r.s.putMeta(tx, meta)
+		// The pages this commit read (each machine's last leaf, its
+		// stats) stay mapped in; a long recording would keep the whole
+		// file resident. The write transaction keeps the mapping from
+		// moving meanwhile.
+		releaseMapped(r.s.db.Info().Data, int(tx.Size()))
+		return nil
 	})
-	if err == nil {
-		r.begin = nil
-		for _, p := range b.logs {
-			r.committed.Entries += p.delta.Entries
-			r.committed.Events += p.delta.Events
+	if err != nil {
+		err = fmt.Errorf("record run %s: %w", r.runID, err)
+	}
+	return part.done(err)
+}
+
+// commitPart is what one commit writes for a Recorder: its pending batch
+// b of n entries, its run's metadata if no commit wrote it yet, and, with
+// fin, the run's end. A flush commits one; FinishTogether many at once.
+type commitPart struct {
+	r   *Recorder
+	b   *batch
+	n   int
+	fin *finishing
+}
+
+// write stores the part in tx. flushMu is held, so r.begin is stable. The
+// metadata of a run not committed yet is written once, already ended when
+// this is its last commit: the same value in the end as writing it and
+// then its end, and nothing reads between the two.
+func (p *commitPart) write(tx *bolt.Tx) error {
+	r := p.r
+	s := r.s
+	if r.begin != nil {
+		if tx.Bucket(bucketRuns).Get([]byte(r.runID)) != nil {
+			return fmt.Errorf("store %s: run %s: %w", s.path, r.runID, ErrExists)
+		}
+		// Written first: the entries need it there.
+		meta := *r.begin
+		if p.fin != nil {
+			meta.Status, meta.Ended = p.fin.status, p.fin.ended
+		}
+		if err := s.putMeta(tx, meta); err != nil {
+			return err
+		}
+		if p.n == 0 {
+			return nil
+		}
+		return s.appendBatchEntries(tx, r.runID, p.b, &r.arena)
+	}
+	if p.n > 0 {
+		if err := s.appendBatchEntries(tx, r.runID, p.b, &r.arena); err != nil {
+			return err
 		}
 	}
+	if p.fin == nil {
+		return nil
+	}
+	meta, err := s.getMeta(tx, r.runID)
+	if err != nil {
+		return err
+	}
+	meta.Status, meta.Ended = p.fin.status, p.fin.ended
+	return s.putMeta(tx, meta)
+}
 
+// done ends the part once its transaction has: err is its error, nil if
+// it committed. It counts what was committed, reuses the batch and the
+// arena, and on an error fails the Recorder (the batch is dropped, as any
+// later one will be); it returns the Recorder's first error and, if there
+// is none, calls OnCommit.
+func (p *commitPart) done(err error) error {
+	r := p.r
+	if err == nil {
+		r.begin = nil
+		for _, l := range p.b.logs {
+			r.committed.Entries += l.delta.Entries
+			r.committed.Events += l.delta.Events
+		}
+	}
 	r.arena.reset()
 	r.mu.Lock()
-	r.recycle(b)
+	r.recycle(p.b)
 	if err != nil && r.err == nil {
-		r.err = fmt.Errorf("record run %s: %w", r.runID, err)
+		r.err = err
 		close(r.failed)
 	}
 	err = r.err
@@ -547,21 +597,9 @@ func (r *Recorder) Err() error {
 	return r.err
 }
 
-// appendBatch writes a batch: machines in id order, each machine's entries
-// in order.
-func (s *Store) appendBatch(tx *bolt.Tx, runID string, b *batch, a *valueArena) error {
-	if err := s.appendBatchEntries(tx, runID, b, a); err != nil {
-		return err
-	}
-	// The pages this batch read (each machine's last leaf, its stats)
-	// stay mapped in; a long recording would keep the whole file resident.
-	// The write transaction keeps the mapping from moving meanwhile.
-	releaseMapped(s.db.Info().Data, int(tx.Size()))
-	return nil
-}
-
-// appendBatchEntries is appendBatch but for the release of the mapped
-// pages, which FinishTogether does once for a whole group of runs.
+// appendBatchEntries writes a batch: machines in id order, each machine's
+// entries in order. The caller releases the mapped pages it read once its
+// writes are done (releaseMapped).
 func (s *Store) appendBatchEntries(tx *bolt.Tx, runID string, b *batch, a *valueArena) error {
 	if tx.Bucket(bucketRuns).Get([]byte(runID)) == nil {
 		return fmt.Errorf("store %s: run %q: %w", s.path, runID, ErrNotFound)
