@@ -106,6 +106,26 @@ func (m RunMeta) axisStarts() (map[core.MachineID]time.Time, time.Time) {
 	return starts, origin
 }
 
+// AxisPlaces gives each of machines, by index, its start on the run's time
+// axis (zero when it has none) and its distance from the axis's origin
+// (zero for a machine or run without a start): where TimeWalk places its
+// entries, RunAt = offset + At and Wall = start + At.
+func (m RunMeta) AxisPlaces(machines []core.MachineID) (starts []time.Time, offsets []time.Duration) {
+	byID, origin := m.axisStarts()
+	starts, offsets = make([]time.Time, len(machines)), make([]time.Duration, len(machines))
+	for i, id := range machines {
+		start, ok := byID[id]
+		if !ok {
+			continue
+		}
+		starts[i] = start
+		if !start.IsZero() && !origin.IsZero() {
+			offsets[i] = start.Sub(origin)
+		}
+	}
+	return starts, offsets
+}
+
 // AxisStarts are the machines' starts on the run's time axis: each
 // machine's StartWall corrected by its clock's offset to the reference
 // (see Clocks).

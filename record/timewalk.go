@@ -35,16 +35,26 @@ type TimedEntry struct {
 // walks runs of any length and of thousands of machines. This is the one
 // order in which show, export and the report see a run.
 type TimeWalk struct {
-	r        *Reader
+	meta     RunMeta
+	open     func(core.MachineID) EntrySource
 	machines []core.MachineID
 	heads    *minheap.Heap[*walkHead]
 	started  bool
 	err      error
 }
 
+// EntrySource is one machine's log, read in order: an EntryIter, or a log
+// held in memory.
+type EntrySource interface {
+	// Read reads the next entry into e; false at the end or on an error.
+	Read(e *core.Entry) bool
+	// Err is the error that stopped Read, nil at a clean end.
+	Err() error
+}
+
 type walkHead struct {
-	it *EntryIter
-	e  TimedEntry
+	src EntrySource
+	e   TimedEntry
 	// start and offset are the machine's start on the run's time axis and
 	// its distance from the axis's origin.
 	start  time.Time
@@ -65,10 +75,16 @@ func (r *Reader) TimeWalk(only ...core.MachineID) *TimeWalk {
 		ids = slices.DeleteFunc(ids, func(id core.MachineID) bool { return !slices.Contains(only, id) })
 	}
 	slices.Sort(ids)
-	w := &TimeWalk{r: r, machines: ids, heads: minheap.New(func(a, b *walkHead) bool {
+	return NewTimeWalk(r.meta, ids, func(id core.MachineID) EntrySource { return r.Entries(id) })
+}
+
+// NewTimeWalk is a TimeWalk of run meta over machines (ascending, no
+// repeats), each machine's log read from what open gives: the walk of a
+// run held in memory is the walk of it stored.
+func NewTimeWalk(meta RunMeta, machines []core.MachineID, open func(core.MachineID) EntrySource) *TimeWalk {
+	return &TimeWalk{meta: meta, open: open, machines: machines, heads: minheap.New(func(a, b *walkHead) bool {
 		return a.e.RunAt < b.e.RunAt || (a.e.RunAt == b.e.RunAt && a.e.Machine < b.e.Machine)
 	})}
-	return w
 }
 
 // Machines lists the walk's machines, ascending; TimedEntry.Slot indexes it.
@@ -82,15 +98,9 @@ func (w *TimeWalk) Next() (*TimedEntry, bool) {
 	}
 	if !w.started {
 		w.started = true
-		starts, origin := w.r.meta.axisStarts()
+		starts, offsets := w.meta.AxisPlaces(w.machines)
 		for slot, id := range w.machines {
-			h := &walkHead{it: w.r.Entries(id), e: TimedEntry{Machine: id, Slot: slot}}
-			if start, ok := starts[id]; ok {
-				h.start = start
-				if !start.IsZero() && !origin.IsZero() {
-					h.offset = start.Sub(origin)
-				}
-			}
+			h := &walkHead{src: w.open(id), e: TimedEntry{Machine: id, Slot: slot}, start: starts[slot], offset: offsets[slot]}
 			if w.load(h) {
 				w.heads.Push(h)
 			}
@@ -110,8 +120,8 @@ func (w *TimeWalk) Next() (*TimedEntry, bool) {
 
 // load reads h's next entry; false at the end of its log or on an error.
 func (w *TimeWalk) load(h *walkHead) bool {
-	if !h.it.Read(&h.e.Entry) {
-		if err := h.it.Err(); err != nil && w.err == nil {
+	if !h.src.Read(&h.e.Entry) {
+		if err := h.src.Err(); err != nil && w.err == nil {
 			w.err = fmt.Errorf("machine %d: %w", h.e.Machine, err)
 		}
 		return false

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"lamport/core"
-	"lamport/internal/minheap"
 	"lamport/record"
 )
 
@@ -30,32 +29,23 @@ func AnalyzeLogs(meta record.RunMeta, entries []record.MachineEntry) (Analysis, 
 	return analyzeWalk(meta, newLogWalk(meta, entries))
 }
 
-// logWalk is record.TimeWalk over entries in memory. The order is that of
-// the entries sorted by RunAt, then machine id, then log order. A
-// simulation hands over its entries in time order, mostly with ties
-// already by id: then the walk simply goes through them (inOrder);
-// otherwise it merges the machines' logs in a heap, as TimeWalk does.
+// logWalk is record.TimeWalk over entries in memory. A simulation hands
+// over its entries in time order, mostly with ties already by id: then
+// the walk simply goes through them (inOrder), placing each on the run's
+// time axis as TimeWalk does (RunMeta.AxisPlaces); otherwise it is a
+// record.TimeWalk over each machine's entries.
 type logWalk struct {
-	meta     record.RunMeta
 	entries  []record.MachineEntry
 	machines []core.MachineID
-	// offsets are the machines' distances from the axis's origin, and
-	// starts their starts, by slot.
+	// slots are the entries' machines' indexes in machines; offsets and
+	// starts are the machines' places on the time axis, by slot.
+	slots   []int32
 	offsets []time.Duration
 	starts  []time.Time
 	inOrder bool
 	i       int // inOrder: the next entry
 	e       record.TimedEntry
-	heads   *minheap.Heap[*logHead]
-	started bool
-}
-
-// logHead is one machine's place in the heap's walk: the positions in
-// entries of its log, and the entry at the current one.
-type logHead struct {
-	at   []int32
-	next int
-	e    record.TimedEntry
+	merged  *record.TimeWalk // !inOrder
 }
 
 func newLogWalk(meta record.RunMeta, entries []record.MachineEntry) *logWalk {
@@ -70,20 +60,22 @@ func newLogWalk(meta record.RunMeta, entries []record.MachineEntry) *logWalk {
 	}
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
-	w := &logWalk{meta: meta, entries: entries, machines: ids,
-		offsets: make([]time.Duration, len(ids)), starts: make([]time.Time, len(ids))}
-	for slot, id := range ids {
-		// As TimeWalk places a machine of a run on one clock: at its
-		// StartWall, Started being the axis's origin; a machine the
-		// metadata does not list, or without a start, at the origin.
-		if mm, ok := meta.Machine(id); ok {
-			w.starts[slot] = mm.StartWall
-			if !mm.StartWall.IsZero() && !meta.Started.IsZero() {
-				w.offsets[slot] = mm.StartWall.Sub(meta.Started)
-			}
-		}
+	w := &logWalk{entries: entries, machines: ids, slots: make([]int32, len(entries))}
+	w.starts, w.offsets = meta.AxisPlaces(ids)
+	for i := range entries {
+		w.slots[i] = int32(slotOf(ids, entries[i].M))
 	}
-	w.inOrder = w.sorted()
+	if w.inOrder = w.sorted(); !w.inOrder {
+		logs := make([]entryLog, len(ids))
+		for i := range entries {
+			logs[w.slots[i]].at = append(logs[w.slots[i]].at, int32(i))
+		}
+		w.merged = record.NewTimeWalk(meta, ids, func(id core.MachineID) record.EntrySource {
+			l := &logs[slotOf(ids, id)]
+			l.entries = entries
+			return l
+		})
+	}
 	return w
 }
 
@@ -95,7 +87,7 @@ func (w *logWalk) sorted() bool {
 	var prevID core.MachineID
 	for i := range w.entries {
 		m := w.entries[i].M
-		at := w.offsets[w.slot(m)] + w.entries[i].E.At
+		at := w.offsets[w.slots[i]] + w.entries[i].E.At
 		if i > 0 && (at < prevAt || at == prevAt && m < prevID) {
 			return false
 		}
@@ -104,12 +96,12 @@ func (w *logWalk) sorted() bool {
 	return true
 }
 
-// slot is machine m's index in machines.
-func (w *logWalk) slot(m core.MachineID) int {
-	if len(w.machines) <= 8 {
-		return slices.Index(w.machines, m)
+// slotOf is machine m's index in ids, ascending.
+func slotOf(ids []core.MachineID, m core.MachineID) int {
+	if len(ids) <= 8 {
+		return slices.Index(ids, m)
 	}
-	i, _ := slices.BinarySearch(w.machines, m)
+	i, _ := slices.BinarySearch(ids, m)
 	return i
 }
 
@@ -119,63 +111,38 @@ func (w *logWalk) Machines() []core.MachineID { return w.machines }
 
 // Next is record.TimeWalk's Next.
 func (w *logWalk) Next() (*record.TimedEntry, bool) {
-	if w.inOrder {
-		if w.i == len(w.entries) {
-			return nil, false
-		}
-		me := &w.entries[w.i]
-		w.i++
-		slot := w.slot(me.M)
-		w.e = record.TimedEntry{Machine: me.M, Slot: slot, Entry: me.E}
-		w.e.RunAt = w.offsets[slot] + me.E.At
-		w.e.Wall = w.starts[slot].Add(me.E.At)
-		return &w.e, true
+	if !w.inOrder {
+		return w.merged.Next()
 	}
-	if !w.started {
-		w.started = true
-		w.start()
-	} else if w.heads.Len() > 0 {
-		if w.load(w.heads.Top()) {
-			w.heads.FixTop()
-		} else {
-			w.heads.PopTop()
-		}
-	}
-	if w.heads.Len() == 0 {
+	if w.i == len(w.entries) {
 		return nil, false
 	}
-	return &w.heads.Top().e, true
+	me, slot := &w.entries[w.i], w.slots[w.i]
+	w.i++
+	w.e = record.TimedEntry{Machine: me.M, Slot: int(slot), Entry: me.E}
+	w.e.RunAt = w.offsets[slot] + me.E.At
+	w.e.Wall = w.starts[slot].Add(me.E.At)
+	return &w.e, true
 }
 
 // Err is always nil: entries in memory do not fail to decode.
 func (w *logWalk) Err() error { return nil }
 
-func (w *logWalk) start() {
-	w.heads = minheap.New(func(a, b *logHead) bool {
-		return a.e.RunAt < b.e.RunAt || (a.e.RunAt == b.e.RunAt && a.e.Machine < b.e.Machine)
-	})
-	heads := make([]logHead, len(w.machines))
-	for i := range w.entries {
-		slot := w.slot(w.entries[i].M)
-		heads[slot].at = append(heads[slot].at, int32(i))
-	}
-	for slot, id := range w.machines {
-		h := &heads[slot]
-		h.e.Machine, h.e.Slot = id, slot
-		if w.load(h) {
-			w.heads.Push(h)
-		}
-	}
+// entryLog is one machine's log among entries held in memory: the
+// positions of its entries, read in order (a record.EntrySource).
+type entryLog struct {
+	entries []record.MachineEntry
+	at      []int32
+	next    int
 }
 
-// load moves h to its machine's next entry; false at the end of its log.
-func (w *logWalk) load(h *logHead) bool {
-	if h.next == len(h.at) {
+func (l *entryLog) Read(e *core.Entry) bool {
+	if l.next == len(l.at) {
 		return false
 	}
-	h.e.Entry = w.entries[h.at[h.next]].E
-	h.next++
-	h.e.RunAt = w.offsets[h.e.Slot] + h.e.Entry.At
-	h.e.Wall = w.starts[h.e.Slot].Add(h.e.Entry.At)
+	*e = l.entries[l.at[l.next]].E
+	l.next++
 	return true
 }
+
+func (l *entryLog) Err() error { return nil }
