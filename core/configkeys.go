@@ -64,14 +64,20 @@ func checkConfigKeys(data []byte) error {
 		}
 		// strings.EqualFold folds as encoding/json matches names, "K"
 		// (the Kelvin sign) and "ſ" included. No two field names fold
-		// alike, so at most one matches.
-		for _, name := range configFieldNames {
+		// alike, so at most one matches; only the names of the object's
+		// own place are offered.
+		known := top.knownKeys()
+		names := known
+		if names == nil {
+			names = configFieldNames // deeper, where the decode refuses the value
+		}
+		for _, name := range names {
 			if key != name && strings.EqualFold(key, name) {
 				line, col := position(data, keyStart(data, before))
 				return fmt.Errorf("line %d, column %d: key %q %s must be written %q: keys are case-sensitive", line, col, key, top.where(), name)
 			}
 		}
-		if known := top.knownKeys(); known != nil && !slices.Contains(known, key) {
+		if known != nil && !slices.Contains(known, key) {
 			line, col := position(data, keyStart(data, before))
 			return fmt.Errorf("line %d, column %d: unknown field %q %s; want one of %s", line, col, key, top.where(), strings.Join(known, ", "))
 		}

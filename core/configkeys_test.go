@@ -29,6 +29,8 @@ func TestParseConfigRefusesDuplicateAndMiscasedKeys(t *testing.T) {
 			[]string{`"port" appears twice in machines[1]`, "line 3, column 37"}},
 		{"Machines", `{"Machines": [` + two + `]}`,
 			[]string{`"Machines" at the top level must be written "machines"`, "line 1, column 2"}},
+		{"a machine's key, miscased, at the top level", `{"ID": 1, "machines": [` + two + `]}`,
+			[]string{`unknown field "ID" at the top level`, "line 1, column 2"}},
 		{"ID", `{"machines": [{"ID": 1, "host": "h", "port": 1}, {"id": 2, "host": "h", "port": 2}]}`,
 			[]string{`"ID" in machines[0] must be written "id"`, "line 1, column 16"}},
 		{"Host", `{"machines": [{"id": 1, "host": "h", "port": 1}, {"id": 2, "Host": "h", "port": 2}]}`,
