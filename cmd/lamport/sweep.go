@@ -228,6 +228,15 @@ type sweepShape struct {
 	speed    float64
 }
 
+// newSweep is the report of a sweep of this shape, with no variants yet.
+func (s sweepShape) newSweep() report.Sweep {
+	sweep := report.Sweep{ID: s.id, Mode: s.mode, Duration: s.duration, Variants: []report.Variant{}}
+	if s.mode == "live" {
+		sweep.Speed = s.speed
+	}
+	return sweep
+}
+
 func (p sweepPlan) shape() sweepShape {
 	return sweepShape{id: p.id, variants: len(p.variants), runs: p.runs, seed: p.seed, duration: p.duration, mode: p.mode, speed: p.speed}
 }
@@ -474,31 +483,22 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, log
 	runMillis := p.duration.Milliseconds()
 	bar := newProgress(e, quiet, int64(total)*runMillis, "sweep")
 	defer bar.finish()
-	sweep = report.Sweep{ID: p.id, Mode: p.mode, Duration: p.duration, Variants: []report.Variant{}}
-	if p.mode == "live" {
-		sweep.Speed = p.speed
-	}
+	sweep = p.shape().newSweep()
 	w := newSweepRecorder(p, st)
 	if logCommits {
 		w.onCommit = func(done int, last string) { e.log.Info("sweep committed", "runs", done, "last", last) }
 	}
-	closed := false
-	defer func() {
-		if !closed {
-			w.close()
-		}
-	}()
+	defer w.close()
 	ids := p.newRunIDs()
 	// The progress bar shows the runs simulated (and recorded, one by
 	// one) and their events.
 	simulated, simEvents := 0, uint64(0)
-	cut := ""
 	// interrupted: ctx ended. It is asked once at each variant's end, as
 	// well as before and during each run: no more, so that a test can
 	// stop the sweep at a chosen call (sweepstop_test.go).
 	interrupted := false
 	for vi, v := range p.variants {
-		began := 0
+		announced := false
 		held := p.holds(v)
 		for k := range p.runs {
 			if ctx.Err() != nil {
@@ -510,10 +510,10 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, log
 			if err := w.failed(); err != nil {
 				return sweep, nil, err
 			}
-			if began == 0 {
+			if !announced {
 				e.log.Info("variant", "variant", v.describe(p.mode))
+				announced = true
 			}
-			began++
 			seed := p.seed + uint64(k)
 			runID := ids(vi, seed)
 			progress := func(at time.Duration, n uint64) {
@@ -542,11 +542,17 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, log
 				return sweep, nil, err
 			}
 			err := p.record(ctx, st, vi, seed, runID, progress)
-			if ctx.Err() != nil && !finished(st, runID, err) {
-				if _, err := st.Run(runID); err == nil {
-					cut = runID
+			if ctx.Err() != nil {
+				// A stop just after a run's end leaves that run whole,
+				// and it counts, as 'sweep --table' counts it; one that
+				// the stop cut short is stored as interrupted.
+				meta, runErr := st.Run(runID)
+				if err != nil || runErr != nil || meta.Status != record.StatusComplete {
+					if runErr == nil {
+						w.cutShort(runID)
+					}
+					break
 				}
-				break
 			}
 			if err != nil {
 				return sweep, nil, fmt.Errorf("sweep %s variant %q seed %d: %w", p.id, v.name, seed, err)
@@ -571,7 +577,6 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, log
 	}
 	// Every run handed over is committed before anything is reported.
 	w.close()
-	closed = true
 	if err := w.failed(); err != nil {
 		return sweep, nil, err
 	}
@@ -584,10 +589,7 @@ func (p sweepPlan) run(ctx context.Context, e *env, st *record.Store, quiet, log
 		done := w.progress()
 		stopped = fmt.Errorf("%w: sweep %s stopped after %d of %d runs; the table has the %d finished", errInterrupted, p.id, done, total, done)
 		if w.cut != "" {
-			cut = w.cut // a held run, now committed as interrupted
-		}
-		if cut != "" {
-			stopped = fmt.Errorf("%w; run %s was cut short, is recorded as interrupted and is left out", stopped, cut)
+			stopped = fmt.Errorf("%w; run %s was cut short, is recorded as interrupted and is left out", stopped, w.cut)
 		}
 		return sweep, stopped, nil
 	}
@@ -611,17 +613,6 @@ func (p sweepPlan) newRunIDs() func(vi int, seed uint64) string {
 			}
 		}
 	}
-}
-
-// finished reports whether the run that record returned with err ended
-// complete, though Ctrl-C came: a stop just after a run's end leaves that
-// run whole, and it counts, as 'sweep --table' counts it.
-func finished(st *record.Store, runID string, err error) bool {
-	if err != nil {
-		return false
-	}
-	meta, err := st.Run(runID)
-	return err == nil && meta.Status == record.StatusComplete
 }
 
 // record makes run runID of variant vi (0-based) with seed.

@@ -79,8 +79,9 @@ type sweepRecorder struct {
 
 	runs chan heldRun
 	// free holds entry buffers for reuse.
-	free chan []record.MachineEntry
-	done chan struct{}
+	free      chan []record.MachineEntry
+	done      chan struct{}
+	closeOnce sync.Once
 
 	mu sync.Mutex
 	// Guarded by mu: the committed runs' figures per variant, in the
@@ -128,10 +129,13 @@ func (w *sweepRecorder) sync() {
 	<-b
 }
 
-// close commits what is left and stops the goroutine.
+// close commits what is left and stops the goroutine. Only the first
+// call does anything, so a deferred close covers every return.
 func (w *sweepRecorder) close() {
-	close(w.runs)
-	<-w.done
+	w.closeOnce.Do(func() {
+		close(w.runs)
+		<-w.done
+	})
 }
 
 // failed is the first error of a run's recording, analysis or commit.
@@ -146,6 +150,13 @@ func (w *sweepRecorder) add(vi int, f report.RunFigures) {
 	w.mu.Lock()
 	w.figures[vi] = append(w.figures[vi], f)
 	w.nDone++
+	w.mu.Unlock()
+}
+
+// cutShort notes the run that a stop cut short, recorded as interrupted.
+func (w *sweepRecorder) cutShort(id string) {
+	w.mu.Lock()
+	w.cut = id
 	w.mu.Unlock()
 }
 
@@ -284,9 +295,7 @@ func (w *sweepRecorder) commit(group []pendingRun) {
 			w.add(r.vi, r.figures)
 			continue
 		}
-		w.mu.Lock()
-		w.cut = r.id
-		w.mu.Unlock()
+		w.cutShort(r.id)
 	}
 	if w.onCommit != nil {
 		w.onCommit(w.progress(), group[len(group)-1].id)

@@ -58,10 +58,7 @@ func (o *sweepOptions) runTable(e *env) error {
 	if err != nil {
 		return fmt.Errorf("store %s: %w", o.store, err)
 	}
-	sweep := report.Sweep{ID: id, Mode: rec.shape.mode, Duration: rec.shape.duration, Variants: []report.Variant{}}
-	if rec.shape.mode == "live" {
-		sweep.Speed = rec.shape.speed
-	}
+	sweep := rec.shape.newSweep()
 	bar := newProgress(e, o.quiet, int64(len(rec.runs)), "table")
 	var events uint64
 	for i := 0; i < len(rec.runs); {
