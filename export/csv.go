@@ -13,7 +13,7 @@ const CSVHeader = "machine,index,tick,kind,clock,queue,queue_left,time_ns,time,d
 
 // appendCSV writes a row of CSVHeader's columns; lists are space-separated
 // so no field needs quoting.
-func appendCSV(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []byte {
+func appendCSV(b []byte, m core.MachineID, at time.Duration, wall time.Time, e *core.Entry) []byte {
 	ev := &e.Event
 	b = strconv.AppendUint(b, uint64(m), 10)
 	b = append(b, ',')
@@ -38,7 +38,7 @@ func appendCSV(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []byte
 		b = strconv.AppendInt(b, int64(ev.Queue), 10)
 		b = append(b, ',')
 	}
-	b = strconv.AppendInt(b, int64(e.At), 10)
+	b = strconv.AppendInt(b, int64(at), 10)
 	b = append(b, ',')
 	b = appendLogTime(b, wall)
 	b = append(b, ',')

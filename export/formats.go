@@ -3,16 +3,14 @@ package export
 import (
 	"io"
 	"strings"
-	"time"
 
 	"lamport/core"
 	"lamport/record"
 	"lamport/report"
 )
 
-// LineFunc appends the line of entry e, which machine m saw at wall time
-// wall.
-type LineFunc func(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []byte
+// LineFunc appends the line of an entry of the run's time walk.
+type LineFunc func(b []byte, te *record.TimedEntry) []byte
 
 // Format is one way to write a run. A format is written either line by
 // line over the run's timeline, which --machine, --from, --to and
@@ -42,13 +40,19 @@ var Formats = []Format{
 			"queue is the queue length when the tick came (before a receive takes its message),",
 			"queue_left the messages left after the event",
 		},
-		Lines: func(record.RunMeta, core.MachineID) ([]byte, LineFunc) { return nil, appendJSONL },
+		Lines: func(record.RunMeta, core.MachineID) ([]byte, LineFunc) {
+			return nil, func(b []byte, te *record.TimedEntry) []byte {
+				return appendJSONL(b, te.Machine, te.RunAt, te.Wall, &te.Entry)
+			}
+		},
 	},
 	{
 		Name: "csv", Noun: "csv",
 		Help: []string{"the same fields as columns, with a header row; lists are space-separated"},
 		Lines: func(record.RunMeta, core.MachineID) ([]byte, LineFunc) {
-			return []byte(CSVHeader), appendCSV
+			return []byte(CSVHeader), func(b []byte, te *record.TimedEntry) []byte {
+				return appendCSV(b, te.Machine, te.RunAt, te.Wall, &te.Entry)
+			}
 		},
 	},
 	{
@@ -61,12 +65,8 @@ var Formats = []Format{
 		Lines: func(meta record.RunMeta, machine core.MachineID) ([]byte, LineFunc) {
 			prefix := machine == 0
 			// A log file has its machine's own clock, not the run's axis.
-			own := map[core.MachineID]time.Duration{}
-			for _, c := range meta.Clocks() {
-				own[c.ID] = c.Offset
-			}
-			return appendLogHeaders(nil, meta, machine), func(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []byte {
-				return appendLog(b, m, wall.Add(own[m]), e, prefix)
+			return appendLogHeaders(nil, meta, machine), func(b []byte, te *record.TimedEntry) []byte {
+				return appendLog(b, te.Machine, te.Own, &te.Entry, prefix)
 			}
 		},
 	},

@@ -9,12 +9,12 @@ import (
 
 // appendJSONL appends entry e of machine m, at wall time wall, as one
 // JSON object on a line.
-func appendJSONL(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []byte {
+func appendJSONL(b []byte, m core.MachineID, at time.Duration, wall time.Time, e *core.Entry) []byte {
 	b = append(b, `{"machine":`...)
 	b = strconv.AppendUint(b, uint64(m), 10)
 	if e.Arrival {
 		b = append(b, `,"kind":"arrival","time_ns":`...)
-		b = strconv.AppendInt(b, int64(e.At), 10)
+		b = strconv.AppendInt(b, int64(at), 10)
 		b = append(b, `,"time":"`...)
 		b = appendLogTime(b, wall)
 		b = append(b, '"')
@@ -22,7 +22,7 @@ func appendJSONL(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []by
 		return append(b, "}\n"...)
 	}
 	if e.Fault.Kind != 0 {
-		return appendJSONFault(b, wall, e)
+		return appendJSONFault(b, at, wall, e)
 	}
 	ev := &e.Event
 	b = append(b, `,"index":`...)
@@ -36,7 +36,7 @@ func appendJSONL(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []by
 	b = append(b, `,"queue_left":`...)
 	b = strconv.AppendInt(b, int64(ev.Queue), 10)
 	b = append(b, `,"time_ns":`...)
-	b = strconv.AppendInt(b, int64(e.At), 10)
+	b = strconv.AppendInt(b, int64(at), 10)
 	b = append(b, `,"tick":`...)
 	b = strconv.AppendUint(b, ev.Tick, 10)
 	b = append(b, `,"time":"`...)
@@ -75,12 +75,12 @@ func appendJSONL(b []byte, m core.MachineID, wall time.Time, e *core.Entry) []by
 
 // appendJSONFault writes a fault entry's line after its machine: kind,
 // time, and the fields of that kind, as core.Fault names them.
-func appendJSONFault(b []byte, wall time.Time, e *core.Entry) []byte {
+func appendJSONFault(b []byte, at time.Duration, wall time.Time, e *core.Entry) []byte {
 	f := e.Fault
 	b = append(b, `,"kind":"`...)
 	b = append(b, f.Kind.String()...)
 	b = append(b, `","time_ns":`...)
-	b = strconv.AppendInt(b, int64(e.At), 10)
+	b = strconv.AppendInt(b, int64(at), 10)
 	b = append(b, `,"time":"`...)
 	b = appendLogTime(b, wall)
 	b = append(b, '"')

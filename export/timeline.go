@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"time"
 
 	"lamport/core"
 	"lamport/record"
@@ -20,9 +19,9 @@ type Filter struct {
 // Each streams a run's entries in the run's one time order (record.TimeWalk:
 // by time, ties to the lower machine id, log order within a machine),
 // holding one entry per machine in memory. fn gets each entry with its
-// machine and wall time, its At moved onto the run's time axis
-// (record.TimedEntry.RunAt), and must not keep the entry past its call.
-func Each(st *record.Store, meta record.RunMeta, f Filter, fn func(m core.MachineID, wall time.Time, e *core.Entry) error) error {
+// machine, its time on the run's axis and its wall times (the formats'
+// time_ns is RunAt), and must not keep it past its call.
+func Each(st *record.Store, meta record.RunMeta, f Filter, fn func(te *record.TimedEntry) error) error {
 	return st.View(meta.ID, func(r *record.Reader) error {
 		var walk *record.TimeWalk
 		if f.Machine != 0 {
@@ -34,10 +33,7 @@ func Each(st *record.Store, meta record.RunMeta, f Filter, fn func(m core.Machin
 			if !f.Keep(&te.Entry) {
 				continue
 			}
-			// The formats' time_ns is on the run's one time axis.
-			e := te.Entry
-			e.At = te.RunAt
-			if err := fn(te.Machine, te.Wall, &e); err != nil {
+			if err := fn(te); err != nil {
 				return err
 			}
 		}
@@ -73,8 +69,8 @@ func Write(w io.Writer, st *record.Store, meta record.RunMeta, f Format, filter 
 		return fmt.Errorf("write output: %w", err)
 	}
 	var buf []byte
-	err := Each(st, meta, filter, func(m core.MachineID, wall time.Time, e *core.Entry) error {
-		buf = line(buf[:0], m, wall, e)
+	err := Each(st, meta, filter, func(te *record.TimedEntry) error {
+		buf = line(buf[:0], te)
 		_, err := bw.Write(buf)
 		return err
 	})

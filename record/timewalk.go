@@ -25,7 +25,10 @@ type TimedEntry struct {
 	// Wall is the machine's start on the axis plus Entry.At: a wall time
 	// on the reference machine's clock (for a run on one clock, simply
 	// StartWall plus Entry.At).
-	Wall  time.Time
+	Wall time.Time
+	// Own is the machine's StartWall plus Entry.At: the wall time on its
+	// own clock, as its log file has it.
+	Own   time.Time
 	Entry core.Entry
 }
 
@@ -56,9 +59,9 @@ type walkHead struct {
 	src EntrySource
 	e   TimedEntry
 	// start and offset are the machine's start on the run's time axis and
-	// its distance from the axis's origin.
-	start  time.Time
-	offset time.Duration
+	// its distance from the axis's origin; own its start on its own clock.
+	start, own time.Time
+	offset     time.Duration
 }
 
 // TimeWalk starts a walk over the machines the run's metadata lists and
@@ -101,6 +104,9 @@ func (w *TimeWalk) Next() (*TimedEntry, bool) {
 		starts, offsets := w.meta.AxisPlaces(w.machines)
 		for slot, id := range w.machines {
 			h := &walkHead{src: w.open(id), e: TimedEntry{Machine: id, Slot: slot}, start: starts[slot], offset: offsets[slot]}
+			if mm, ok := w.meta.Machine(id); ok {
+				h.own = mm.StartWall
+			}
 			if w.load(h) {
 				w.heads.Push(h)
 			}
@@ -128,6 +134,7 @@ func (w *TimeWalk) load(h *walkHead) bool {
 	}
 	h.e.RunAt = h.offset + h.e.Entry.At
 	h.e.Wall = h.start.Add(h.e.Entry.At)
+	h.e.Own = h.own.Add(h.e.Entry.At)
 	return true
 }
 

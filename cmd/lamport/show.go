@@ -36,13 +36,15 @@ func (o *showOptions) run(e *env, fs *pflag.FlagSet) error {
 // showFormat writes a run as show prints it.
 var showFormat = export.Format{
 	Lines: func(record.RunMeta, core.MachineID) ([]byte, export.LineFunc) {
-		return nil, func(b []byte, m core.MachineID, _ time.Time, e *core.Entry) []byte { return appendShowLine(b, m, e) }
+		return nil, func(b []byte, te *record.TimedEntry) []byte {
+			return appendShowLine(b, te.Machine, te.RunAt, &te.Entry)
+		}
 	},
 }
 
-// appendShowLine appends entry e of machine m as one line of 'lamport
-// show'.
-func appendShowLine(b []byte, m core.MachineID, e *core.Entry) []byte {
+// appendShowLine appends entry e of machine m, at at on the run's time
+// axis, as one line of 'lamport show'.
+func appendShowLine(b []byte, m core.MachineID, at time.Duration, e *core.Entry) []byte {
 	b = append(b, 'm')
 	b = strconv.AppendUint(b, uint64(m), 10)
 	if !e.IsTick() {
@@ -51,7 +53,7 @@ func appendShowLine(b []byte, m core.MachineID, e *core.Entry) []byte {
 		b = append(b, " #"...)
 		b = append(b, padLeft(strconv.FormatUint(e.Event.Index, 10), 5)...)
 	}
-	b = fmt.Appendf(b, " %12.6fs ", e.At.Seconds())
+	b = fmt.Appendf(b, " %12.6fs ", at.Seconds())
 	if e.Arrival {
 		msg := e.Msg
 		return fmt.Appendf(b, "arrival  from=%d msg=%s msg_clock=%d\n", msg.From, msg.ID(), msg.Clock)

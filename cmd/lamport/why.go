@@ -122,7 +122,7 @@ func whyJSONOf(run string, w report.Why) whyJSON {
 		out.Chain = append(out.Chain, hopJSON{
 			Event: report.EventRef{Machine: h.Machine, Index: h.Entry.Event.Index}.String(),
 			Via:   h.Via, Kind: h.Entry.Event.Kind.String(), Clock: h.Entry.Event.Clock,
-			Line: strings.TrimSuffix(string(appendShowLine(nil, h.Machine, &h.Entry)), "\n"),
+			Line: strings.TrimSuffix(string(appendShowLine(nil, h.Machine, h.Entry.At, &h.Entry)), "\n"),
 		})
 	}
 	return out
@@ -135,7 +135,7 @@ func whyText(w report.Why) string {
 	ca, cb := w.EntryA.Event.Clock, w.EntryB.Event.Clock
 	line := func(m report.EventRef, e *core.Entry) {
 		b.WriteString("  ")
-		b.Write(appendShowLine(nil, m.Machine, e))
+		b.Write(appendShowLine(nil, m.Machine, e.At, e))
 	}
 	switch w.Verdict {
 	case report.Same:
@@ -182,7 +182,7 @@ func whyText(w report.Why) string {
 				fmt.Fprintf(&b, "     | message %s from machine %d to machine %d\n", h.Entry.Event.Msg.ID(), prev.Machine, h.Machine)
 			}
 			b.WriteString("  ")
-			b.Write(appendShowLine(nil, h.Machine, &h.Entry))
+			b.Write(appendShowLine(nil, h.Machine, h.Entry.At, &h.Entry))
 		}
 	}
 	return b.String()
