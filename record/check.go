@@ -166,7 +166,7 @@ func (s *Store) checkRun(meta RunMeta, run *bolt.Bucket) error {
 
 func (s *Store) checkMachine(runID string, l machineLog) error {
 	id := l.id
-	where := fmt.Sprintf("run %s machine %d", runID, id)
+	where := machineWhere{runID, id}.String()
 	if l.nested != nil {
 		err := l.nested.ForEach(func(k, v []byte) error {
 			switch {

@@ -231,7 +231,7 @@ func (m *merger) copyRun(in *Store, meta RunMeta, src *bolt.Bucket) error {
 // layout it had: its chunks are copied as they are. Values are cloned:
 // they live in in's mmap, which need not outlive out's transaction.
 func copyMachine(in *Store, runID string, src machineLog, dstRun *bolt.Bucket) error {
-	where := fmt.Sprintf("run %s machine %d", runID, src.id)
+	where := machineWhere{runID, src.id}.String()
 	stats := src.stats()
 	if stats == nil {
 		return in.corruptf("%s: no stats", where)
